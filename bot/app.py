@@ -1,0 +1,210 @@
+"""Assembly: database, repositories, services, the Bot and the Dispatcher; and the run modes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.clock import Clock
+from bot.commands import CommandMenus
+from bot.middlewares import UpdateTracker, ViewerMiddleware
+from bot.services.cities import CityService
+from bot.services.contacts import ContactService
+from bot.services.notify import Notifier
+from bot.services.people import PeopleService
+from bot.services.staff import StaffService
+from bot.settings import Settings
+from bot.texts import TextCatalog
+from handlers import build_router, detach
+from storage.audit import AuditRepo
+from storage.cities import CityRepo
+from storage.contacts import ContactRepo, InviteRepo, RequestRepo
+from storage.fsm import SQLiteStorage
+from storage.menus import MenuRepo
+from storage.people import PeopleRepo
+from storage.setup import open_database
+from storage.staff import StaffRepo
+from storage.subscriptions import SubscriptionRepo
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE = 15.0  # seconds to let in-flight updates finish
+
+
+class App:
+    """One running bot. Use `async with App(settings) as app:` then a run method."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or Clock()
+        self.tracker = UpdateTracker()
+        self._stop = asyncio.Event()
+        self._polling = False
+
+    async def __aenter__(self) -> App:
+        await self.setup()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def setup(self) -> None:
+        settings = self.settings
+        self.db = db = await open_database(settings.database_path, self.clock.now())
+        self.catalog = catalog = TextCatalog.load(
+            default_locale=settings.default_locale, tz=settings.tz
+        )
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+        self.bot = bot = Bot(
+            token=settings.bot_token.get_secret_value(),
+            session=session,
+            default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+        )
+        self.fsm = SQLiteStorage(
+            db, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+        )
+
+        people_repo = PeopleRepo(db)
+        staff_repo = StaffRepo(db)
+        audit = AuditRepo(db)
+        cities_repo = CityRepo(db)
+        clock = self.clock
+        owners = settings.admin_ids
+
+        people = PeopleService(people_repo, staff_repo, catalog, self.fsm, clock, owners)
+        notifier = Notifier(bot, people, people_repo, clock)
+        self.menus = CommandMenus(bot, catalog, people, MenuRepo(db))
+        deps: dict[str, Any] = {
+            "settings": settings,
+            "clock": clock,
+            "catalog": catalog,
+            "db": db,
+            "people": people,
+            "notifier": notifier,
+            "menus": self.menus,
+            "subscriptions": SubscriptionRepo(db),
+            "audit": audit,
+            "cities": CityService(cities_repo, audit, clock),
+            "staff": StaffService(staff_repo, audit, clock, owners),
+            "contacts": ContactService(
+                cities_repo,
+                ContactRepo(db),
+                InviteRepo(db),
+                RequestRepo(db),
+                audit,
+                people,
+                notifier,
+                clock,
+                settings.invite_ttl,
+            ),
+        }
+        self.deps = deps
+
+        self.dispatcher = dp = Dispatcher(
+            storage=self.fsm, events_isolation=SimpleEventIsolation(), **deps
+        )
+        dp.update.outer_middleware(self.tracker)
+        viewer = ViewerMiddleware()
+        dp.message.outer_middleware(viewer)
+        dp.callback_query.outer_middleware(viewer)
+        self.router = build_router()
+        dp.include_router(self.router)
+        dp.startup.register(self._on_startup)
+        dp.shutdown.register(self._on_shutdown)
+
+    async def _on_startup(self) -> None:
+        me = await self.bot.me()
+        log.info("bot @%s (id %s) starting in %s mode", me.username, me.id, self.settings.mode)
+        try:
+            await self.menus.setup_defaults()
+            await self.menus.refresh_everyone_special()
+        except Exception:  # a menu is not worth refusing to start
+            log.exception("could not set the command menus")
+
+    async def _on_shutdown(self) -> None:
+        # Tasks for updates fetched just before the stop are created but may not have
+        # started yet; let them reach the tracker before waiting for it.
+        for _ in range(3):
+            await asyncio.sleep(0)
+        await self.tracker.wait_idle(SHUTDOWN_GRACE)
+
+    # --- run modes --------------------------------------------------------------------------
+
+    async def run_polling(self, *, handle_signals: bool = True) -> None:
+        self._polling = True
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.dispatcher.start_polling(
+            self.bot,
+            handle_signals=handle_signals,
+            close_bot_session=False,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
+
+    async def run_webhook(self, *, handle_signals: bool = True) -> web.AppRunner:
+        """Serve Telegram's webhook until `stop()` or SIGTERM/SIGINT."""
+        settings = self.settings
+        if not settings.webhook_url or settings.webhook_secret is None:
+            raise RuntimeError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET")
+        secret = settings.webhook_secret.get_secret_value()
+        app = web.Application()
+        SimpleRequestHandler(
+            dispatcher=self.dispatcher, bot=self.bot, secret_token=secret
+        ).register(app, path=settings.webhook_path)
+        runner = web.AppRunner(app, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+        await site.start()
+        self.webhook_runner = runner
+        if handle_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self._stop.set)
+        await self.dispatcher.emit_startup(bot=self.bot, **self.dispatcher.workflow_data)
+        await self.bot.set_webhook(
+            settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+        log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+        try:
+            await self._stop.wait()
+        finally:
+            # Stop taking updates first, then let the ones in flight finish.
+            await site.stop()
+            await self.dispatcher.emit_shutdown(bot=self.bot, **self.dispatcher.workflow_data)
+            await runner.cleanup()
+        return runner
+
+    async def stop(self) -> None:
+        """Stop taking updates (either mode); the run method returns once in-flight work ends."""
+        self._stop.set()
+        if self._polling:
+            with suppress(RuntimeError):  # polling already stopped
+                await self.dispatcher.stop_polling()
+
+    async def close(self) -> None:
+        if self._polling and self.tracker.last_update_id is not None:
+            # Confirm handled updates, or Telegram hands them out again after a restart.
+            with suppress(Exception):
+                await self.bot.get_updates(
+                    offset=self.tracker.last_update_id + 1, timeout=0, limit=1
+                )
+        await self.bot.session.close()
+        await self.fsm.close()
+        await self.db.close()
+        detach(self.router)
+        log.info("stopped")

@@ -1,0 +1,52 @@
+"""Callback data of every inline button: short prefixes and ids only (64-byte limit)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class TopicCb(CallbackData, prefix="tp"):
+    topic: str
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    locale: str
+
+
+class ForgetCb(CallbackData, prefix="fg"):
+    confirm: bool
+
+
+class CityPickCb(CallbackData, prefix="cp"):
+    """A city chosen from a list; `purpose` says which dialog asked."""
+
+    purpose: str  # "request" | "invite"
+    city_id: int
+
+
+class RequestCb(CallbackData, prefix="rq"):
+    request_id: int
+    approve: bool
+
+
+class ContactCb(CallbackData, prefix="ct"):
+    action: str  # "ask" | "remove" | "keep"
+    city_id: int
+    person_id: int
+
+
+class PageCb(CallbackData, prefix="pg"):
+    """Pagination of a long list: `what` names the list."""
+
+    what: str
+    page: int
+
+
+class CityAdminCb(CallbackData, prefix="ca"):
+    action: str  # "remove" | "keep"
+    city_id: int
+
+
+class StaffCb(CallbackData, prefix="sf"):
+    action: str  # "remove" | "keep"
+    person_id: int

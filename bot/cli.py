@@ -1,0 +1,128 @@
+"""`unionbot`: run the bot and maintain its database from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.settings import ConfigError, Settings, StorageSettings, load_settings
+from storage.db import Database, SchemaTooNewError
+from storage.setup import open_database
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="unionbot", description="The Union of Cities Telegram bot."
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (the default; MODE chooses polling or webhook)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+
+    cities = sub.add_parser("cities", help="the member-city list")
+    cities_sub = cities.add_subparsers(dest="action", required=True)
+    cities_sub.add_parser("list", help="print the member cities")
+    add = cities_sub.add_parser("add", help="add a member city")
+    add.add_argument("name", help="the Russian name, e.g. Вытегра")
+    add.add_argument("--en", help="the English name, e.g. Vytegra")
+    remove = cities_sub.add_parser("remove", help="take a city off the member list")
+    remove.add_argument("name")
+
+    backup = sub.add_parser("backup", help="online copy of the database (safe while running)")
+    backup.add_argument("file", type=Path)
+    return parser
+
+
+async def _with_db(settings: StorageSettings, job: Callable[[Database], Awaitable[int]]) -> int:
+    db = await open_database(settings.database_path, Clock().now())
+    try:
+        return await job(db)
+    finally:
+        await db.close()
+
+
+async def _migrate(db: Database) -> int:
+    print(f"database {db.path} is at schema version {await db.version()}")
+    return 0
+
+
+def _cities(args: argparse.Namespace) -> Callable[[Database], Awaitable[int]]:
+    async def job(db: Database) -> int:
+        from bot.services.cities import CityService
+        from storage.audit import AuditRepo
+        from storage.cities import CityRepo
+
+        service = CityService(CityRepo(db), AuditRepo(db), Clock())
+        if args.action == "list":
+            for row in await service.overview():
+                english = f" ({row.city.name_en})" if row.city.name_en else ""
+                print(f"{row.city.name}{english}\tcontacts: {row.contacts}")
+            return 0
+        if args.action == "add":
+            city, added = await service.add(None, args.name, args.en)
+            print(f"added {city.name}" if added else f"{city.name} is already a member")
+            return 0
+        found = await service.find(args.name)
+        if len(found) != 1:
+            names = ", ".join(city.name for city in found) or "none"
+            print(f"no single member city matches {args.name!r} (matches: {names})")
+            return 1
+        await service.remove(None, found[0])
+        print(f"removed {found[0].name}")
+        return 0
+
+    return job
+
+
+def _backup(target: Path) -> Callable[[Database], Awaitable[int]]:
+    async def job(db: Database) -> int:
+        await db.backup(target)
+        print(f"backed up {db.path} to {target}")
+        return 0
+
+    return job
+
+
+async def _run(settings: Settings) -> int:
+    from bot.app import App
+
+    async with App(settings) as app:
+        if settings.mode == "webhook":
+            await app.run_webhook()
+        else:
+            await app.run_polling()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        if command == "run":
+            settings = load_settings(Settings)
+            from bot.logs import setup_logging
+
+            setup_logging(settings.log_level, [settings.bot_token.get_secret_value()])
+            return asyncio.run(_run(settings))
+        storage = load_settings(StorageSettings)
+        if command == "migrate":
+            return asyncio.run(_with_db(storage, _migrate))
+        if command == "cities":
+            return asyncio.run(_with_db(storage, _cities(args)))
+        if command == "backup":
+            return asyncio.run(_with_db(storage, _backup(args.file)))
+    except ConfigError as error:
+        for line in str(error).splitlines():
+            print(f"configuration error: {line}", file=sys.stderr)
+        return EXIT_USAGE
+    except SchemaTooNewError as error:
+        print(f"cannot start: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 0
+    return EXIT_USAGE

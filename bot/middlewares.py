@@ -1,0 +1,91 @@
+"""Middlewares: who is talking (viewer and texts), and which updates are still in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+
+from bot.services.people import PeopleService
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class UpdateTracker(BaseMiddleware):
+    """Counts updates being handled, so shutdown can wait for them to finish.
+
+    It also remembers the newest update id (to confirm it to Telegram before exit)
+    and lets tests wait until a given update has been handled.
+    """
+
+    def __init__(self, remember: int = 4096) -> None:
+        self.in_flight = 0
+        self.last_update_id: int | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._done: deque[int] = deque(maxlen=remember)
+        self._done_set: set[int] = set()
+        self._waiters: dict[int, asyncio.Event] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        update_id = event.update_id if isinstance(event, Update) else None
+        if update_id is not None and (self.last_update_id or 0) < update_id:
+            self.last_update_id = update_id
+        self.in_flight += 1
+        self._idle.clear()
+        try:
+            return await handler(event, data)
+        finally:
+            self.in_flight -= 1
+            if self.in_flight == 0:
+                self._idle.set()
+            if update_id is not None:
+                self._mark_done(update_id)
+
+    def _mark_done(self, update_id: int) -> None:
+        if len(self._done) == self._done.maxlen:
+            self._done_set.discard(self._done[0])
+        self._done.append(update_id)
+        self._done_set.add(update_id)
+        waiter = self._waiters.pop(update_id, None)
+        if waiter is not None:
+            waiter.set()
+
+    async def wait_handled(self, update_id: int) -> None:
+        if update_id in self._done_set:
+            return
+        waiter = self._waiters.setdefault(update_id, asyncio.Event())
+        await waiter.wait()
+
+    async def wait_idle(self, grace: float) -> bool:
+        """True when nothing is in flight (any more); False if `grace` seconds passed first."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace)
+        except TimeoutError:
+            log.warning("%d update(s) still in flight at shutdown", self.in_flight)
+            return False
+        return True
+
+
+class ViewerMiddleware(BaseMiddleware):
+    """Loads the sender (one query) as `viewer`, and their `texts`, for filters and handlers."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        people: PeopleService = data["people"]
+        if user is None or user.is_bot:
+            data["texts"] = people.catalog.get(None)
+            return await handler(event, data)
+        viewer = await people.load_viewer(user.id, user.language_code)
+        if viewer.person is not None and not viewer.person.is_active:
+            await people.reactivate(user.id)
+        data["viewer"] = viewer
+        data["texts"] = viewer.texts
+        return await handler(event, data)

@@ -1,0 +1,40 @@
+"""The member-city list (used by the staff commands and the command line)."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from storage.audit import AuditRepo
+from storage.cities import City, CityRepo, CityRow
+
+
+class CityService:
+    def __init__(self, cities: CityRepo, audit: AuditRepo, clock: Clock) -> None:
+        self.cities = cities
+        self.audit = audit
+        self.clock = clock
+
+    async def members(self) -> list[City]:
+        return await self.cities.members()
+
+    async def overview(self) -> list[CityRow]:
+        return await self.cities.members_with_contacts()
+
+    async def get(self, city_id: int) -> City | None:
+        city = await self.cities.get(city_id)
+        return city if city and city.is_member else None
+
+    async def find(self, name: str) -> list[City]:
+        return await self.cities.find(name)
+
+    async def add(self, actor_id: int | None, name: str, name_en: str | None) -> tuple[City, bool]:
+        now = self.clock.now()
+        city, changed = await self.cities.add(name, name_en, now=now)
+        if changed:
+            await self.audit.record(actor_id, "city.add", city.name, now=now)
+        return city, changed
+
+    async def remove(self, actor_id: int | None, city: City) -> bool:
+        removed = await self.cities.remove(city.id)
+        if removed:
+            await self.audit.record(actor_id, "city.remove", city.name, now=self.clock.now())
+        return removed

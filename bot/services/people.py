@@ -1,0 +1,118 @@
+"""Who is talking to the bot: registration, roles, language, forgetting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiogram.types import User
+
+from bot.clock import Clock
+from bot.texts import TextCatalog, Texts
+from bot.topics import ALL_TOPICS
+from storage.fsm import SQLiteStorage
+from storage.people import PeopleRepo, Person, Profile, TelegramUser
+from storage.staff import StaffRepo
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The person behind the current update, with their roles and language."""
+
+    id: int
+    texts: Texts
+    person: Person | None = None
+    is_owner: bool = False
+    is_staff_member: bool = False
+    city_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_registered(self) -> bool:
+        return self.person is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_owner or self.is_staff_member
+
+    @property
+    def is_contact(self) -> bool:
+        return bool(self.city_ids)
+
+    @property
+    def locale(self) -> str:
+        return self.texts.locale
+
+
+def telegram_user(user: User) -> TelegramUser:
+    return TelegramUser(
+        id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+class PeopleService:
+    def __init__(
+        self,
+        people: PeopleRepo,
+        staff: StaffRepo,
+        catalog: TextCatalog,
+        fsm: SQLiteStorage,
+        clock: Clock,
+        owner_ids: frozenset[int],
+    ) -> None:
+        self.people = people
+        self.staff = staff
+        self.catalog = catalog
+        self.fsm = fsm
+        self.clock = clock
+        self.owner_ids = owner_ids
+
+    def viewer(
+        self, user_id: int, profile: Profile | None, telegram_language: str | None
+    ) -> Viewer:
+        person = profile.person if profile else None
+        return Viewer(
+            id=user_id,
+            texts=self.catalog.pick(person.language if person else None, telegram_language),
+            person=person,
+            is_owner=user_id in self.owner_ids,
+            is_staff_member=bool(profile and profile.is_staff),
+            city_ids=profile.city_ids if profile else frozenset(),
+        )
+
+    async def load_viewer(self, user_id: int, telegram_language: str | None) -> Viewer:
+        """One query: the person, whether they are staff, the cities they represent."""
+        return self.viewer(user_id, await self.people.profile(user_id), telegram_language)
+
+    async def register(self, user: TelegramUser) -> tuple[Viewer, bool]:
+        """Create or refresh the person (new people get every topic); returns the viewer."""
+        _, created = await self.people.register(user, topics=ALL_TOPICS, now=self.clock.now())
+        return await self.load_viewer(user.id, user.language_code), created
+
+    async def reactivate(self, person_id: int) -> None:
+        """They wrote to us, so they no longer block the bot."""
+        await self.people.set_active([person_id], True, now=self.clock.now())
+
+    async def deactivate(self, person_id: int) -> None:
+        """Telegram says they blocked the bot: later sends skip them."""
+        await self.people.set_active([person_id], False, now=self.clock.now())
+
+    async def set_language(self, viewer: Viewer, locale: str) -> Viewer:
+        await self.people.set_language(viewer.id, locale, now=self.clock.now())
+        return await self.load_viewer(viewer.id, locale)
+
+    async def viewer_of(self, person_id: int) -> Viewer:
+        """A viewer for someone who is not the sender (to write to them in their language)."""
+        return await self.load_viewer(person_id, None)
+
+    async def staff_ids(self) -> set[int]:
+        """Owners and staff: everyone who handles requests."""
+        return set(self.owner_ids) | await self.staff.ids()
+
+    async def forget(self, person_id: int) -> bool:
+        """Delete the person's data; an owner stays an owner (ADMIN_IDS is configuration)."""
+        existed = await self.people.forget(person_id)
+        self.fsm.forget_user(person_id)
+        return existed

@@ -1,0 +1,212 @@
+"""Every text a person reads: locales/<lang>.yaml rendered with jinja2 and CLDR data.
+
+`Texts(key, **values)` renders HTML (autoescaped: user text is always safe);
+`Texts.plain` renders text for buttons and alerts, which Telegram shows as is.
+Plurals come from Babel's CLDR rules; dates and numbers from Babel's formats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from functools import cached_property
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
+from jinja2 import Environment, StrictUndefined, Template
+from markupsafe import Markup
+
+PLURAL_FORMS = frozenset({"zero", "one", "two", "few", "many", "other"})
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def _is_plural(node: Mapping[str, Any]) -> bool:
+    return "other" in node and set(node) <= PLURAL_FORMS
+
+
+def flatten(
+    tree: Mapping[str, Any], prefix: str = ""
+) -> Iterator[tuple[str, str | dict[str, str]]]:
+    """`{a: {b: text}}` -> ("a.b", text); plural mappings stay whole."""
+    for name, node in tree.items():
+        key = f"{prefix}{name}"
+        if isinstance(node, Mapping) and not _is_plural(node):
+            yield from flatten(node, f"{key}.")
+        elif isinstance(node, Mapping):
+            yield key, {form: str(text) for form, text in node.items()}
+        else:
+            yield key, "" if node is None else str(node)
+
+
+def load_locale_files() -> dict[str, dict[str, str | dict[str, str]]]:
+    catalogs = {}
+    for entry in resources.files("locales").iterdir():
+        if entry.name.endswith(".yaml"):
+            tree = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+            catalogs[entry.name.removesuffix(".yaml")] = dict(flatten(tree))
+    return catalogs
+
+
+class TextCatalog:
+    """All locales, compiled lazily; hands out `Texts` bound to one locale."""
+
+    def __init__(
+        self,
+        catalogs: Mapping[str, Mapping[str, str | dict[str, str]]],
+        *,
+        default_locale: str = "ru",
+        tz: ZoneInfo = MOSCOW,
+    ) -> None:
+        if default_locale not in catalogs:
+            raise ValueError(f"no locale file for {default_locale!r}")
+        self.catalogs = catalogs
+        self.default_locale = default_locale
+        self.tz = tz
+        self._bound = {code: Texts(self, code) for code in catalogs}
+        self._labels: dict[str, frozenset[str]] = {}
+
+    @classmethod
+    def load(cls, *, default_locale: str = "ru", tz: ZoneInfo = MOSCOW) -> TextCatalog:
+        return cls(load_locale_files(), default_locale=default_locale, tz=tz)
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return tuple(sorted(self.catalogs))
+
+    def get(self, locale: str | None) -> Texts:
+        return self._bound.get(locale or "", self._bound[self.default_locale])
+
+    def pick(self, chosen: str | None, telegram_code: str | None) -> Texts:
+        """The person's choice, else Telegram's language if we have it, else the default."""
+        if chosen in self._bound:
+            return self._bound[chosen]
+        base = (telegram_code or "").split("-")[0].lower()
+        return self._bound.get(base, self._bound[self.default_locale])
+
+    def labels(self, key: str) -> frozenset[str]:
+        """The plain text of `key` in every locale (to match reply-keyboard buttons)."""
+        found = self._labels.get(key)
+        if found is None:
+            found = self._labels[key] = frozenset(t.plain(key) for t in self._bound.values())
+        return found
+
+
+class Texts:
+    """Texts of one locale."""
+
+    def __init__(self, catalog: TextCatalog, locale: str) -> None:
+        self.catalog = catalog
+        self.locale = locale
+        self._messages = catalog.catalogs[locale]
+        self._compiled: dict[tuple[bool, str, str], Template] = {}
+
+    def __repr__(self) -> str:
+        return f"Texts({self.locale!r})"
+
+    @cached_property
+    def babel(self) -> Locale:
+        return Locale.parse(self.locale)
+
+    @cached_property
+    def _html_env(self) -> Environment:
+        return self._environment(autoescape=True)
+
+    @cached_property
+    def _plain_env(self) -> Environment:
+        return self._environment(autoescape=False)
+
+    def _environment(self, *, autoescape: bool) -> Environment:
+        env = Environment(
+            autoescape=autoescape,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        wrap = Markup if autoescape else str
+        env.globals["plural"] = lambda key, n, **kw: wrap(self._render(autoescape, key, n, kw))
+        env.globals["t"] = lambda key, **kw: wrap(self._render(autoescape, key, None, kw))
+        env.filters["number"] = self.number
+        env.filters["date"] = self.date
+        env.filters["datetime"] = self.datetime
+        env.filters["time"] = self.time
+        return env
+
+    def has(self, key: str) -> bool:
+        return key in self._messages
+
+    def _source(self, key: str, count: float | None) -> tuple[str, str]:
+        node = self._messages.get(key)
+        if node is None:
+            raise KeyError(f"text {key!r} is missing in locale {self.locale!r}")
+        if isinstance(node, str):
+            return "", node
+        form = self.babel.plural_form(abs(count or 0))
+        chosen = form if form in node else "other"
+        return chosen, node[chosen]
+
+    def _render(self, html: bool, key: str, count: float | None, values: Mapping[str, Any]) -> str:
+        form, source = self._source(key, count)
+        cache_key = (html, key, form)
+        template = self._compiled.get(cache_key)
+        if template is None:
+            env = self._html_env if html else self._plain_env
+            template = self._compiled[cache_key] = env.from_string(source)
+        if count is not None:
+            values = {"n": count, **values}
+        return template.render(**values).strip()
+
+    def __call__(self, key: str, **values: Any) -> str:
+        """HTML text; values are escaped."""
+        return self._render(True, key, None, values)
+
+    def plain(self, key: str, **values: Any) -> str:
+        """Text for buttons, alerts and file names: nothing is escaped."""
+        return self._render(False, key, None, values)
+
+    def plural(self, key: str, n: float, **values: Any) -> str:
+        return self._render(True, key, n, values)
+
+    def plain_plural(self, key: str, n: float, **values: Any) -> str:
+        return self._render(False, key, n, values)
+
+    # --- CLDR formats -----------------------------------------------------------------------
+
+    def number(self, value: float | int) -> str:
+        return format_decimal(value, locale=self.babel)
+
+    def _local(self, moment: dt.datetime) -> dt.datetime:
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime given to a text")
+        return moment.astimezone(self.catalog.tz)
+
+    def date(self, value: dt.date | dt.datetime) -> str:
+        day = self._local(value).date() if isinstance(value, dt.datetime) else value
+        return format_date(day, self._plain_source("format.date"), locale=self.babel)
+
+    def time(self, value: dt.datetime) -> str:
+        local = self._local(value)
+        return f"{format_time(local, 'HH:mm', locale=self.babel)} {self.zone_label(local)}"
+
+    def datetime(self, value: dt.datetime) -> str:
+        """`15 декабря 2026 г., 18:00 МСК` in the configured time zone."""
+        local = self._local(value)
+        text = format_datetime(local, self._plain_source("format.datetime"), locale=self.babel)
+        return f"{text} {self.zone_label(local)}"
+
+    def zone_label(self, local: dt.datetime) -> str:
+        offset = local.utcoffset() or dt.timedelta()
+        moscow = dt.datetime.now(MOSCOW).utcoffset() or dt.timedelta(hours=3)
+        return self.plain(
+            "format.zone",
+            msk_diff=int((offset - moscow).total_seconds() // 3600),
+            utc_diff=int(offset.total_seconds() // 3600),
+        )
+
+    def _plain_source(self, key: str) -> str:
+        return self._source(key, None)[1]

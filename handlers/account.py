@@ -1,0 +1,109 @@
+"""The person's own settings: /language, /cancel, /forget; and noticing a blocked bot."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter, Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, ReplyKeyboardRemove
+
+from bot.callbacks import ForgetCb, LanguageCb
+from bot.commands import CommandMenus
+from bot.filters import IsRegistered, MenuButton
+from bot.keyboards import confirm_forget_keyboard, language_keyboard, main_menu
+from bot.services.people import PeopleService, Viewer
+from bot.texts import TextCatalog
+
+log = logging.getLogger(__name__)
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == ChatType.PRIVATE)
+
+
+@router.message(Command("cancel"))
+async def cancel(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    """Leaves any dialog. What a dialog saved on the way (survey drafts) stays saved."""
+    had_dialog = await state.get_state() is not None
+    await state.clear()
+    key = "cancel.done" if had_dialog else "cancel.nothing"
+    await message.answer(viewer.texts(key), reply_markup=main_menu(viewer))
+
+
+@router.message(Command("language"), IsRegistered())
+@router.message(MenuButton("language"), IsRegistered())
+async def choose_language(message: Message, viewer: Viewer, catalog: TextCatalog) -> None:
+    t = viewer.texts
+    await message.answer(t("language.prompt"), reply_markup=language_keyboard(t, catalog.locales))
+
+
+@router.callback_query(LanguageCb.filter(), IsRegistered())
+async def set_language(
+    query: CallbackQuery,
+    callback_data: LanguageCb,
+    viewer: Viewer,
+    people: PeopleService,
+    catalog: TextCatalog,
+    menus: CommandMenus,
+) -> None:
+    if callback_data.locale not in catalog.locales:
+        await query.answer(viewer.texts.plain("errors.stale_button"), show_alert=True)
+        return
+    viewer = await people.set_language(viewer, callback_data.locale)
+    t = viewer.texts
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(t("language.set"))
+        await query.message.answer(t("language.menu_hint"), reply_markup=main_menu(viewer))
+    await menus.refresh(viewer)
+
+
+@router.message(Command("forget"))
+async def ask_forget(message: Message, viewer: Viewer) -> None:
+    t = viewer.texts
+    if not viewer.is_registered:
+        await message.answer(t("forget.nothing"))
+        return
+    await message.answer(
+        t("forget.confirm", viewer=viewer), reply_markup=confirm_forget_keyboard(t)
+    )
+
+
+@router.callback_query(ForgetCb.filter())
+async def forget(
+    query: CallbackQuery,
+    callback_data: ForgetCb,
+    viewer: Viewer,
+    state: FSMContext,
+    people: PeopleService,
+    menus: CommandMenus,
+) -> None:
+    t = viewer.texts
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    if not callback_data.confirm:
+        await query.message.edit_text(t("forget.kept"))
+        return
+    await state.clear()
+    await people.forget(viewer.id)
+    log.info("person %s deleted their data", viewer.id)
+    key = "forget.done_owner" if viewer.is_owner else "forget.done"
+    await query.message.edit_text(t(key))
+    if not viewer.is_owner:
+        await query.message.answer(t("forget.bye"), reply_markup=ReplyKeyboardRemove())
+    await menus.refresh_person(viewer.id)
+
+
+@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=KICKED))
+async def blocked(event: ChatMemberUpdated, people: PeopleService) -> None:
+    if event.chat.type == ChatType.PRIVATE:
+        await people.deactivate(event.chat.id)
+
+
+@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=MEMBER))
+async def unblocked(event: ChatMemberUpdated, people: PeopleService) -> None:
+    if event.chat.type == ChatType.PRIVATE:
+        await people.reactivate(event.chat.id)

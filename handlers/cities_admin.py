@@ -1,0 +1,69 @@
+"""Staff: /cities lists the member cities; `/cities add` and `/cities remove` edit the list."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks import CityAdminCb
+from bot.filters import IsStaff, MenuButton
+from bot.keyboards import confirm_city_removal_keyboard
+from bot.services.cities import CityService
+from bot.services.people import Viewer
+from bot.split import split_lines
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
+router.callback_query.filter(IsStaff())
+
+
+@router.message(Command("cities"))
+@router.message(MenuButton("cities"))
+async def cities_command(
+    message: Message, viewer: Viewer, cities: CityService, command: CommandObject | None = None
+) -> None:
+    t = viewer.texts
+    action, _, rest = ((command.args or "") if command else "").strip().partition(" ")
+    rest = rest.strip()
+    if action == "add" and rest:
+        name, _, name_en = (part.strip() for part in rest.partition("/"))
+        city, added = await cities.add(viewer.id, name, name_en or None)
+        key = "cities.added" if added else "cities.already"
+        await message.answer(t(key, city=city.title(t.locale)))
+        return
+    if action == "remove" and rest:
+        found = await cities.find(rest)
+        if len(found) != 1:
+            await message.answer(t("cities.remove_which", query=rest, found=found))
+            return
+        city = found[0]
+        await message.answer(
+            t("cities.remove_confirm", city=city.title(t.locale)),
+            reply_markup=confirm_city_removal_keyboard(t, city),
+        )
+        return
+    if action:
+        await message.answer(t("cities.usage"))
+        return
+    rows = await cities.overview()
+    for chunk in split_lines(t("cities.list", rows=rows)):
+        await message.answer(chunk)
+
+
+@router.callback_query(CityAdminCb.filter())
+async def remove_city(
+    query: CallbackQuery, callback_data: CityAdminCb, viewer: Viewer, cities: CityService
+) -> None:
+    t = viewer.texts
+    city = await cities.get(callback_data.city_id)
+    if city is None or not isinstance(query.message, Message):
+        await query.answer(t.plain("errors.stale_button"), show_alert=True)
+        return
+    await query.answer()
+    if callback_data.action != "remove":
+        await query.message.edit_text(t("cities.remove_cancelled"))
+        return
+    await cities.remove(viewer.id, city)
+    await query.message.edit_text(t("cities.removed", city=city.title(t.locale)))

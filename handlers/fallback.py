@@ -1,0 +1,59 @@
+"""What nothing else handled: unknown commands, stray input, stale buttons, errors."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.types import CallbackQuery, ErrorEvent, Message
+
+from bot.commands import STAFF_COMMANDS
+from bot.keyboards import main_menu
+from bot.services.people import Viewer
+from bot.texts import Texts
+
+log = logging.getLogger(__name__)
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == ChatType.PRIVATE)
+
+
+@router.message(F.text.startswith("/"))
+async def unknown_command(message: Message, viewer: Viewer) -> None:
+    """Staff commands from others land here too and get exactly the same answer."""
+    name = (message.text or "/").split()[0][1:].split("@")[0].lower()
+    if name in STAFF_COMMANDS and not viewer.is_staff:
+        log.warning("person %s (not staff) tried the staff command /%s", viewer.id, name)
+    await message.answer(viewer.texts("errors.unknown_command"))
+
+
+@router.message()
+async def anything_else(message: Message, viewer: Viewer) -> None:
+    t = viewer.texts
+    if not viewer.is_registered:
+        await message.answer(t("errors.not_registered"))
+        return
+    await message.answer(t("errors.not_understood"), reply_markup=main_menu(viewer))
+
+
+@router.callback_query()
+async def stale_button(query: CallbackQuery, texts: Texts) -> None:
+    """A button whose object is gone, or callback data that does not parse."""
+    await query.answer(texts.plain("errors.stale_button"), show_alert=True)
+
+
+@router.errors()
+async def on_error(event: ErrorEvent, texts: Texts | None = None) -> None:
+    log.error("error while handling update %s", event.update.update_id, exc_info=event.exception)
+    if texts is None:
+        return
+    query = event.update.callback_query
+    message = event.update.message
+    try:
+        if query is not None:
+            await query.answer(texts.plain("errors.internal_alert"), show_alert=True)
+        elif message is not None and message.chat.type == ChatType.PRIVATE:
+            await message.answer(texts("errors.internal"))
+    except Exception:
+        log.debug("could not tell the person about the error", exc_info=True)

@@ -1,0 +1,30 @@
+"""Group chats: /start points to the private chat; everything else is left alone."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import CommandStart
+from aiogram.types import CallbackQuery, Message
+
+from bot.texts import Texts
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type != ChatType.PRIVATE)
+router.callback_query.filter(F.message.chat.type != ChatType.PRIVATE)
+
+
+@router.message(CommandStart())
+async def point_to_private_chat(message: Message, bot: Bot, texts: Texts) -> None:
+    me = await bot.me()
+    await message.reply(texts("group.pointer", link=f"https://t.me/{me.username}"))
+
+
+@router.message()
+async def stay_silent(message: Message) -> None:
+    """Dialogs happen in private chats only."""
+
+
+@router.callback_query()
+async def stale_in_group(query: CallbackQuery) -> None:
+    await query.answer()

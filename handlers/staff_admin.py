@@ -1,0 +1,47 @@
+"""Owners: /staff lists the staff; /staff add <id>, /staff remove <id>."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.commands import CommandMenus
+from bot.filters import IsOwner
+from bot.services.notify import Notifier
+from bot.services.people import Viewer
+from bot.services.staff import StaffChange, StaffService
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == ChatType.PRIVATE, IsOwner())
+
+
+@router.message(Command("staff"))
+async def staff_command(
+    message: Message,
+    command: CommandObject,
+    viewer: Viewer,
+    staff: StaffService,
+    notifier: Notifier,
+    menus: CommandMenus,
+) -> None:
+    t = viewer.texts
+    action, _, rest = (command.args or "").strip().partition(" ")
+    if not action:
+        listing = await staff.list()
+        await message.answer(t("staff.list", owners=listing.owners, staff=listing.staff))
+        return
+    target = rest.strip()
+    if action not in {"add", "remove"} or not target.isdigit():
+        await message.answer(t("staff.usage"))
+        return
+    person_id = int(target)
+    if action == "add":
+        change = await staff.add(viewer, person_id)
+    else:
+        change = await staff.remove(viewer, person_id)
+    await message.answer(t(f"staff.{action}_{change.value}", person_id=person_id))
+    if change is StaffChange.DONE:
+        await notifier.send(person_id, lambda pt: (pt(f"staff.you_{action}"), None))
+        await menus.refresh_person(person_id)

@@ -1,0 +1,54 @@
+"""/start (with an invite payload too), the main menu and /help."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot.commands import CommandMenus
+from bot.filters import MenuButton
+from bot.keyboards import main_menu
+from bot.services.contacts import INVITE_PREFIX, ContactService
+from bot.services.people import PeopleService, Viewer, telegram_user
+from storage.contacts import Redeem
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == ChatType.PRIVATE)
+
+
+@router.message(CommandStart())
+async def start(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    people: PeopleService,
+    contacts: ContactService,
+    menus: CommandMenus,
+) -> None:
+    assert message.from_user is not None
+    await state.clear()
+    viewer, created = await people.register(telegram_user(message.from_user))
+    t = viewer.texts
+    payload = command.args or ""
+    if payload.startswith(INVITE_PREFIX):
+        result = await contacts.redeem(viewer, payload)
+        city = result.city.title(t.locale) if result.city else ""
+        await message.answer(t(f"invite.{result.outcome.value}", city=city))
+        if result.outcome is Redeem.OK:
+            viewer = await people.load_viewer(viewer.id, message.from_user.language_code)
+    elif payload:
+        await message.answer(t("start.unknown_link"))
+    key = "start.welcome_new" if created else "start.welcome_back"
+    await message.answer(
+        t(key, name=message.from_user.first_name, viewer=viewer), reply_markup=main_menu(viewer)
+    )
+    await menus.refresh(viewer)
+
+
+@router.message(Command("help"))
+@router.message(MenuButton("help"))
+async def help_(message: Message, viewer: Viewer) -> None:
+    await message.answer(viewer.texts("help.text", viewer=viewer), reply_markup=main_menu(viewer))

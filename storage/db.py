@@ -1,0 +1,186 @@
+"""The one SQLite connection: WAL, foreign keys, versioned migrations.
+
+aiosqlite runs every call on one worker thread, in order. A whole transaction is
+handed to that thread as one function (`transaction`), so it costs one thread hop
+and can never interleave with statements from other coroutines.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import aiosqlite
+
+T = TypeVar("T")
+Params = Sequence[Any] | dict[str, Any]
+
+
+class SchemaTooNewError(Exception):
+    """The database was migrated by a newer version of the bot."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_db(moment: datetime | None) -> str | None:
+    """Timestamps are stored as UTC ISO strings, so they sort and compare as text."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_db(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every numbered file in storage/migrations."""
+    found = []
+    for entry in resources.files("storage").joinpath("migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+MIGRATIONS = _migrations()
+SCHEMA_VERSION = MIGRATIONS[-1][0] if MIGRATIONS else 0
+
+
+class Database:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._conn: aiosqlite.Connection | None = None
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("database is not connected")
+        return self._conn
+
+    async def connect(self) -> None:
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        self._conn = conn
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def __aenter__(self) -> Database:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- migrations -------------------------------------------------------------------------
+
+    async def version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations in order; returns the names applied."""
+        current = await self.version()
+        if current > SCHEMA_VERSION:
+            raise SchemaTooNewError(
+                f"the database {self.path} has schema version {current}, this bot knows "
+                f"up to {SCHEMA_VERSION}: upgrade the bot or restore an older backup"
+            )
+        pending = [m for m in MIGRATIONS if m[0] > current]
+
+        def apply(conn: sqlite3.Connection) -> list[str]:
+            for version, _name, sql in pending:
+                try:
+                    conn.executescript(
+                        f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version={version};COMMIT;"
+                    )
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            return [name for _v, name, _s in pending]
+
+        return await self.run(apply)
+
+    # --- queries ----------------------------------------------------------------------------
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        rows = await self.conn.execute_fetchall(sql, params)
+        return cast(list[sqlite3.Row], list(rows))
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One statement in its own (auto-committed) transaction; returns rows changed."""
+        cursor = await self.conn.execute(sql, params)
+        count = cursor.rowcount
+        await cursor.close()
+        return count
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Returns the new row id."""
+        cursor = await self.conn.execute(sql, params)
+        rowid = cursor.lastrowid
+        await cursor.close()
+        return int(rowid or 0)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        def many(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(sql, rows)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+        await self.run(many)
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` on the database thread: one hop, nothing interleaves."""
+        # aiosqlite's documented extension point for running code on its thread.
+        conn = self.conn
+        result = await conn._execute(fn, conn._conn)  # type: ignore[no-untyped-call]
+        return cast(T, result)
+
+    async def transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn` inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error), in one thread hop."""
+
+        def wrapped(conn: sqlite3.Connection) -> T:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+        return await self.run(wrapped)
+
+    async def backup(self, target: Path) -> None:
+        """Online copy of the live database (sqlite3's backup API)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        async with aiosqlite.connect(target) as dest:
+            await self.conn.backup(dest)
