@@ -144,14 +144,28 @@ class App:
     # --- run modes --------------------------------------------------------------------------
 
     async def run_polling(self, *, handle_signals: bool = True) -> None:
+        """Long polling until `stop()` or SIGTERM/SIGINT."""
         self._polling = True
         await self.bot.delete_webhook(drop_pending_updates=False)
-        await self.dispatcher.start_polling(
-            self.bot,
-            handle_signals=handle_signals,
-            close_bot_session=False,
-            allowed_updates=self.dispatcher.resolve_used_update_types(),
-        )
+        stopper = asyncio.create_task(self._stop_polling_when_asked())
+        try:
+            await self.dispatcher.start_polling(
+                self.bot,
+                handle_signals=handle_signals,
+                close_bot_session=False,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            )
+        finally:
+            stopper.cancel()
+
+    async def _stop_polling_when_asked(self) -> None:
+        await self._stop.wait()
+        while True:
+            try:
+                await self.dispatcher.stop_polling()
+                return
+            except RuntimeError:  # asked before polling began: wait until it has
+                await asyncio.sleep(0.01)
 
     async def run_webhook(self, *, handle_signals: bool = True) -> web.AppRunner:
         """Serve Telegram's webhook until `stop()` or SIGTERM/SIGINT."""
@@ -189,12 +203,9 @@ class App:
             await runner.cleanup()
         return runner
 
-    async def stop(self) -> None:
+    def stop(self) -> None:
         """Stop taking updates (either mode); the run method returns once in-flight work ends."""
         self._stop.set()
-        if self._polling:
-            with suppress(RuntimeError):  # polling already stopped
-                await self.dispatcher.stop_polling()
 
     async def close(self) -> None:
         if self._polling and self.tracker.last_update_id is not None:

@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     cities_sub = cities.add_subparsers(dest="action", required=True)
     cities_sub.add_parser("list", help="print the member cities")
     add = cities_sub.add_parser("add", help="add a member city")
-    add.add_argument("name", help="the Russian name, e.g. Вытегра")
+    add.add_argument("name", help="the Russian name of the city")
     add.add_argument("--en", help="the English name, e.g. Vytegra")
     remove = cities_sub.add_parser("remove", help="take a city off the member list")
     remove.add_argument("name")

@@ -31,7 +31,7 @@ def _split(value: object) -> list[str]:
         return [part for part in re.split(r"[\s,;]+", value) if part]
     if isinstance(value, int):
         return [str(value)]
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple | set | frozenset):
         return [str(part) for part in value]
     raise ValueError("expected a comma-separated list")
 
@@ -137,8 +137,9 @@ class Settings(StorageSettings):
     @model_validator(mode="after")
     def _webhook_complete(self) -> Settings:
         if self.mode == "webhook":
-            if not self.webhook_url or urlsplit(self.webhook_url).scheme != "https":
-                raise ValueError("WEBHOOK_URL: an https:// URL is required when MODE=webhook")
+            # Telegram itself needs https; a local Bot API server also takes http.
+            if not self.webhook_url or urlsplit(self.webhook_url).scheme not in {"http", "https"}:
+                raise ValueError("WEBHOOK_URL: a URL is required when MODE=webhook")
             if self.webhook_secret is None or not re.fullmatch(
                 r"[A-Za-z0-9_-]{1,256}", self.webhook_secret.get_secret_value()
             ):

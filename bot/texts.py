@@ -76,7 +76,9 @@ class TextCatalog:
 
     @property
     def locales(self) -> tuple[str, ...]:
-        return tuple(sorted(self.catalogs))
+        """The default locale first, then the others."""
+        others = sorted(code for code in self.catalogs if code != self.default_locale)
+        return (self.default_locale, *others)
 
     def get(self, locale: str | None) -> Texts:
         return self._bound.get(locale or "", self._bound[self.default_locale])
@@ -194,7 +196,7 @@ class Texts:
         return f"{format_time(local, 'HH:mm', locale=self.babel)} {self.zone_label(local)}"
 
     def datetime(self, value: dt.datetime) -> str:
-        """`15 декабря 2026 г., 18:00 МСК` in the configured time zone."""
+        """Day, month name, year, time and zone label, in the configured time zone."""
         local = self._local(value)
         text = format_datetime(local, self._plain_source("format.datetime"), locale=self.babel)
         return f"{text} {self.zone_label(local)}"

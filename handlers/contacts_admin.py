@@ -102,7 +102,7 @@ async def decide_request(
             show_alert=True,
         )
         return
-    await query.answer(t.plain("contacts.decided_" + result.request.status.value))
+    await query.answer(t.plain(f"contacts.decided_{result.request.status.value}"))
     await menus.refresh_person(result.request.person_id)
 
 

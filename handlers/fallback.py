@@ -25,6 +25,9 @@ async def unknown_command(message: Message, viewer: Viewer) -> None:
     name = (message.text or "/").split()[0][1:].split("@")[0].lower()
     if name in STAFF_COMMANDS and not viewer.is_staff:
         log.warning("person %s (not staff) tried the staff command /%s", viewer.id, name)
+    elif not viewer.is_registered:
+        await message.answer(viewer.texts("errors.not_registered"))
+        return
     await message.answer(viewer.texts("errors.unknown_command"))
 
 

@@ -32,8 +32,8 @@ class CityRow:
 
 
 def name_key(name: str) -> str:
-    """Lookup key: case-insensitive for Cyrillic too, ё = е, spaces and dashes tidied."""
-    folded = " ".join(name.replace("ё", "е").replace("Ё", "Е").casefold().split())
+    """Lookup key: case-insensitive for Cyrillic too, yo = ye, spaces and dashes tidied."""
+    folded = " ".join(name.casefold().replace("\u0451", "\u0435").split())
     return folded.replace(" - ", "-")
 
 
