@@ -2306,12 +2306,10 @@ class FakeTelegram:
             message["reply_markup"] = inline
         else:
             message.pop("reply_markup", None)
-        keep_reply_keyboard = bm.reply_markup is not None and "inline_keyboard" not in (
-            bm.reply_markup
-        )
-        bm.reply_markup = (
-            inline if inline is not None or not keep_reply_keyboard else (bm.reply_markup)
-        )
+        # An edit sets (or, when absent, removes) the inline keyboard; a reply keyboard the
+        # message was sent with stays as it is.
+        if inline is not None or (bm.reply_markup and "inline_keyboard" in bm.reply_markup):
+            bm.reply_markup = inline
         message["edit_date"] = self._now()
         bm.edited = True
         bm.params = call.params

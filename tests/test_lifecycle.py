@@ -57,8 +57,11 @@ async def test_webhook_checks_the_secret_token(
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/webhook"
     settings = make_settings(
-        mode="webhook", webhook_url=url, webhook_secret="right-secret",
-        webhook_host="127.0.0.1", webhook_port=port,
+        mode="webhook",
+        webhook_url=url,
+        webhook_secret="right-secret",
+        webhook_host="127.0.0.1",
+        webhook_port=port,
     )
     app = App(settings, clock=clock)
     await app.setup()
@@ -76,7 +79,9 @@ async def test_webhook_checks_the_secret_token(
         update = {
             "update_id": 999,
             "message": {
-                "message_id": 50, "date": 0, "text": "/help",
+                "message_id": 50,
+                "date": 0,
+                "text": "/help",
                 "chat": {"id": 1001, "type": "private", "first_name": "Иван"},
                 "from": {"id": 1001, "is_bot": False, "first_name": "Иван"},
                 "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
@@ -119,8 +124,14 @@ async def test_sigterm_finishes_in_flight_work_and_exits_cleanly(
         "TELEGRAM_API_BASE": tg.base_url,
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         await tg.wait_for(lambda call: call.method == "getUpdates", timeout=30)
@@ -134,11 +145,12 @@ async def test_sigterm_finishes_in_flight_work_and_exits_cleanly(
         gate.release()
         rest, _ = await asyncio.wait_for(process.communicate(), timeout=30)
         output = seen + rest
+        code = await process.wait()
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
-    assert process.returncode == 0, output.decode()
+    assert code == 0, output.decode()
     assert ivan.last_text().startswith("Здравствуйте, Иван!")
     log = output.decode()
     assert "Traceback" not in log

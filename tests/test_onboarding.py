@@ -151,7 +151,8 @@ async def test_language_is_persisted_and_survives_restart(
         await ivan.send("🌐 Language")
         assert ivan.last_message().buttons() == [["Русский", "✓ English"]]
     chat_menus = tg.commands({"type": "chat", "chat_id": 1001})
-    assert chat_menus and chat_menus[0]["description"] == "Main menu"
+    assert chat_menus
+    assert chat_menus[0]["description"] == "Main menu"
 
 
 async def test_command_menus_per_language_and_for_staff(tg: FakeTelegram, run_bot: RunBot) -> None:

@@ -90,8 +90,12 @@ async def test_forget_deletes_the_persons_data_after_confirmation(
         await ivan.send("/forget")
         await ivan.press("Yes, delete")
         assert "Your data has been deleted." in ivan.texts()
-        for table, column in [("people", "id"), ("subscriptions", "person_id"),
-                              ("city_contacts", "person_id"), ("fsm", "user_id")]:
+        for table, column in [
+            ("people", "id"),
+            ("subscriptions", "person_id"),
+            ("city_contacts", "person_id"),
+            ("fsm", "user_id"),
+        ]:
             count = await app.db.fetchval(f"SELECT count(*) FROM {table} WHERE {column} = 1001")
             assert count == 0, table
         assert tg.commands({"type": "chat", "chat_id": 1001}) == []

@@ -32,7 +32,7 @@ def test_plural_texts_have_every_cldr_form(locale: str) -> None:
 @pytest.mark.parametrize("locale", ["ru", "en"])
 def test_every_text_compiles(locale: str) -> None:
     texts = TextCatalog.load().get(locale)
-    for key, value in CATALOGS[locale].items():
+    for _key, value in CATALOGS[locale].items():
         sources = value.values() if isinstance(value, dict) else [value]
         for source in sources:
             texts._html_env.parse(source)  # raises on a template syntax error
