@@ -20,7 +20,13 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.commands import CommandMenus
+from bot.delivery.outbox import Outbox
+from bot.delivery.parts import Renderers
+from bot.delivery.progress import Progress
+from bot.delivery.sender import Sender, SenderConfig
 from bot.middlewares import UpdateTracker, ViewerMiddleware
+from bot.scheduler import Scheduler
+from bot.services.broadcasts import BroadcastService
 from bot.services.cities import CityService
 from bot.services.contacts import ContactService
 from bot.services.notify import Notifier
@@ -32,12 +38,15 @@ from handlers import build_router, detach
 from storage.audit import AuditRepo
 from storage.cities import CityRepo
 from storage.contacts import ContactRepo, InviteRepo, RequestRepo
+from storage.files import FileRepo
 from storage.fsm import SQLiteStorage
 from storage.menus import MenuRepo
+from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.setup import open_database
 from storage.staff import StaffRepo
 from storage.subscriptions import SubscriptionRepo
+from storage.timed import TimedActionRepo
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +57,14 @@ class App:
     """One running bot. Use `async with App(settings) as app:` then a run method."""
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        """A `clock` passed in is driven by the caller: timed actions then wait for
+        `app.scheduler.run_due()` instead of firing on the wall clock (the tests do this)."""
         self.settings = settings
         self.clock = clock or Clock()
+        self.timers_driven_by_caller = clock is not None
         self.tracker = UpdateTracker()
         self._stop = asyncio.Event()
+        self.started = asyncio.Event()  # set once start-up work (menus, timers) is done
         self._polling = False
 
     async def __aenter__(self) -> App:
@@ -87,6 +100,29 @@ class App:
         people = PeopleService(people_repo, staff_repo, catalog, self.fsm, clock, owners)
         notifier = Notifier(bot, people, people_repo, clock)
         self.menus = CommandMenus(bot, catalog, people, MenuRepo(db))
+
+        outbox_repo = OutboxRepo(db)
+        self.renderers = Renderers()
+        self.sender = Sender(
+            bot,
+            outbox_repo,
+            FileRepo(db),
+            self.renderers,
+            catalog,
+            clock,
+            SenderConfig(rate=settings.broadcast_rate),
+        )
+        self.outbox = Outbox(outbox_repo, self.sender, clock)
+        self.progress = Progress(bot, outbox_repo, people, clock, settings.broadcast_rate)
+        self.sender.on_finished.append(self.progress.finished)
+        self.scheduler = Scheduler(
+            TimedActionRepo(db),
+            clock,
+            settings.schedule_grace,
+            paused=self.timers_driven_by_caller,
+        )
+        contact_repo = ContactRepo(db)
+        subscriptions = SubscriptionRepo(db)
         deps: dict[str, Any] = {
             "settings": settings,
             "clock": clock,
@@ -95,13 +131,28 @@ class App:
             "people": people,
             "notifier": notifier,
             "menus": self.menus,
-            "subscriptions": SubscriptionRepo(db),
+            "subscriptions": subscriptions,
+            "outbox": self.outbox,
+            "scheduler": self.scheduler,
+            "broadcasts": BroadcastService(
+                self.outbox,
+                outbox_repo,
+                subscriptions,
+                contact_repo,
+                people,
+                people_repo,
+                self.scheduler,
+                self.progress,
+                notifier,
+                audit,
+                clock,
+            ),
             "audit": audit,
             "cities": CityService(cities_repo, audit, clock),
             "staff": StaffService(staff_repo, audit, clock, owners),
             "contacts": ContactService(
                 cities_repo,
-                ContactRepo(db),
+                contact_repo,
                 InviteRepo(db),
                 RequestRepo(db),
                 audit,
@@ -133,6 +184,10 @@ class App:
             await self.menus.refresh_everyone_special()
         except Exception:  # a menu is not worth refusing to start
             log.exception("could not set the command menus")
+        self.sender.start()
+        await self.progress.resume()
+        await self.scheduler.start()
+        self.started.set()
 
     async def _on_shutdown(self) -> None:
         # Tasks for updates fetched just before the stop are created but may not have
@@ -140,6 +195,9 @@ class App:
         for _ in range(3):
             await asyncio.sleep(0)
         await self.tracker.wait_idle(SHUTDOWN_GRACE)
+        self.scheduler.shutdown()
+        await self.sender.stop(SHUTDOWN_GRACE)
+        await self.progress.stop()
 
     # --- run modes --------------------------------------------------------------------------
 

@@ -35,18 +35,20 @@ class ContactCb(CallbackData, prefix="ct"):
     person_id: int
 
 
-class PageCb(CallbackData, prefix="pg"):
-    """Pagination of a long list: `what` names the list."""
-
-    what: str
-    page: int
-
-
 class CityAdminCb(CallbackData, prefix="ca"):
     action: str  # "remove" | "keep"
     city_id: int
 
 
-class StaffCb(CallbackData, prefix="sf"):
-    action: str  # "remove" | "keep"
-    person_id: int
+class BroadcastCb(CallbackData, prefix="bc"):
+    """A step of the /broadcast dialog: audience kind, topic, city toggle, send, schedule."""
+
+    action: str
+    value: str = ""
+
+
+class JobCb(CallbackData, prefix="jb"):
+    """A delivery job: "cancel" it."""
+
+    action: str
+    job_id: int

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 EVERYONE = ("start", "help", "subscribe", "city", "language", "cancel", "forget")
 CONTACT: tuple[str, ...] = ()
-STAFF = ("invite", "contacts", "cities")
+STAFF = ("broadcast", "broadcasts", "invite", "contacts", "cities")
 OWNER = ("staff",)
 GROUP = ("start",)
 

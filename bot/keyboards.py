@@ -13,10 +13,12 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import (
+    BroadcastCb,
     CityAdminCb,
     CityPickCb,
     ContactCb,
     ForgetCb,
+    JobCb,
     LanguageCb,
     RequestCb,
     TopicCb,
@@ -139,3 +141,79 @@ def confirm_city_removal_keyboard(t: Texts, city: City) -> InlineKeyboardMarkup:
     )
     builder.adjust(1)
     return builder.as_markup()
+
+
+# --- broadcasts -------------------------------------------------------------------------------
+
+
+def audience_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for kind in ("subscribers", "topic", "contacts", "cities", "staff"):
+        builder.button(
+            text=t.plain(f"broadcast.choose.{kind}"),
+            callback_data=BroadcastCb(action="aud", value=kind),
+        )
+    builder.button(text=t.plain("broadcast.abort"), callback_data=BroadcastCb(action="abort"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def broadcast_topics_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for topic in ALL_TOPICS:
+        builder.button(
+            text=t.plain(f"topic.{topic.value}"),
+            callback_data=BroadcastCb(action="topic", value=topic.value),
+        )
+    builder.button(text=t.plain("broadcast.back"), callback_data=BroadcastCb(action="back"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def cities_multiselect_keyboard(
+    t: Texts, cities: Sequence[City], chosen: set[int]
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for city in cities[:96]:
+        mark = "on" if city.id in chosen else "off"
+        builder.button(
+            text=t.plain(f"subscribe.mark_{mark}", label=city.title(t.locale)),
+            callback_data=BroadcastCb(action="city", value=str(city.id)),
+        )
+    builder.adjust(2)
+    builder.row(
+        InlineKeyboardButton(
+            text=t.plain("broadcast.back"), callback_data=BroadcastCb(action="back").pack()
+        ),
+        InlineKeyboardButton(
+            text=t.plain("broadcast.cities_done", n=len(chosen)),
+            callback_data=BroadcastCb(action="cities_done").pack(),
+        ),
+    )
+    return builder.as_markup()
+
+
+def broadcast_confirm_keyboard(t: Texts, *, can_send: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if can_send:
+        builder.button(text=t.plain("broadcast.send_now"), callback_data=BroadcastCb(action="send"))
+        builder.button(
+            text=t.plain("broadcast.schedule"), callback_data=BroadcastCb(action="schedule")
+        )
+    builder.button(text=t.plain("broadcast.change"), callback_data=BroadcastCb(action="back"))
+    builder.button(text=t.plain("broadcast.abort"), callback_data=BroadcastCb(action="abort"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def jobs_keyboard(t: Texts, jobs: Iterable[tuple[int, int]]) -> InlineKeyboardMarkup | None:
+    """A Cancel button per (list number, job id)."""
+    builder = InlineKeyboardBuilder()
+    for number, job_id in jobs:
+        builder.button(
+            text=t.plain("broadcast.cancel_job", number=number),
+            callback_data=JobCb(action="cancel", job_id=job_id),
+        )
+    builder.adjust(1)
+    markup = builder.as_markup()
+    return markup if markup.inline_keyboard else None

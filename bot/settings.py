@@ -87,6 +87,7 @@ class Settings(StorageSettings):
         default_factory=lambda: [timedelta(days=3), timedelta(days=1)]
     )
     invite_ttl: Annotated[timedelta, NoDecode] = timedelta(days=7)
+    schedule_grace: Annotated[dict[str, timedelta], NoDecode] = Field(default_factory=dict)
     announce_channel_id: int | None = None
 
     @field_validator("bot_token")
@@ -110,6 +111,22 @@ class Settings(StorageSettings):
     @classmethod
     def _offsets(cls, value: object) -> list[timedelta]:
         return _durations(value)
+
+    @field_validator("schedule_grace", mode="before")
+    @classmethod
+    def _grace(cls, value: object) -> dict[str, timedelta]:
+        if isinstance(value, dict):
+            return {
+                str(k): v if isinstance(v, timedelta) else parse_duration(str(v))
+                for k, v in value.items()
+            }
+        grace = {}
+        for item in _split(value):
+            kind, sep, duration = item.partition("=")
+            if not sep or not kind:
+                raise ValueError(f"expected kind=duration pairs like broadcast=2h, got {item!r}")
+            grace[kind] = parse_duration(duration)
+        return grace
 
     @field_validator("invite_ttl", mode="before")
     @classmethod

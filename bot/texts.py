@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
 from babel.numbers import format_decimal
 from jinja2 import Environment, StrictUndefined, Template
 from markupsafe import Markup
@@ -137,6 +137,7 @@ class Texts:
         env.filters["date"] = self.date
         env.filters["datetime"] = self.datetime
         env.filters["time"] = self.time
+        env.filters["duration"] = self.duration
         return env
 
     def has(self, key: str) -> bool:
@@ -200,6 +201,10 @@ class Texts:
         local = self._local(value)
         text = format_datetime(local, self._plain_source("format.datetime"), locale=self.babel)
         return f"{text} {self.zone_label(local)}"
+
+    def duration(self, value: dt.timedelta) -> str:
+        """Like `2 minutes`: rounded to the largest sensible unit (CLDR plural forms)."""
+        return format_timedelta(value, threshold=1.5, locale=self.babel)
 
     def zone_label(self, local: dt.datetime) -> str:
         offset = local.utcoffset() or dt.timedelta()

@@ -6,6 +6,7 @@ from aiogram import Router
 
 from handlers import (
     account,
+    broadcast,
     cities_admin,
     city,
     contacts_admin,
@@ -33,6 +34,7 @@ def build_router() -> Router:
             contacts_admin.router,
             cities_admin.router,
             staff_admin.router,
+            broadcast.router,
             fallback.router,  # last: catches what nothing else did
         )
     return _root

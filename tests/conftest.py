@@ -69,6 +69,11 @@ def run_bot(tg: FakeTelegram, make_settings: SettingsFactory, clock: ManualClock
         await app.setup()
         polling = asyncio.create_task(app.run_polling(handle_signals=False))
         tg.on_delivered = app.tracker.wait_handled
+        await asyncio.wait(
+            {polling, asyncio.create_task(app.started.wait())}, return_when=asyncio.FIRST_COMPLETED
+        )
+        if polling.done():
+            await polling  # start-up failed: raise its error
         try:
             yield app
         finally:

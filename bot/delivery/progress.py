@@ -1,0 +1,168 @@
+"""Live progress of a staff member's mass send: one message, edited every few seconds,
+with a Cancel button; at the end it becomes the report."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import JobCb
+from bot.clock import Clock
+from bot.services.people import PeopleService
+from bot.texts import Texts
+from storage.outbox import Job, JobStatus, OutboxRepo, Outcome
+
+log = logging.getLogger(__name__)
+
+EDIT_INTERVAL = 3.0  # seconds between edits of a progress message
+
+
+def cancel_keyboard(t: Texts, job_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t.plain("delivery.cancel"),
+                    callback_data=JobCb(action="cancel", job_id=job_id).pack(),
+                )
+            ]
+        ]
+    )
+
+
+class Progress:
+    def __init__(
+        self,
+        bot: Bot,
+        repo: OutboxRepo,
+        people: PeopleService,
+        clock: Clock,
+        rate: float,
+        interval: float = EDIT_INTERVAL,
+    ) -> None:
+        self.bot = bot
+        self.repo = repo
+        self.people = people
+        self.clock = clock
+        self.rate = rate
+        self.interval = interval
+        self._watchers: dict[int, asyncio.Task[None]] = {}
+        self._last_text: dict[int, str] = {}
+
+    async def begin(self, job_id: int, chat_id: int) -> None:
+        """Send the progress message for a job that has started, and keep it current."""
+        job = await self.repo.get(job_id)
+        if job is None:
+            return
+        t = (await self.people.viewer_of(chat_id)).texts
+        text = await self._progress_text(t, job)
+        try:
+            message = await self.bot.send_message(
+                chat_id, text, reply_markup=cancel_keyboard(t, job_id)
+            )
+        except TelegramAPIError as error:
+            log.warning("could not show progress of job %s: %s", job_id, error)
+            return
+        await self.repo.set_progress_message(job_id, chat_id, message.message_id)
+        self._last_text[job_id] = text
+        self.watch(job_id)
+
+    def watch(self, job_id: int) -> None:
+        if job_id not in self._watchers:
+            self._watchers[job_id] = asyncio.create_task(self._watch(job_id))
+
+    async def resume(self) -> None:
+        """After a restart: keep editing the progress of jobs still running."""
+        for job in await self.repo.running():
+            if job.progress_message_id is not None:
+                self.watch(job.id)
+
+    async def stop(self) -> None:
+        for task in self._watchers.values():
+            task.cancel()
+        await asyncio.gather(*self._watchers.values(), return_exceptions=True)
+        self._watchers.clear()
+
+    async def _watch(self, job_id: int) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            job = await self.repo.get(job_id)
+            if job is None or job.status is not JobStatus.RUNNING:
+                return
+            await self._edit(job, final=False)
+
+    async def finished(self, job_id: int) -> None:
+        """The report: delivered, blocked, failed, cancelled, time taken."""
+        watcher = self._watchers.pop(job_id, None)
+        if watcher is not None and watcher is not asyncio.current_task():
+            watcher.cancel()
+        job = await self.repo.get(job_id)
+        if job is not None and job.progress_message_id is not None:
+            await self._edit(job, final=True)
+        self._last_text.pop(job_id, None)
+
+    async def _progress_text(self, t: Texts, job: Job) -> str:
+        counts = await self.repo.counts(job.id)
+        done = job.total - counts[Outcome.PENDING]
+        elapsed = (self.clock.now() - (job.started_at or self.clock.now())).total_seconds()
+        speed = done / elapsed if elapsed > 1 and done else self.rate
+        left = counts[Outcome.PENDING] / max(speed, 0.001)
+        return t(
+            "delivery.progress",
+            done=done,
+            total=job.total,
+            left=timedelta(seconds=max(1, round(left))) if counts[Outcome.PENDING] else None,
+        )
+
+    async def _report_text(self, t: Texts, job: Job) -> str:
+        counts = await self.repo.counts(job.id)
+        finished = job.finished_at or self.clock.now()
+        took = finished - (job.started_at or finished)
+        return t(
+            "delivery.report",
+            cancelled_job=job.status is JobStatus.CANCELLED,
+            total=job.total,
+            sent=counts[Outcome.SENT],
+            blocked=counts[Outcome.BLOCKED],
+            failed=counts[Outcome.FAILED],
+            cancelled=counts[Outcome.CANCELLED],
+            took=took if took >= timedelta(seconds=1) else timedelta(seconds=1),
+        )
+
+    async def _edit(self, job: Job, *, final: bool) -> None:
+        if job.progress_chat_id is None or job.progress_message_id is None:
+            return
+        t = (await self.people.viewer_of(job.progress_chat_id)).texts
+        text = await (self._report_text(t, job) if final else self._progress_text(t, job))
+        if text == self._last_text.get(job.id):
+            return
+        self._last_text[job.id] = text
+        markup = None if final else cancel_keyboard(t, job.id)
+        for _ in range(3):
+            try:
+                await self.bot.edit_message_text(
+                    text=text,
+                    chat_id=job.progress_chat_id,
+                    message_id=job.progress_message_id,
+                    reply_markup=markup,
+                )
+                return
+            except TelegramRetryAfter as error:
+                await asyncio.sleep(error.retry_after)
+            except TelegramBadRequest as error:
+                if "not modified" in error.message:
+                    return
+                log.info("progress of job %s not updated: %s", job.id, error)
+                break
+            except TelegramAPIError as error:
+                log.info("progress of job %s not updated: %s", job.id, error)
+                break
+        if final:  # the report matters: send it fresh if the old message is gone
+            with suppress(TelegramAPIError):
+                await self.bot.send_message(job.progress_chat_id, text)

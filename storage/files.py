@@ -1,0 +1,55 @@
+"""Files the bot sends, kept in the database with the Telegram file id once uploaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Database, to_db
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    key: str
+    filename: str
+    mime_type: str | None
+    content: bytes
+    telegram_file_id: str | None
+
+
+class FileRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def put(
+        self, key: str, filename: str, content: bytes, *, mime_type: str | None, now: datetime
+    ) -> None:
+        """Store (or replace) a file; a replaced file must be uploaded again."""
+        await self.db.execute(
+            """
+            INSERT INTO files (key, filename, mime_type, content, created_at)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET filename = excluded.filename,
+                mime_type = excluded.mime_type, content = excluded.content,
+                telegram_file_id = NULL
+            """,
+            (key, filename, mime_type, content, to_db(now)),
+        )
+
+    async def get(self, key: str) -> StoredFile | None:
+        row = await self.db.fetchone(
+            "SELECT key, filename, mime_type, content, telegram_file_id FROM files WHERE key = ?",
+            (key,),
+        )
+        if row is None:
+            return None
+        return StoredFile(
+            key=row["key"],
+            filename=row["filename"],
+            mime_type=row["mime_type"],
+            content=bytes(row["content"]),
+            telegram_file_id=row["telegram_file_id"],
+        )
+
+    async def remember_file_id(self, key: str, file_id: str) -> None:
+        await self.db.execute("UPDATE files SET telegram_file_id = ? WHERE key = ?", (file_id, key))
