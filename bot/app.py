@@ -21,6 +21,7 @@ from aiohttp import web
 from bot.clock import Clock
 from bot.commands import CommandMenus
 from bot.delivery.outbox import Outbox
+from bot.delivery.pacing import CountEverySend
 from bot.delivery.parts import Renderers
 from bot.delivery.progress import Progress
 from bot.delivery.sender import Sender, SenderConfig
@@ -112,8 +113,11 @@ class App:
             clock,
             SenderConfig(rate=settings.broadcast_rate),
         )
+        bot.session.middleware(CountEverySend(self.sender.pacer))
         self.outbox = Outbox(outbox_repo, self.sender, clock)
-        self.progress = Progress(bot, outbox_repo, people, clock, settings.broadcast_rate)
+        self.progress = Progress(
+            bot, outbox_repo, people, clock, settings.broadcast_rate, self.sender.pacer
+        )
         self.sender.on_finished.append(self.progress.finished)
         self.scheduler = Scheduler(
             TimedActionRepo(db),

@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import JobCb
 from bot.clock import Clock
+from bot.delivery.pacing import Pacer
 from bot.services.people import PeopleService
 from bot.texts import Texts
 from storage.outbox import Job, JobStatus, OutboxRepo, Outcome
@@ -44,9 +45,11 @@ class Progress:
         people: PeopleService,
         clock: Clock,
         rate: float,
+        pacer: Pacer,
         interval: float = EDIT_INTERVAL,
     ) -> None:
         self.bot = bot
+        self.pacer = pacer
         self.repo = repo
         self.people = people
         self.clock = clock
@@ -63,9 +66,10 @@ class Progress:
         t = (await self.people.viewer_of(chat_id)).texts
         text = await self._progress_text(t, job)
         try:
-            message = await self.bot.send_message(
-                chat_id, text, reply_markup=cancel_keyboard(t, job_id)
-            )
+            async with self.pacer.turn(chat_id):  # in line with the broadcast's own sends
+                message = await self.bot.send_message(
+                    chat_id, text, reply_markup=cancel_keyboard(t, job_id)
+                )
         except TelegramAPIError as error:
             log.warning("could not show progress of job %s: %s", job_id, error)
             return

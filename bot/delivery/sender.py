@@ -257,18 +257,18 @@ class Sender:
     async def _send(self, row: Pending, part: Part) -> int:
         """One message, retried through 429s; network trouble raises _Retry."""
         while True:
-            await self.pacer.slot(row.chat_id)
-            if row.job_id in self.cancelled_jobs:  # checked last thing before the request
-                raise _Cancelled
-            try:
-                return await self._call(row.chat_id, part)
-            except TelegramRetryAfter as error:
-                log.warning("Telegram asks to wait %s s (429)", error.retry_after)
-                self.pacer.pause(error.retry_after)
-            except (TelegramNetworkError, TelegramServerError, TimeoutError) as error:
-                raise _Retry(f"{type(error).__name__}: {error}") from error
-            except TelegramUnauthorizedError as error:  # the token was revoked
-                raise _Retry(f"unauthorized: {error.message}") from error
+            async with self.pacer.turn(row.chat_id):
+                if row.job_id in self.cancelled_jobs:  # checked last thing before the request
+                    raise _Cancelled
+                try:
+                    return await self._call(row.chat_id, part)
+                except TelegramRetryAfter as error:
+                    log.warning("Telegram asks to wait %s s (429)", error.retry_after)
+                    self.pacer.pause(error.retry_after)
+                except (TelegramNetworkError, TelegramServerError, TimeoutError) as error:
+                    raise _Retry(f"{type(error).__name__}: {error}") from error
+                except TelegramUnauthorizedError as error:  # the token was revoked
+                    raise _Retry(f"unauthorized: {error.message}") from error
 
     async def _call(self, chat_id: int, part: Part) -> int:
         if isinstance(part, CopyPart):

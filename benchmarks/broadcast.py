@@ -1,0 +1,183 @@
+"""Broadcast benchmark: the real bot process against the fake Bot API server on 127.0.0.1.
+
+    .venv/bin/python benchmarks/broadcast.py            # the three runs of the issue (~8 min)
+    .venv/bin/python benchmarks/broadcast.py --quick    # smaller numbers, for a smoke run
+
+1. BROADCAST_RATE=25 and 30, 3 000 recipients, the fake enforcing 30/s with 429s:
+   achieved rate as a share of the configured one, 429s received.
+2. BROADCAST_RATE=1000 (no limit at the fake), 10 000 recipients: messages per second
+   the engine sustains, and the bot process's peak RSS.
+3. As 1 at 25/s with 5 % random 429s and 2 % random 403s: every recipient who did not
+   block the bot gets the message exactly once.
+
+The bot runs as its own process (`python -m bot run`), the fake in this one, so each
+has a core; the staff member drives the broadcast through the chat, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from storage.setup import open_database  # noqa: E402
+from tests.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
+from tests.support import OWNER, START, TOKEN  # noqa: E402
+
+FIRST = 100_000
+
+
+@dataclass
+class Outcome:
+    name: str
+    recipients: int
+    rate: float
+    achieved: float
+    too_many: int
+    blocked: int
+    delivered_once: bool
+    peak_rss_mib: float
+    seconds: float
+
+
+async def prepare(db: Path, recipients: int) -> None:
+    """Subscribers straight into the database (the benchmark measures sending, not /start)."""
+    database = await open_database(db, START)
+    stamp = START.isoformat(timespec="seconds")
+    people = [(OWNER, "Owner"), *((FIRST + i, f"P{i}") for i in range(recipients))]
+    await database.executemany(
+        "INSERT INTO people (id, first_name, tg_language, created_at, updated_at) "
+        "VALUES (?, ?, 'ru', ?, ?)",
+        [(pid, name, stamp, stamp) for pid, name in people],
+    )
+    await database.executemany(
+        "INSERT INTO subscriptions (person_id, topic) VALUES (?, 'sport')",
+        [(pid,) for pid, _ in people],
+    )
+    await database.close()
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def answered(tg: FakeTelegram, user: FakeUser, words: str) -> None:
+    await tg.wait_for(
+        lambda c: c.chat_id == user.id and c.ok and words in (c.text or ""), timeout=60
+    )
+
+
+async def run(
+    name: str,
+    recipients: int,
+    rate: float,
+    *,
+    limit: float | None,
+    p429: float = 0.0,
+    p403: float = 0.0,
+) -> Outcome:
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    db = work / "bot.sqlite3"
+    await prepare(db, recipients)
+    async with FakeTelegram() as tg:
+        for pid in (OWNER, *range(FIRST, FIRST + recipients)):
+            tg.user(pid)
+        env = {
+            **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+            "BOT_TOKEN": TOKEN,
+            "ADMIN_IDS": str(OWNER),
+            "DATABASE_PATH": str(db),
+            "TELEGRAM_API_BASE": tg.base_url,
+            "BROADCAST_RATE": str(rate),
+            "LOG_LEVEL": "WARNING",
+        }
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=work, env=env
+        )
+        owner = tg.user(OWNER)
+        try:
+            await tg.wait_for(lambda c: c.method == "getUpdates", timeout=60)
+            await owner.send("/broadcast", wait=False)
+            await answered(tg, owner, "Новая рассылка")
+            await owner.send("Benchmark message", wait=False)
+            await answered(tg, owner, "Кому отправить")
+            await owner.press("👥 Всем подписчикам", wait=False)
+            await answered(tg, owner, "Получателей")
+            tg.rate_limit = limit
+            if p429 or p403:
+                tg.set_random_errors(p429, p403, seed=7)
+            mark = len(tg.calls)
+            await owner.press("✅ Отправить сейчас", wait=False)
+            await tg.wait_for(
+                lambda c: c.method == "editMessageText" and "Рассылка завершена" in (c.text or ""),
+                timeout=3600,
+            )
+            rss = peak_rss_mib(bot.pid)
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            await bot.wait()
+        copies = [c for c in tg.calls[mark:] if c.method == "copyMessage"]
+        sent = [c for c in copies if c.ok]
+        seconds = sent[-1].at - sent[0].at if len(sent) > 1 else 0.0
+        achieved = (len(sent) - 1) / seconds if seconds else 0.0
+        per_chat = Counter(c.chat_id for c in sent)
+        blocked = {c.chat_id for c in copies if c.status == 403}
+        everyone = {OWNER, *range(FIRST, FIRST + recipients)}
+        once = all(per_chat[chat] == 1 for chat in everyone - blocked) and not (
+            blocked & set(per_chat)
+        )
+        with sqlite3.connect(db) as conn:
+            pending = conn.execute("SELECT count(*) FROM deliveries WHERE status = 'pending'")
+            assert pending.fetchone()[0] == 0
+        return Outcome(
+            name=name,
+            recipients=recipients + 1,
+            rate=rate,
+            achieved=achieved,
+            too_many=sum(1 for c in copies if c.status == 429),
+            blocked=len(blocked),
+            delivered_once=once,
+            peak_rss_mib=rss,
+            seconds=seconds,
+        )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="small numbers, a smoke run")
+    args = parser.parse_args()
+    small, large = (300, 2000) if args.quick else (3000, 10_000)
+    outcomes = [
+        await run("1. limit 30/s", small, 25, limit=30),
+        await run("1. limit 30/s", small, 30, limit=30),
+        await run("2. no limit", large, 1000, limit=None),
+        await run("3. 5% 429, 2% 403", small, 25, limit=30, p429=0.05, p403=0.02),
+    ]
+    print()
+    print(
+        f"{'run':<20} {'recipients':>10} {'rate':>6} {'achieved/s':>10} {'% of rate':>9} "
+        f"{'429s':>5} {'403s':>5} {'once':>5} {'seconds':>8} {'peak RSS':>9}"
+    )
+    for o in outcomes:
+        print(
+            f"{o.name:<20} {o.recipients:>10} {o.rate:>6g} {o.achieved:>10.1f} "
+            f"{100 * o.achieved / o.rate:>8.1f}% {o.too_many:>5} {o.blocked:>5} "
+            f"{'yes' if o.delivered_once else 'NO':>5} {o.seconds:>8.1f} {o.peak_rss_mib:>6.0f} MiB"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
