@@ -115,9 +115,7 @@ class App:
         )
         bot.session.middleware(CountEverySend(self.sender.pacer))
         self.outbox = Outbox(outbox_repo, self.sender, clock)
-        self.progress = Progress(
-            bot, outbox_repo, people, clock, settings.broadcast_rate, self.sender.pacer
-        )
+        self.progress = Progress(bot, outbox_repo, people, clock, settings.broadcast_rate)
         self.sender.on_finished.append(self.progress.finished)
         self.scheduler = Scheduler(
             TimedActionRepo(db),

@@ -14,7 +14,6 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import JobCb
 from bot.clock import Clock
-from bot.delivery.pacing import Pacer
 from bot.services.people import PeopleService
 from bot.texts import Texts
 from storage.outbox import Job, JobStatus, OutboxRepo, Outcome
@@ -45,11 +44,9 @@ class Progress:
         people: PeopleService,
         clock: Clock,
         rate: float,
-        pacer: Pacer,
         interval: float = EDIT_INTERVAL,
     ) -> None:
         self.bot = bot
-        self.pacer = pacer
         self.repo = repo
         self.people = people
         self.clock = clock
@@ -66,16 +63,19 @@ class Progress:
         t = (await self.people.viewer_of(chat_id)).texts
         text = await self._progress_text(t, job)
         try:
-            async with self.pacer.turn(chat_id):  # in line with the broadcast's own sends
-                message = await self.bot.send_message(
-                    chat_id, text, reply_markup=cancel_keyboard(t, job_id)
-                )
+            message = await self.bot.send_message(
+                chat_id, text, reply_markup=cancel_keyboard(t, job_id)
+            )
         except TelegramAPIError as error:
             log.warning("could not show progress of job %s: %s", job_id, error)
             return
         await self.repo.set_progress_message(job_id, chat_id, message.message_id)
         self._last_text[job_id] = text
-        self.watch(job_id)
+        job = await self.repo.get(job_id)
+        if job is not None and job.status is not JobStatus.RUNNING:
+            await self._edit(job, final=True)  # it finished before the message was there
+        else:
+            self.watch(job_id)
 
     def watch(self, job_id: int) -> None:
         if job_id not in self._watchers:
