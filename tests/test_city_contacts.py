@@ -215,7 +215,16 @@ async def test_contacts_list_and_removal_with_confirmation(
 
 @pytest.mark.parametrize(
     "command",
-    ["/invite Вологда", "/contacts", "/cities", "/staff", "/staff add 5", "/staff remove 5"],
+    [
+        "/invite Вологда",
+        "/contacts",
+        "/cities",
+        "/staff",
+        "/staff add 5",
+        "/staff remove 5",
+        "/broadcast",
+        "/broadcasts",
+    ],
 )
 async def test_non_staff_gets_the_unknown_command_answer_and_is_logged(
     tg: FakeTelegram, run_bot: RunBot, caplog: pytest.LogCaptureFixture, command: str
