@@ -44,11 +44,20 @@ def flatten(
 
 
 def load_locale_files() -> dict[str, dict[str, str | dict[str, str]]]:
-    catalogs = {}
-    for entry in resources.files("locales").iterdir():
-        if entry.name.endswith(".yaml"):
+    """locales/<lang>/<feature>.yaml, merged per language; a key defined twice is an error."""
+    catalogs: dict[str, dict[str, str | dict[str, str]]] = {}
+    for folder in resources.files("locales").iterdir():
+        if not folder.is_dir() or folder.name.startswith(("_", ".")):
+            continue
+        merged = catalogs.setdefault(folder.name, {})
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if not entry.name.endswith(".yaml"):
+                continue
             tree = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
-            catalogs[entry.name.removesuffix(".yaml")] = dict(flatten(tree))
+            for key, value in flatten(tree):
+                if key in merged:
+                    raise ValueError(f"text {key!r} is defined twice in locales/{folder.name}")
+                merged[key] = value
     return catalogs
 
 
