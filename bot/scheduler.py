@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 ActionHandler = Callable[[TimedAction], Awaitable[None]]
 
 
+class TooLate(Exception):
+    """Raised by an action's handler when running it now would be useless (a reminder
+    after the event started): the action is marked missed instead of done."""
+
+
 @dataclass(frozen=True, slots=True)
 class ActionKind:
     run: ActionHandler
@@ -149,8 +154,13 @@ class Scheduler:
                 await kind.missed(action)
             await self.repo.finish(action.id, ActionStatus.MISSED, now=now)
         else:
-            await kind.run(action)
-            await self.repo.finish(action.id, ActionStatus.DONE, now=self.clock.now())
+            try:
+                await kind.run(action)
+            except TooLate:
+                log.info("timed action %s (%s) came too late to be useful", action.id, action.kind)
+                await self.repo.finish(action.id, ActionStatus.MISSED, now=self.clock.now())
+            else:
+                await self.repo.finish(action.id, ActionStatus.DONE, now=self.clock.now())
         job = self.aps.get_job(self._job_id(action.id))
         if job is not None:  # run by run_due() before APScheduler woke for it
             job.remove()
