@@ -186,9 +186,10 @@ class App:
             await self.menus.refresh_everyone_special()
         except Exception:  # a menu is not worth refusing to start
             log.exception("could not set the command menus")
-        self.sender.start()
-        await self.progress.resume()
+        await self.deps["broadcasts"].reconcile()
         await self.scheduler.start()
+        await self.progress.resume()
+        self.sender.start()  # last: if anything above fails, nothing is left running
         self.started.set()
 
     async def _on_shutdown(self) -> None:

@@ -23,6 +23,7 @@ from storage.timed import ActionStatus, TimedAction, TimedActionRepo
 log = logging.getLogger(__name__)
 
 ActionHandler = Callable[[TimedAction], Awaitable[None]]
+RETRY_AFTER = timedelta(minutes=1)  # a failed action (a database hiccup) is tried again
 
 
 class TooLate(Exception):
@@ -92,6 +93,9 @@ class Scheduler:
             job.remove()
         return True
 
+    async def find(self, kind: str, ref: str) -> TimedAction | None:
+        return await self.repo.find(kind, ref)
+
     def armed(self) -> dict[int, datetime]:
         """Action id -> the time APScheduler will wake for it (for status and tests)."""
         return {
@@ -129,7 +133,17 @@ class Scheduler:
         try:
             await self._fire(action_id)
         except Exception:
-            log.exception("timed action %s failed; it stays pending", action_id)
+            log.exception("timed action %s failed; trying again in a minute", action_id)
+            if not self.paused:
+                self.aps.add_job(
+                    self.fire,
+                    DateTrigger(run_date=self.clock.now() + RETRY_AFTER, timezone=UTC),
+                    args=[action_id],
+                    id=self._job_id(action_id),
+                    replace_existing=True,
+                    misfire_grace_time=None,
+                    coalesce=True,
+                )
         finally:
             self._running.discard(action_id)
 
@@ -152,15 +166,15 @@ class Scheduler:
             )
             if kind.missed is not None:
                 await kind.missed(action)
-            await self.repo.finish(action.id, ActionStatus.MISSED, now=now)
+            await self.repo.finish(action, ActionStatus.MISSED, now=now)
         else:
             try:
                 await kind.run(action)
             except TooLate:
                 log.info("timed action %s (%s) came too late to be useful", action.id, action.kind)
-                await self.repo.finish(action.id, ActionStatus.MISSED, now=self.clock.now())
+                await self.repo.finish(action, ActionStatus.MISSED, now=self.clock.now())
             else:
-                await self.repo.finish(action.id, ActionStatus.DONE, now=self.clock.now())
+                await self.repo.finish(action, ActionStatus.DONE, now=self.clock.now())
         job = self.aps.get_job(self._job_id(action.id))
-        if job is not None:  # run by run_due() before APScheduler woke for it
-            job.remove()
+        if job is not None and job.trigger.run_date == action.due_at:
+            job.remove()  # run by run_due() before APScheduler woke for it (not moved since)

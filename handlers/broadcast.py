@@ -238,9 +238,9 @@ async def got_when(
         await message.answer(t(f"dates.{error.problem.value}"))
         return
     data = await state.get_data()
+    await state.clear()  # first: a retyped time after a crash must not schedule it twice
     audience = Audience.from_json(data["audience"])
     await broadcasts.schedule(viewer, data["chat_id"], data["message_id"], audience, at)
-    await state.clear()
     await message.answer(
         t("broadcast.scheduled", at=at, audience=await describe(t, audience, cities))
     )
@@ -300,11 +300,13 @@ async def cancel_job(
     cities: CityService,
 ) -> None:
     t = viewer.texts
-    job = await broadcasts.cancel(viewer, callback_data.job_id)
-    if job is None:
+    if not await broadcasts.is_active(callback_data.job_id):
         await query.answer(t.plain("broadcast.already_over"), show_alert=True)
         return
-    await query.answer(t.plain("broadcast.cancelled"))
+    await query.answer(t.plain("broadcast.cancelled"))  # at once: stopping may take a moment
+    job = await broadcasts.cancel(viewer, callback_data.job_id)
+    if job is None:
+        return
     message = query.message
     if isinstance(message, Message) and message.message_id != job.progress_message_id:
         text, markup = await _listing(t, broadcasts, cities)

@@ -208,11 +208,33 @@ class OutboxRepo:
         )
         return [_job(row) for row in rows]
 
+    async def scheduled(self, *, kind: str) -> list[Job]:
+        rows = await self.db.fetchall(
+            f"SELECT {_JOB} FROM delivery_jobs WHERE status = 'scheduled' AND kind = ?", (kind,)
+        )
+        return [_job(row) for row in rows]
+
     async def running(self) -> list[Job]:
         rows = await self.db.fetchall(
             f"SELECT {_JOB} FROM delivery_jobs WHERE status = 'running' ORDER BY id"
         )
         return [_job(row) for row in rows]
+
+    async def unreported(self) -> list[Job]:
+        """Finished jobs whose report was never shown (the bot stopped in between)."""
+        rows = await self.db.fetchall(
+            f"""
+            SELECT {_JOB} FROM delivery_jobs
+             WHERE status IN ('done', 'cancelled') AND progress_message_id IS NOT NULL
+               AND reported_at IS NULL
+            """
+        )
+        return [_job(row) for row in rows]
+
+    async def mark_reported(self, job_id: int, *, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE delivery_jobs SET reported_at = ? WHERE id = ?", (to_db(now), job_id)
+        )
 
     async def set_progress_message(self, job_id: int, chat_id: int, message_id: int) -> None:
         await self.db.execute(
@@ -254,14 +276,17 @@ class OutboxRepo:
             for row in rows
         ]
 
-    async def next_retry_at(self) -> datetime | None:
+    async def next_retry_at(self, exclude: Iterable[int]) -> datetime | None:
+        """When the next retry is due, leaving out the rows being sent right now."""
         value = await self.db.fetchval(
             """
             SELECT min(d.next_attempt_at) FROM deliveries d
               JOIN delivery_jobs j ON j.id = d.job_id
              WHERE d.status = 'pending' AND j.status = 'running'
                AND d.next_attempt_at IS NOT NULL
-            """
+               AND d.id NOT IN (SELECT value FROM json_each(?))
+            """,
+            (_ids(exclude),),
         )
         return from_db(value)
 

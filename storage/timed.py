@@ -76,12 +76,13 @@ class TimedActionRepo:
         )
         return [_action(row) for row in rows]
 
-    async def finish(self, action_id: int, status: ActionStatus, *, now: datetime) -> bool:
-        """Pending -> done / missed / cancelled; False if it was not pending any more."""
+    async def finish(self, action: TimedAction, status: ActionStatus, *, now: datetime) -> bool:
+        """Pending -> done / missed; False if it is not pending any more, or was moved to
+        another time while it ran (the moved one stays pending)."""
         changed = await self.db.execute(
             "UPDATE timed_actions SET status = ?, finished_at = ? "
-            "WHERE id = ? AND status = 'pending'",
-            (status.value, to_db(now), action_id),
+            "WHERE id = ? AND status = 'pending' AND due_at = ?",
+            (status.value, to_db(now), action.id, to_db(action.due_at)),
         )
         return changed > 0
 

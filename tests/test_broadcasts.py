@@ -391,3 +391,42 @@ def test_dates_are_read_the_russian_way() -> None:
         with pytest.raises(DateInputError) as caught:
             parse_when(text, now=now, tz=tz)
         assert caught.value.problem is problem, text
+
+
+async def test_two_sends_to_one_chat_are_a_second_apart(tg: FakeTelegram, run_bot: RunBot) -> None:
+    owner = tg.user(OWNER, first_name="Ольга")
+    async with run_bot(broadcast_rate=1000) as app:
+        await owner.send("/start")
+        await add_subscribers(app, tg, [9001, 9002])
+        for round_ in range(2):
+            await begin(owner, f"Сообщение {round_}", "👥 Всем подписчикам")
+            await owner.press(SEND_NOW)
+        await tg.wait_calls(lambda c: c.method == "copyMessage" and c.chat_id == 9002, 2)
+    for chat in (OWNER, 9001, 9002):
+        first, second = (c.at for c in copies(tg) if c.chat_id == chat)
+        assert second - first >= 0.95, chat
+
+
+async def test_a_scheduled_job_without_its_timer_gets_one_at_start(
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+) -> None:
+    """The bot stopped between writing the job and its timed action: nothing is lost."""
+    from bot.delivery.parts import copy_payload
+    from storage.outbox import NewJob
+
+    owner = tg.user(OWNER, first_name="Ольга")
+    async with run_bot() as app:
+        await owner.send("/start")
+        await owner.send("Сообщение без таймера")
+        message_id = owner.last_message().message_id - 1
+        audience = {"kind": "staff", "topic": None, "city_ids": []}
+        await app.outbox.schedule(
+            NewJob("broadcast", audience, copy_payload(OWNER, message_id), created_by=OWNER),
+            START + timedelta(minutes=30),
+        )
+    async with run_bot() as app:
+        assert list(app.scheduler.armed().values()) == [START + timedelta(minutes=30)]
+        clock.advance(timedelta(minutes=30))
+        await app.scheduler.run_due()
+        await tg.wait_for(finished, timeout=10)
+    assert [c.chat_id for c in copies(tg)] == [OWNER]

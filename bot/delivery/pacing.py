@@ -74,11 +74,14 @@ class Pacer:
     @asynccontextmanager
     async def turn(self, chat_id: int) -> AsyncIterator[None]:
         """Wait for this chat's spacing and the next global slot; send inside the block."""
+        # Reserve this chat's next moment before waiting, so two sends to one chat that
+        # arrive together are spaced too.
+        now = self._now()
         last = self._chat_last.get(chat_id)
-        if last is not None:
-            wait = last + self.per_chat_interval - self._now()
-            if wait > 0:
-                await asyncio.sleep(wait)
+        mine = now if last is None else max(now, last + self.per_chat_interval)
+        self._chat_last[chat_id] = mine
+        if mine > now:
+            await asyncio.sleep(mine - now)
         async with self._lock:
             while True:
                 now = self._now()
@@ -90,7 +93,7 @@ class Pacer:
                     break  # a pause or other sends came up while we waited
             self._next = max(at, now - self.catch_up) + self.interval
             self._recent.append(now)
-        self._chat_last[chat_id] = now
+        self._chat_last[chat_id] = max(self._chat_last.get(chat_id, now), now)
         token = _in_turn.set(True)
         try:
             yield

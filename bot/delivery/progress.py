@@ -73,7 +73,7 @@ class Progress:
         self._last_text[job_id] = text
         job = await self.repo.get(job_id)
         if job is not None and job.status is not JobStatus.RUNNING:
-            await self._edit(job, final=True)  # it finished before the message was there
+            await self.finished(job_id)  # it finished before the message was there
         else:
             self.watch(job_id)
 
@@ -82,10 +82,13 @@ class Progress:
             self._watchers[job_id] = asyncio.create_task(self._watch(job_id))
 
     async def resume(self) -> None:
-        """After a restart: keep editing the progress of jobs still running."""
+        """After a restart: keep editing the progress of jobs still running, and show the
+        reports of jobs that finished just before the stop."""
         for job in await self.repo.running():
             if job.progress_message_id is not None:
                 self.watch(job.id)
+        for job in await self.repo.unreported():
+            await self.finished(job.id)
 
     async def stop(self) -> None:
         for task in self._watchers.values():
@@ -109,6 +112,7 @@ class Progress:
         job = await self.repo.get(job_id)
         if job is not None and job.progress_message_id is not None:
             await self._edit(job, final=True)
+            await self.repo.mark_reported(job_id, now=self.clock.now())
         self._last_text.pop(job_id, None)
 
     async def _progress_text(self, t: Texts, job: Job) -> str:

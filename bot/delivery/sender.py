@@ -25,6 +25,7 @@ from datetime import timedelta
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramNotFound,
@@ -44,6 +45,8 @@ from storage.outbox import Job, JobStatus, OutboxRepo, Outcome, Pending, Result
 log = logging.getLogger(__name__)
 
 Finished = Callable[[int], Awaitable[None]]
+MIN_WAIT = 0.05  # seconds: the shortest nap of an idle sender
+PAUSE_UNAUTHORIZED = 60.0  # seconds: Telegram refused the token (revoked?); try again later
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,7 @@ class Sender:
         self._file_ids: dict[str, str] = {}
         self._idle = asyncio.Event()
         self._flushed = asyncio.Event()
+        self._reports: set[asyncio.Task[None]] = set()
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -123,19 +127,26 @@ class Sender:
         self._flush_task = asyncio.create_task(self._flusher(), name="outbox-flusher")
 
     async def stop(self, grace: float = 10.0) -> None:
-        """Stop claiming; let sends in flight finish (up to `grace` s); store their results."""
+        """Stop claiming; let sends in flight finish (up to `grace` s); store their results;
+        let the after-delivery steps (reports) finish."""
         self._stopping.set()
         self._wake.set()
+        self._flush_now.set()
         if self._loop_task is not None:
-            await self._loop_task
+            await asyncio.gather(self._loop_task, return_exceptions=True)
         if self._tasks:
             _, late = await asyncio.wait(self._tasks, timeout=grace)
             for task in late:
                 task.cancel()
-        if self._flush_task is not None:
-            self._flush_task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        if self._flush_task is not None:  # it stops by itself after a last flush
             await asyncio.gather(self._flush_task, return_exceptions=True)
-        await self._flush()
+        try:
+            await self._flush()
+        except Exception:
+            log.exception("could not store the last delivery results")
+        if self._reports:
+            await asyncio.wait(self._reports, timeout=grace)
 
     def wake(self) -> None:
         """New work is in the outbox."""
@@ -145,11 +156,13 @@ class Sender:
     def cancel_job(self, job_id: int) -> None:
         self.cancelled_jobs.add(job_id)
 
-    async def settle(self, job_id: int) -> None:
+    async def settle(self, job_id: int, at_most: float = 5.0) -> None:
         """Until no message of this job is in flight and every result is stored (after a
         cancel, so the report counts the messages that were already on their way)."""
-        while job_id in self.claimed.values() and self._loop_task is not None:
-            await self._flushed.wait()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(at_most):
+                while job_id in self.claimed.values() and not self._stopping.is_set():
+                    await self._flushed.wait()
 
     async def wait_idle(self) -> None:
         """Until nothing is pending or in flight (used by tests and benchmarks)."""
@@ -160,33 +173,40 @@ class Sender:
     async def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                rows = await self.repo.claim(self.config.batch, self.claimed, now=self.clock.now())
+                await self._pass()
             except Exception:
-                log.exception("could not read the outbox; trying again")
+                log.exception("the outbox sender stumbled; going on in a moment")
                 await asyncio.sleep(self.config.idle_poll)
-                continue
-            if not rows:
-                await self._when_idle()
-                continue
-            for row in rows:
-                if self._stopping.is_set():
-                    break
-                await self._slots.acquire()
-                self.claimed[row.id] = row.job_id
-                task = asyncio.create_task(self._deliver(row))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+
+    async def _pass(self) -> None:
+        """Claim a batch of due recipients and start their sends, or wait for work."""
+        self._wake.clear()  # a wake() from now on is not lost
+        rows = await self.repo.claim(self.config.batch, self.claimed, now=self.clock.now())
+        if not rows:
+            await self._when_idle()
+            return
+        for row in rows:
+            await self._slots.acquire()
+            if self._stopping.is_set():
+                self._slots.release()
+                return
+            self.claimed[row.id] = row.job_id
+            task = asyncio.create_task(self._deliver(row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _when_idle(self) -> None:
         for job_id in await self.repo.finish_empty(now=self.clock.now()):
-            await self._finished(job_id)
+            self._finished(job_id)
         if not self.claimed and not self._results:
             self._idle.set()
+            self._jobs.clear()
+            self.cancelled_jobs.clear()
         timeout = self.config.idle_poll
-        retry_at = await self.repo.next_retry_at()
+        retry_at = await self.repo.next_retry_at(self.claimed)
         if retry_at is not None:
-            timeout = min(timeout, max(0.0, (retry_at - self.clock.now()).total_seconds()))
-        self._wake.clear()
+            wait = (retry_at - self.clock.now()).total_seconds()
+            timeout = min(timeout, max(MIN_WAIT, wait))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
@@ -222,7 +242,11 @@ class Sender:
             try:
                 message_id = await self._send(row, part)
             except _Cancelled:
-                return Result(row.id, row.chat_id, Outcome.CANCELLED, parts_sent=sent)
+                # cut between parts: what reached the person counts as sent
+                outcome = Outcome.SENT if sent > row.parts_sent else Outcome.CANCELLED
+                return Result(
+                    row.id, row.chat_id, outcome, message_id=first_message_id, parts_sent=sent
+                )
             except TelegramForbiddenError as error:
                 return Result(row.id, row.chat_id, Outcome.BLOCKED, error=error.message)
             except (TelegramBadRequest, TelegramNotFound) as error:
@@ -265,10 +289,14 @@ class Sender:
                 except TelegramRetryAfter as error:
                     log.warning("Telegram asks to wait %s s (429)", error.retry_after)
                     self.pacer.pause(error.retry_after)
+                except TelegramEntityTooLarge as error:  # retrying cannot make it smaller
+                    raise _Gone(error.message) from error
                 except (TelegramNetworkError, TelegramServerError, TimeoutError) as error:
                     raise _Retry(f"{type(error).__name__}: {error}") from error
-                except TelegramUnauthorizedError as error:  # the token was revoked
-                    raise _Retry(f"unauthorized: {error.message}") from error
+                except TelegramUnauthorizedError:
+                    # the token was revoked: nobody can be reached; wait, keep the rows pending
+                    log.critical("Telegram refuses the bot token; sending paused")
+                    self.pacer.pause(PAUSE_UNAUTHORIZED)
 
     async def _call(self, chat_id: int, part: Part) -> int:
         if isinstance(part, CopyPart):
@@ -306,7 +334,10 @@ class Sender:
             uploaded = _file_id(message)
             if uploaded:
                 self._file_ids[part.file_key] = uploaded
-                await self.files.remember_file_id(part.file_key, uploaded)
+                try:
+                    await self.files.remember_file_id(part.file_key, uploaded)
+                except Exception:  # it was delivered; the next start uploads once more
+                    log.exception("could not remember the file id of %s", part.file_key)
             return message.message_id
 
     async def _post_file(self, chat_id: int, part: DocumentPart | PhotoPart, file_id: str) -> int:
@@ -326,7 +357,7 @@ class Sender:
     # --- results ----------------------------------------------------------------------------
 
     async def _flusher(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._flush_now.wait(), self.config.flush_interval)
             self._flush_now.clear()
@@ -350,11 +381,17 @@ class Sender:
         self._flushed.set()
         self._flushed = asyncio.Event()
         for job_id in finished:
-            await self._finished(job_id)
+            self._finished(job_id)
 
-    async def _finished(self, job_id: int) -> None:
+    def _finished(self, job_id: int) -> None:
+        """Run the after-delivery steps (the report) on their own: a slow edit must not hold
+        up storing results or claiming the next recipients."""
         self._jobs.pop(job_id, None)
-        self.cancelled_jobs.discard(job_id)
+        task = asyncio.create_task(self._after(job_id))
+        self._reports.add(task)
+        task.add_done_callback(self._reports.discard)
+
+    async def _after(self, job_id: int) -> None:
         for callback in self.on_finished:
             try:
                 await callback(job_id)

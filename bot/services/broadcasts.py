@@ -157,6 +157,20 @@ class BroadcastService:
             created_by=staff.id,
         )
 
+    async def is_active(self, job_id: int) -> bool:
+        job = await self.repo.get(job_id)
+        return job is not None and job.status in (JobStatus.SCHEDULED, JobStatus.RUNNING)
+
+    async def reconcile(self) -> None:
+        """At start: a scheduled broadcast whose timed action is missing (the bot stopped
+        between the two writes) gets it, so it is sent, or reported missed, like the others."""
+        for job in await self.repo.scheduled(kind=KIND):
+            if (
+                job.scheduled_at is not None
+                and await self.scheduler.find(KIND, str(job.id)) is None
+            ):
+                await self.scheduler.schedule(KIND, str(job.id), job.scheduled_at)
+
     async def cancel(self, staff: Viewer, job_id: int) -> Job | None:
         """Cancel a scheduled or running broadcast; None if it is neither (any more)."""
         job = await self.repo.get(job_id)
@@ -194,10 +208,11 @@ class BroadcastService:
 
     async def _missed(self, action: TimedAction) -> None:
         job = await self.repo.get(int(action.ref))
-        if job is None or not await self.repo.mark_missed(job.id, now=self.clock.now()):
+        if job is None or job.status is not JobStatus.SCHEDULED:
             return
-        if job.created_by is not None:
+        if job.created_by is not None:  # told first: a crash after this repeats the notice
             due = action.due_at
             await self.notifier.send(
                 job.created_by, lambda t: (t("broadcast.missed", at=due), None)
             )
+        await self.repo.mark_missed(job.id, now=self.clock.now())

@@ -17,7 +17,8 @@ CREATE TABLE delivery_jobs (
     started_at          TEXT,
     finished_at         TEXT,
     progress_chat_id    INTEGER,                  -- the staff member's live progress message
-    progress_message_id INTEGER
+    progress_message_id INTEGER,
+    reported_at         TEXT                      -- when the final report was shown
 );
 CREATE INDEX delivery_jobs_status ON delivery_jobs(status);
 
