@@ -419,7 +419,7 @@ async def test_a_scheduled_job_without_its_timer_gets_one_at_start(
         await owner.send("/start")
         await owner.send("Сообщение без таймера")
         message_id = owner.last_message().message_id - 1
-        audience = {"kind": "staff", "topic": None, "city_ids": []}
+        audience: dict[str, object] = {"kind": "staff", "topic": None, "city_ids": []}
         await app.outbox.schedule(
             NewJob("broadcast", audience, copy_payload(OWNER, message_id), created_by=OWNER),
             START + timedelta(minutes=30),
