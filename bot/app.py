@@ -34,6 +34,8 @@ from bot.services.notify import Notifier
 from bot.services.people import PeopleService
 from bot.services.staff import StaffService
 from bot.settings import Settings
+from bot.surveys import messages as survey_messages
+from bot.surveys.service import SurveyService
 from bot.texts import TextCatalog
 from handlers import build_router, detach
 from storage.audit import AuditRepo
@@ -47,11 +49,22 @@ from storage.people import PeopleRepo
 from storage.setup import open_database
 from storage.staff import StaffRepo
 from storage.subscriptions import SubscriptionRepo
+from storage.surveys import ResponseRepo, SurveyRepo
 from storage.timed import TimedActionRepo
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = 15.0  # seconds to let in-flight updates finish
+
+
+def _words(catalog: TextCatalog, key: str) -> set[str]:
+    """A comma-separated list of words from every locale (answers typed as yes or no)."""
+    return {
+        word.strip()
+        for locale in catalog.locales
+        for word in catalog.get(locale).plain(key).split(",")
+        if word.strip()
+    }
 
 
 class App:
@@ -125,6 +138,23 @@ class App:
         )
         contact_repo = ContactRepo(db)
         subscriptions = SubscriptionRepo(db)
+        survey_messages.register(self.renderers)
+        surveys = SurveyService(
+            SurveyRepo(db),
+            ResponseRepo(db),
+            cities_repo,
+            contact_repo,
+            subscriptions,
+            FileRepo(db),
+            people,
+            self.outbox,
+            self.scheduler,
+            audit,
+            clock,
+            settings.survey_reminders,
+            yes_words=_words(catalog, "surveys.yes_words"),
+            no_words=_words(catalog, "surveys.no_words"),
+        )
         deps: dict[str, Any] = {
             "settings": settings,
             "clock": clock,
@@ -134,6 +164,7 @@ class App:
             "notifier": notifier,
             "menus": self.menus,
             "subscriptions": subscriptions,
+            "surveys": surveys,
             "outbox": self.outbox,
             "scheduler": self.scheduler,
             "broadcasts": BroadcastService(

@@ -52,3 +52,21 @@ class JobCb(CallbackData, prefix="jb"):
 
     action: str
     job_id: int
+
+
+class SurveyCb(CallbackData, prefix="sv"):
+    """The answering dialog: survey, city (0: ask which), question index, value index."""
+
+    a: str  # go, ch, yn, sc, mt, md, sk, bk, rv, ed, sub, x
+    s: int
+    c: int = 0
+    q: int = -1
+    v: int = 0
+
+
+class SurveyAdminCb(CallbackData, prefix="sa"):
+    """Staff actions on one survey."""
+
+    a: str  # card, open, discard, close, close_ok, reopen, status, remind, remind_ok,
+    # csv, xlsx, charts, go (confirm opening), when (another deadline)
+    s: int

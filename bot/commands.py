@@ -23,12 +23,12 @@ from storage.menus import MenuRepo
 log = logging.getLogger(__name__)
 
 EVERYONE = ("start", "help", "subscribe", "city", "language", "cancel", "forget")
-CONTACT: tuple[str, ...] = ()
-STAFF = ("broadcast", "broadcasts", "invite", "contacts", "cities")
+CONTACT: tuple[str, ...] = ("surveys",)
+STAFF = ("surveys", "survey_new", "broadcast", "broadcasts", "invite", "contacts", "cities")
 OWNER = ("staff",)
 GROUP = ("start",)
 
-STAFF_COMMANDS = frozenset(STAFF + OWNER)
+STAFF_COMMANDS = frozenset(STAFF + OWNER) - set(CONTACT)
 
 
 def commands_for(viewer: Viewer) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ Plurals come from Babel's CLDR rules; dates and numbers from Babel's formats.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from importlib import resources
@@ -23,6 +24,15 @@ from markupsafe import Markup
 
 PLURAL_FORMS = frozenset({"zero", "one", "two", "few", "many", "other"})
 MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+_STANDALONE_TAG = re.compile(r"^[ \t]*(\{%(?:(?!%\})[^\n])*%\})[ \t]*\n", re.MULTILINE)
+
+
+def standalone_tags(source: str) -> str:
+    """A line holding only a `{% tag %}` leaves no trace in the output (as in Mustache);
+    a tag inside a line of text keeps the line's end. Templates then read as they print."""
+    return _STANDALONE_TAG.sub(r"\1", source)
 
 
 def _is_plural(node: Mapping[str, Any]) -> bool:
@@ -135,8 +145,6 @@ class Texts:
         env = Environment(
             autoescape=autoescape,
             undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
             keep_trailing_newline=False,
         )
         wrap = Markup if autoescape else str
@@ -168,23 +176,23 @@ class Texts:
         template = self._compiled.get(cache_key)
         if template is None:
             env = self._html_env if html else self._plain_env
-            template = self._compiled[cache_key] = env.from_string(source)
+            template = self._compiled[cache_key] = env.from_string(standalone_tags(source))
         if count is not None:
             values = {"n": count, **values}
         return template.render(**values).strip()
 
-    def __call__(self, key: str, **values: Any) -> str:
+    def __call__(self, key: str, /, **values: Any) -> str:
         """HTML text; values are escaped."""
         return self._render(True, key, None, values)
 
-    def plain(self, key: str, **values: Any) -> str:
+    def plain(self, key: str, /, **values: Any) -> str:
         """Text for buttons, alerts and file names: nothing is escaped."""
         return self._render(False, key, None, values)
 
-    def plural(self, key: str, n: float, **values: Any) -> str:
+    def plural(self, key: str, n: float, /, **values: Any) -> str:
         return self._render(True, key, n, values)
 
-    def plain_plural(self, key: str, n: float, **values: Any) -> str:
+    def plain_plural(self, key: str, n: float, /, **values: Any) -> str:
         return self._render(False, key, n, values)
 
     # --- CLDR formats -----------------------------------------------------------------------
@@ -213,7 +221,8 @@ class Texts:
 
     def duration(self, value: dt.timedelta) -> str:
         """Like `2 minutes`: rounded to the largest sensible unit (CLDR plural forms)."""
-        return format_timedelta(value, threshold=1.5, locale=self.babel)
+        whole_hours = value.total_seconds() % 3600 == 0  # 24 h reads "1 day", 90 min stays
+        return format_timedelta(value, threshold=1 if whole_hours else 1.5, locale=self.babel)
 
     def zone_label(self, local: dt.datetime) -> str:
         offset = local.utcoffset() or dt.timedelta()

@@ -15,6 +15,8 @@ from handlers import (
     staff_admin,
     start,
     subscriptions,
+    surveys,
+    surveys_admin,
 )
 
 _root: Router | None = None
@@ -35,6 +37,8 @@ def build_router() -> Router:
             cities_admin.router,
             staff_admin.router,
             broadcast.router,
+            surveys_admin.router,
+            surveys.router,
             fallback.router,  # last: catches what nothing else did
         )
     return _root

@@ -1,0 +1,138 @@
+"""Results as a table: one row per city (or person), one column per question.
+
+CSV: UTF-8 with a BOM and `;` between fields, so Excel with Russian settings opens it right
+(numbers with a decimal comma). XLSX: numbers stored as numbers, dates as dates, a bold
+header, the first row frozen, column widths fitted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.surveys.definition import Definition, QuestionType
+from bot.surveys.engine import plan
+from bot.texts import Texts
+from storage.surveys import Participation, ResponseExport
+
+Cell = str | int | float | date | datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    headers: list[str]
+    rows: list[list[Cell]]
+    footer: str
+
+
+def build_table(
+    t: Texts,
+    definition: Definition,
+    responses: list[ResponseExport],
+    participation: Participation,
+    tz: ZoneInfo,
+    *,
+    by_cities: bool,
+) -> Table:
+    headers = [t.plain("surveys.export.city" if by_cities else "surveys.export.person")]
+    headers.append(t.plain("surveys.export.status"))
+    for number, question in enumerate(definition.questions, 1):
+        unit = f", {question.unit}" if question.unit else ""
+        headers.append(f"{number}. {question.text}{unit}")
+    headers += [
+        t.plain("surveys.export.submitted_by"),
+        t.plain("surveys.export.submitted_at"),
+        t.plain("surveys.export.edited_at"),
+    ]
+    rows: list[list[Cell]] = []
+    for response in responses:
+        effective = plan(definition, response.answers).effective
+        row: list[Cell] = [
+            (response.city_name if by_cities else response.person_name) or "",
+            t.plain(f"surveys.export.state_{response.status}"),
+        ]
+        for question in definition.questions:
+            value = effective.get(question.key)
+            if value is None:
+                row.append(None)
+            elif question.type is QuestionType.MULTI and isinstance(value, list):
+                row.append(", ".join(str(v) for v in value))
+            elif question.type is QuestionType.YESNO:
+                row.append(t.plain("surveys.answer_yes" if value else "surveys.answer_no"))
+            elif question.type is QuestionType.DATE:
+                row.append(date.fromisoformat(str(value)))
+            elif isinstance(value, bool):
+                row.append(str(value))
+            elif isinstance(value, int | float | str):
+                row.append(value)
+            else:
+                row.append(str(value))
+        row.append(response.submitted_by if response.status == "submitted" else None)
+        row.append(_local(response.submitted_at, tz) if response.status == "submitted" else None)
+        row.append(_local(response.edited_at, tz))
+        rows.append(row)
+    noun = "surveys.export.participation" if by_cities else "surveys.export.participation_people"
+    footer = t.plain(noun, submitted=participation.submitted, total=participation.total)
+    return Table(headers, rows, footer)
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
+    return None if moment is None else moment.astimezone(tz).replace(tzinfo=None)
+
+
+def _csv_cell(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
+    return str(value)
+
+
+def to_csv(table: Table) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(table.headers)
+    for row in table.rows:
+        writer.writerow([_csv_cell(cell) for cell in row])
+    writer.writerow([])
+    writer.writerow([table.footer])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(table: Table, title: str) -> bytes:
+    from openpyxl import Workbook  # loaded when a staff member asks for a spreadsheet
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31] or "Survey"
+    sheet.append(table.headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in table.rows:
+        sheet.append(row)
+    for row_cells in sheet.iter_rows(min_row=2):
+        for cell in row_cells:
+            if isinstance(cell.value, datetime):
+                cell.number_format = "DD.MM.YYYY HH:MM"
+            elif isinstance(cell.value, date):
+                cell.number_format = "DD.MM.YYYY"
+    sheet.append([])
+    sheet.append([table.footer])
+    sheet.freeze_panes = "A2"
+    for index, header in enumerate(table.headers, 1):
+        values = [header] + [_csv_cell(row[index - 1]) for row in table.rows]
+        longest = max(len(line) for value in values for line in str(value).split("\n"))
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(10, longest + 2), 50)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,252 @@
+"""What the survey dialog and the survey mass sends look like: texts and keyboards."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import SurveyAdminCb, SurveyCb
+from bot.delivery.parts import Part, PhotoPart, Renderers, TextPart
+from bot.surveys.definition import Answer, Question, QuestionType
+from bot.surveys.service import Step
+from bot.texts import Texts
+
+
+def _button(text: str, data: SurveyCb | SurveyAdminCb) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def start_keyboard(t: Texts, survey_id: int, city_id: int = 0) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(t.plain("surveys.start"), SurveyCb(a="go", s=survey_id, c=city_id))]
+        ]
+    )
+
+
+def show_answer(t: Texts, question: Question, value: Answer) -> str:
+    """An answer as the person reads it back (plain text; the template escapes it)."""
+    if value is None:
+        return t.plain("surveys.skipped")
+    if question.type is QuestionType.YESNO:
+        return t.plain("surveys.answer_yes" if value else "surveys.answer_no")
+    if question.type is QuestionType.MULTI and isinstance(value, list):
+        return ", ".join(value) if value else t.plain("surveys.nothing_chosen")
+    if question.type is QuestionType.DATE:
+        return t.date(date.fromisoformat(str(value)))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        unit = f" {question.unit}" if question.unit else ""
+        return f"{t.number(value)}{unit}"
+    return str(value)
+
+
+def question_text(t: Texts, step: Step, problem: str | None = None) -> str:
+    assert step.question is not None
+    question = step.question
+    return t(
+        "surveys.question",
+        title=step.survey.title,
+        city=step.city.title(t.locale) if step.city else None,
+        number=step.plan.position(question.key),
+        total=step.plan.total,
+        question=question,
+        low=t.number(question.min) if question.min is not None else None,
+        high=t.number(question.max) if question.max is not None else None,
+        current=(
+            show_answer(t, question, step.plan.effective[question.key])
+            if question.key in step.plan.effective and question.type is not QuestionType.MULTI
+            else None
+        ),
+        problem=problem,
+    )
+
+
+def question_keyboard(t: Texts, step: Step) -> InlineKeyboardMarkup:
+    assert step.question is not None
+    question = step.question
+    survey_id = step.survey.id
+    city_id = step.city.id if step.city else 0
+    index = step.survey.definition.index(question.key)
+    builder = InlineKeyboardBuilder()
+
+    def data(action: str, value: int = 0) -> SurveyCb:
+        return SurveyCb(a=action, s=survey_id, c=city_id, q=index, v=value)
+
+    current = step.plan.effective.get(question.key)
+    if question.type is QuestionType.CHOICE:
+        for i, option in enumerate(question.options):
+            mark = "surveys.mark_on" if current == option else "surveys.mark_off"
+            builder.row(_button(t.plain(mark, label=option), data("ch", i)))
+    elif question.type is QuestionType.MULTI:
+        chosen = current if isinstance(current, list) else []
+        for i, option in enumerate(question.options):
+            mark = "surveys.mark_on" if option in chosen else "surveys.mark_off"
+            builder.row(_button(t.plain(mark, label=option), data("mt", i)))
+        builder.row(_button(t.plain("surveys.multi_done", n=len(chosen)), data("md")))
+    elif question.type is QuestionType.YESNO:
+        builder.row(
+            _button(t.plain("surveys.answer_yes"), data("yn", 1)),
+            _button(t.plain("surveys.answer_no"), data("yn", 0)),
+        )
+    elif question.type is QuestionType.SCALE:
+        low, high = int(question.min or 1), int(question.max or 5)
+        buttons = [_button(str(v), data("sc", v)) for v in range(low, high + 1)]
+        for start in range(0, len(buttons), 6):
+            builder.row(*buttons[start : start + 6])
+    navigation = []
+    if step.plan.before(question.key) is not None:
+        navigation.append(_button(t.plain("surveys.back"), data("bk")))
+    if not question.required:
+        navigation.append(_button(t.plain("surveys.skip"), data("sk")))
+    if step.plan.first_unanswered() is None:
+        navigation.append(_button(t.plain("surveys.to_review"), data("rv")))
+    if navigation:
+        builder.row(*navigation)
+    builder.row(_button(t.plain("surveys.pause"), data("x")))
+    return builder.as_markup()
+
+
+def review_text(t: Texts, step: Step) -> list[str]:
+    """The answers so far, as one or more messages (a long survey needs several)."""
+    items = [
+        {
+            "number": step.plan.position(q.key),
+            "text": q.text,
+            "answer": show_answer(t, q, step.plan.effective[q.key])
+            if q.key in step.plan.effective
+            else None,
+        }
+        for q in step.plan.questions
+    ]
+    head = t(
+        "surveys.review",
+        title=step.survey.title,
+        city=step.city.title(t.locale) if step.city else None,
+        submitted=step.submitted,
+        deadline=step.survey.deadline,
+    )
+    lines = [t("surveys.review_item", **item) for item in items]
+    messages, current = [], head
+    for line in lines:
+        if len(current) + len(line) + 2 > 3800:
+            messages.append(current)
+            current = line
+        else:
+            current = f"{current}\n\n{line}"
+    messages.append(current)
+    return messages
+
+
+def review_keyboard(t: Texts, step: Step) -> InlineKeyboardMarkup:
+    survey_id = step.survey.id
+    city_id = step.city.id if step.city else 0
+    builder = InlineKeyboardBuilder()
+    for question in step.plan.questions:
+        index = step.survey.definition.index(question.key)
+        builder.button(
+            text=t.plain("surveys.edit", n=step.plan.position(question.key)),
+            callback_data=SurveyCb(a="ed", s=survey_id, c=city_id, q=index),
+        )
+    builder.adjust(5)
+    label = "surveys.resubmit" if step.submitted else "surveys.submit"
+    if not step.submitted:
+        builder.row(_button(t.plain(label), SurveyCb(a="sub", s=survey_id, c=city_id)))
+    builder.row(_button(t.plain("surveys.pause"), SurveyCb(a="x", s=survey_id, c=city_id)))
+    return builder.as_markup()
+
+
+# --- mass sends (rendered per recipient by the outbox) ------------------------------------------
+
+
+def _deadline(args: dict[str, Any]) -> datetime | None:
+    value = args.get("deadline")
+    return datetime.fromisoformat(value) if value else None
+
+
+def render_invite(t: Texts, args: dict[str, Any]) -> list[Part]:
+    return [
+        TextPart(
+            t(
+                "surveys.invite",
+                title=args["title"],
+                description=args.get("description"),
+                questions=args["questions"],
+                deadline=_deadline(args),
+            ),
+            start_keyboard(t, args["survey_id"]),
+        )
+    ]
+
+
+def render_reopened(t: Texts, args: dict[str, Any]) -> list[Part]:
+    return [
+        TextPart(
+            t("surveys.reopened", title=args["title"], deadline=_deadline(args)),
+            start_keyboard(t, args["survey_id"]),
+        )
+    ]
+
+
+def render_remind(t: Texts, args: dict[str, Any]) -> list[Part]:
+    return [
+        TextPart(
+            t("surveys.remind", title=args["title"], deadline=_deadline(args)),
+            start_keyboard(t, args["survey_id"]),
+        )
+    ]
+
+
+def render_closed(t: Texts, args: dict[str, Any]) -> list[Part]:
+    survey_id = args["survey_id"]
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(t.plain("surveys.admin.xlsx"), SurveyAdminCb(a="xlsx", s=survey_id)),
+                _button(t.plain("surveys.admin.csv"), SurveyAdminCb(a="csv", s=survey_id)),
+            ],
+            [_button(t.plain("surveys.admin.status"), SurveyAdminCb(a="status", s=survey_id))],
+        ]
+    )
+    return [
+        TextPart(
+            t(
+                "surveys.closed_staff",
+                title=args["title"],
+                submitted=args["submitted"],
+                total=args["total"],
+                by_cities=args["by_cities"],
+                missing=args.get("missing", []),
+            ),
+            keyboard,
+        )
+    ]
+
+
+def render_results(t: Texts, args: dict[str, Any]) -> list[Part]:
+    parts: list[Part] = [
+        TextPart(
+            t(
+                "surveys.results",
+                title=args["title"],
+                submitted=args["submitted"],
+                total=args["total"],
+                by_cities=args["by_cities"],
+                stats=args["stats"],
+                charts=len(args.get("charts", [])),
+            )
+        )
+    ]
+    for key, caption in zip(args.get("charts", []), args.get("captions", []), strict=False):
+        parts.append(PhotoPart(key, caption=caption[:1000]))
+    return parts
+
+
+def register(renderers: Renderers) -> None:
+    renderers.register("survey.invite", render_invite)
+    renderers.register("survey.reopened", render_reopened)
+    renderers.register("survey.remind", render_remind)
+    renderers.register("survey.closed", render_closed)
+    renderers.register("survey.results", render_results)

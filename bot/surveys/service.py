@@ -1,0 +1,689 @@
+"""Information exchanges: import, open, the answering dialog, reminders, closing, results."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.clock import Clock
+from bot.delivery.outbox import Outbox
+from bot.delivery.parts import render_payload
+from bot.scheduler import Scheduler, TooLate
+from bot.services.people import PeopleService, Viewer
+from bot.surveys.answers import AnswerError, parse_typed
+from bot.surveys.definition import (
+    NUMERIC,
+    Answer,
+    Audience,
+    Definition,
+    Question,
+    QuestionType,
+    ShareResults,
+    parse_definition,
+)
+from bot.surveys.engine import Plan, plan
+from bot.topics import Topic
+from storage.audit import AuditRepo
+from storage.cities import City, CityRepo
+from storage.contacts import ContactRepo
+from storage.files import FileRepo
+from storage.outbox import NewJob
+from storage.subscriptions import SubscriptionRepo
+from storage.surveys import (
+    CityStatus,
+    Owner,
+    Participation,
+    ResponseExport,
+    ResponseRepo,
+    ResponseState,
+    SurveyRepo,
+    SurveyRow,
+    SurveyStatus,
+)
+from storage.timed import TimedAction
+
+log = logging.getLogger(__name__)
+
+REMIND = "survey_reminder"
+CLOSE = "survey_close"
+PRIORITY = 5  # invitations and reminders go before a long broadcast
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    row: SurveyRow
+    definition: Definition
+
+    @property
+    def id(self) -> int:
+        return self.row.id
+
+    @property
+    def title(self) -> str:
+        return self.row.title
+
+    @property
+    def status(self) -> SurveyStatus:
+        return self.row.status
+
+    @property
+    def deadline(self) -> datetime | None:
+        return self.row.deadline
+
+    @property
+    def by_cities(self) -> bool:
+        return self.definition.audience is Audience.CITIES
+
+    def accepts_answers(self, now: datetime) -> bool:
+        return self.status is SurveyStatus.OPEN and (self.deadline is None or now < self.deadline)
+
+
+class Refusal(StrEnum):
+    GONE = "gone"  # no such survey (a discarded draft)
+    NOT_OPEN = "not_open"  # a draft
+    CLOSED = "closed"  # closed, or past its deadline
+    NOT_CONTACT = "not_contact"  # not (any more) a contact of that city
+    PICK_CITY = "pick_city"  # a contact of several cities: which one?
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """Where a response's dialog stands: a question to ask, or the review."""
+
+    survey: Survey
+    owner: Owner
+    city: City | None
+    plan: Plan
+    state: ResponseState
+    question: Question | None  # None: all answered, show the review
+
+    @property
+    def submitted(self) -> bool:
+        return self.state.status == "submitted"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    step: Step
+    done: bool  # False: required answers are missing (the step asks the first of them)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactSurvey:
+    survey: Survey
+    city: City | None
+    state: ResponseState | None
+    plan: Plan
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Who a reminder or an invitation reaches."""
+
+    people: list[int]
+    cities: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stat:
+    """What the union learned from one question, for the summaries sent back."""
+
+    key: str
+    text: str
+    type: str
+    unit: str | None
+    answers: int
+    counts: dict[str, int]  # choice, multi, yesno ("yes"/"no")
+    median: float | None
+    low: float | None
+    high: float | None
+
+
+class SurveyService:
+    def __init__(
+        self,
+        surveys: SurveyRepo,
+        responses: ResponseRepo,
+        cities: CityRepo,
+        contacts: ContactRepo,
+        subscriptions: SubscriptionRepo,
+        files: FileRepo,
+        people: PeopleService,
+        outbox: Outbox,
+        scheduler: Scheduler,
+        audit: AuditRepo,
+        clock: Clock,
+        reminders: list[timedelta],
+        yes_words: Collection[str],
+        no_words: Collection[str],
+    ) -> None:
+        self.surveys = surveys
+        self.responses = responses
+        self.cities = cities
+        self.contacts = contacts
+        self.subscriptions = subscriptions
+        self.files = files
+        self.people = people
+        self.outbox = outbox
+        self.scheduler = scheduler
+        self.audit = audit
+        self.clock = clock
+        self.reminders = reminders
+        self.yes_words = yes_words
+        self.no_words = no_words
+        self._cache: dict[int, Survey] = {}
+        scheduler.register(REMIND, self._remind_action, grace=None)
+        scheduler.register(CLOSE, self._close_action, grace=None)
+
+    # --- surveys ----------------------------------------------------------------------------
+
+    def _remember(self, row: SurveyRow) -> Survey:
+        survey = Survey(row, Definition.from_json(row.definition))
+        self._cache[row.id] = survey
+        return survey
+
+    async def get(self, survey_id: int) -> Survey | None:
+        """A survey (cached: only this service changes surveys, and it updates the cache)."""
+        survey = self._cache.get(survey_id)
+        if survey is None:
+            row = await self.surveys.get(survey_id)
+            survey = None if row is None else self._remember(row)
+        return survey
+
+    async def find(self, id_or_slug: str) -> Survey | None:
+        row = (
+            await self.surveys.get(int(id_or_slug))
+            if id_or_slug.isdigit()
+            else await self.surveys.by_slug(id_or_slug)
+        )
+        return None if row is None else self._remember(row)
+
+    async def overview(self) -> list[tuple[Survey, Participation]]:
+        return [(self._remember(row), part) for row, part in await self.surveys.all()]
+
+    async def participation(self, survey: Survey) -> Participation:
+        part = await self.surveys.participation(survey.id)
+        if not survey.by_cities:
+            return Participation(part.submitted, part.in_progress, len(await self._everyone()))
+        return part
+
+    async def import_file(self, source: str, actor_id: int | None) -> tuple[Survey, bool]:
+        """Validate and store as a draft; DefinitionError lists the problems,
+        ImportRefusedError says the id belongs to a survey already opened."""
+        definition = parse_definition(source)
+        row, replaced = await self.surveys.save_draft(
+            definition.slug,
+            definition.title,
+            definition.audience.value,
+            definition.to_json(),
+            source,
+            created_by=actor_id,
+            now=self.clock.now(),
+        )
+        await self.audit.record(
+            actor_id, "survey.import", definition.slug, now=self.clock.now(), replaced=replaced
+        )
+        return self._remember(row), replaced
+
+    async def discard(self, staff: Viewer, survey: Survey) -> bool:
+        if not await self.surveys.discard(survey.id):
+            return False
+        self._cache.pop(survey.id, None)
+        await self.audit.record(staff.id, "survey.discard", survey.row.slug, now=self.clock.now())
+        return True
+
+    # --- who is asked -----------------------------------------------------------------------
+
+    async def _everyone(self) -> list[int]:
+        return await self.subscriptions.subscribers()
+
+    async def _contacts(self, skip_cities: set[int]) -> Reach:
+        """Active contacts of member cities, but those in `skip_cities`; and how many
+        cities they represent."""
+        reached = [
+            c
+            for c in await self.contacts.all()
+            if c.person.is_active and c.city.id not in skip_cities
+        ]
+        return Reach(sorted({c.person.id for c in reached}), len({c.city.id for c in reached}))
+
+    async def invitees(self, survey: Survey) -> Reach:
+        if survey.by_cities:
+            return await self._contacts(set())
+        return Reach(await self._everyone(), 0)
+
+    async def not_submitted(self, survey: Survey) -> Reach:
+        """Contacts of the cities (or the people) that have not submitted."""
+        if survey.by_cities:
+            return await self._contacts(await self.responses.submitted_city_ids(survey.id))
+        submitted = await self.responses.submitted_person_ids(survey.id)
+        return Reach([p for p in await self._everyone() if p not in submitted], 0)
+
+    # --- opening and closing ----------------------------------------------------------------
+
+    async def open(self, staff: Viewer, survey: Survey, deadline: datetime) -> Survey | None:
+        """Open (a draft, or a closed survey again) until `deadline`: invitations go out,
+        reminders and the closing are scheduled. None if it is open already."""
+        now = self.clock.now()
+        reopening = survey.status is SurveyStatus.CLOSED
+        row = await self.surveys.open(survey.id, deadline, now=now)
+        if row is None:
+            return None
+        opened = self._remember(row)
+        reach = await (self.not_submitted(opened) if reopening else self.invitees(opened))
+        name = "survey.reopened" if reopening else "survey.invite"
+        await self.outbox.send(
+            NewJob(
+                kind="survey_invite",
+                audience={"survey_id": survey.id},
+                payload=render_payload(name, **_about(opened)),
+                created_by=staff.id,
+                priority=PRIORITY,
+                dedup_key=f"survey:{survey.id}:invite:{row.version}",
+            ),
+            reach.people,
+        )
+        await self._schedule(opened)
+        await self.audit.record(
+            staff.id,
+            "survey.reopen" if reopening else "survey.open",
+            survey.row.slug,
+            now=now,
+            deadline=deadline.isoformat(),
+            invited=len(reach.people),
+        )
+        return opened
+
+    async def _schedule(self, survey: Survey) -> None:
+        assert survey.deadline is not None
+        now = self.clock.now()
+        for offset in self.reminders:
+            ref = f"{survey.id}:{int(offset.total_seconds())}"
+            due = survey.deadline - offset
+            if due > now:
+                await self.scheduler.schedule(REMIND, ref, due)
+            else:
+                await self.scheduler.cancel(REMIND, ref)
+        await self.scheduler.schedule(CLOSE, str(survey.id), survey.deadline)
+
+    async def close(self, survey: Survey, staff: Viewer | None = None) -> Survey | None:
+        """Close now (staff) or at the deadline (the scheduler): answers stop, staff get a
+        summary, results go back to the participants when the file says so."""
+        row = await self.surveys.close(survey.id, now=self.clock.now())
+        if row is None:
+            return None
+        closed = self._remember(row)
+        for offset in self.reminders:
+            await self.scheduler.cancel(REMIND, f"{survey.id}:{int(offset.total_seconds())}")
+        if staff is not None:
+            await self.scheduler.cancel(CLOSE, str(survey.id))
+        await self.audit.record(
+            staff.id if staff else None, "survey.close", survey.row.slug, now=self.clock.now()
+        )
+        await self._after_close(closed)
+        return closed
+
+    async def _after_close(self, survey: Survey) -> None:
+        version = survey.row.version
+        staff_ids = sorted(await self.people.staff_ids())
+        part = await self.participation(survey)
+        missing = []
+        if survey.by_cities:
+            done = await self.responses.submitted_city_ids(survey.id)
+            missing = [[c.name, c.name_en] for c in await self.cities.members() if c.id not in done]
+        await self.outbox.send(
+            NewJob(
+                kind="survey_closed",
+                audience={"survey_id": survey.id, "staff": True},
+                payload=render_payload(
+                    "survey.closed",
+                    **_about(survey),
+                    submitted=part.submitted,
+                    total=part.total,
+                    by_cities=survey.by_cities,
+                    missing=missing,
+                ),
+                priority=PRIORITY,
+                dedup_key=f"survey:{survey.id}:closed:{version}",
+            ),
+            staff_ids,
+        )
+        share = survey.definition.share_results
+        if share is ShareResults.STAFF:
+            return
+        charts = await self.store_charts(survey)
+        stats = [asdict(stat) for stat in await self.stats(survey)]
+        if share is ShareResults.PARTICIPANTS:
+            if survey.by_cities:
+                done = await self.responses.submitted_city_ids(survey.id)
+                people = await self.contacts.person_ids(done) if done else []
+            else:
+                people = sorted(await self.responses.submitted_person_ids(survey.id))
+        else:
+            people = sorted(
+                set(await self.contacts.person_ids())
+                | set(await self.subscriptions.subscribers(Topic.SURVEYS.value))
+            )
+        await self.outbox.send(
+            NewJob(
+                kind="survey_results",
+                audience={"survey_id": survey.id, "share": share.value},
+                payload=render_payload(
+                    "survey.results",
+                    **_about(survey),
+                    submitted=part.submitted,
+                    total=part.total,
+                    by_cities=survey.by_cities,
+                    stats=stats,
+                    charts=[key for key, _ in charts],
+                    captions=[caption for _, caption in charts],
+                ),
+                dedup_key=f"survey:{survey.id}:results:{version}",
+            ),
+            people,
+        )
+
+    async def remind_now(self, staff: Viewer, survey: Survey) -> Reach:
+        reach = await self.not_submitted(survey)
+        now = self.clock.now()
+        await self.outbox.send(
+            NewJob(
+                kind="survey_reminder",
+                audience={"survey_id": survey.id, "manual": True},
+                payload=render_payload("survey.remind", **_about(survey)),
+                created_by=staff.id,
+                priority=PRIORITY,
+            ),
+            reach.people,
+        )
+        await self.audit.record(
+            staff.id, "survey.remind", survey.row.slug, now=now, people=len(reach.people)
+        )
+        return reach
+
+    async def _remind_action(self, action: TimedAction) -> None:
+        survey = await self.get(int(action.ref.split(":")[0]))
+        if survey is None or not survey.accepts_answers(self.clock.now()):
+            raise TooLate
+        reach = await self.not_submitted(survey)
+        await self.outbox.send(
+            NewJob(
+                kind="survey_reminder",
+                audience={"survey_id": survey.id},
+                payload=render_payload("survey.remind", **_about(survey)),
+                priority=PRIORITY,
+                dedup_key=f"survey:{survey.id}:remind:{action.ref}:{survey.row.version}",
+            ),
+            reach.people,
+        )
+
+    async def _close_action(self, action: TimedAction) -> None:
+        survey = await self.get(int(action.ref))
+        if survey is None:
+            return
+        if survey.status is SurveyStatus.OPEN:
+            await self.close(survey)
+        elif survey.status is SurveyStatus.CLOSED:
+            await self._after_close(survey)  # a crash right after closing: finish the rest
+
+    # --- status -----------------------------------------------------------------------------
+
+    async def city_status(self, survey: Survey) -> list[CityStatus]:
+        return await self.responses.city_status(survey.id)
+
+    # --- the dialog -------------------------------------------------------------------------
+
+    async def contact_surveys(self, viewer: Viewer) -> list[ContactSurvey]:
+        """Open surveys the person can answer: one line per (survey, city)."""
+        found: list[ContactSurvey] = []
+        members = {c.id: c for c in await self.cities.members()}
+        for survey, _ in await self.overview():
+            if not survey.accepts_answers(self.clock.now()):
+                continue
+            if survey.by_cities:
+                for city_id in sorted(viewer.city_ids):
+                    city = members.get(city_id)
+                    if city is None:
+                        continue
+                    state = await self.responses.answers(survey.id, Owner(city_id=city_id))
+                    found.append(
+                        ContactSurvey(survey, city, state, plan(survey.definition, _answers(state)))
+                    )
+            elif viewer.is_registered:
+                state = await self.responses.answers(survey.id, Owner(person_id=viewer.id))
+                found.append(
+                    ContactSurvey(survey, None, state, plan(survey.definition, _answers(state)))
+                )
+        return found
+
+    async def _access(
+        self, viewer: Viewer, survey_id: int, city_id: int
+    ) -> tuple[Survey, Owner, City | None] | Refusal:
+        survey = await self.get(survey_id)
+        if survey is None:
+            return Refusal.GONE
+        if survey.status is SurveyStatus.DRAFT:
+            return Refusal.NOT_OPEN
+        if not survey.accepts_answers(self.clock.now()):
+            return Refusal.CLOSED
+        if not survey.by_cities:
+            return survey, Owner(person_id=viewer.id), None
+        if city_id == 0 and len(viewer.city_ids) == 1:
+            (city_id,) = viewer.city_ids
+        elif city_id == 0 and viewer.city_ids:
+            return Refusal.PICK_CITY
+        if city_id not in viewer.city_ids:
+            return Refusal.NOT_CONTACT
+        city = await self.cities.get(city_id)
+        if city is None or not city.is_member:
+            return Refusal.NOT_CONTACT
+        return survey, Owner(city_id=city_id), city
+
+    async def step(
+        self, viewer: Viewer, survey_id: int, city_id: int, at: str | None = None
+    ) -> Step | Refusal:
+        """The dialog's current step; `at` asks a given question (Back, Edit)."""
+        access = await self._access(viewer, survey_id, city_id)
+        if isinstance(access, Refusal):
+            return access
+        survey, owner, city = access
+        state = await self.responses.answers(survey.id, owner) or ResponseState("draft", {}, None)
+        return self._step(survey, owner, city, state, at)
+
+    def _step(
+        self, survey: Survey, owner: Owner, city: City | None, state: ResponseState, at: str | None
+    ) -> Step:
+        current = plan(survey.definition, state.answers)
+        question = None
+        if at is not None:
+            question = next((q for q in current.questions if q.key == at), None)
+        if question is None and at != "review":
+            question = current.first_unanswered()
+        return Step(survey, owner, city, current, state, question)
+
+    async def answer(
+        self, viewer: Viewer, survey_id: int, city_id: int, key: str, value: Answer
+    ) -> Step | Refusal:
+        """Save an answer at once, then the next step: the first unanswered question, or the
+        review. A skipped question is saved as None."""
+        access = await self._access(viewer, survey_id, city_id)
+        if isinstance(access, Refusal):
+            return access
+        survey, owner, city = access
+        question = survey.definition.question(key)
+        if question is None:
+            return Refusal.GONE
+        remove = question.type is QuestionType.MULTI and value == []
+        state = await self.responses.answer(
+            survey.id, owner, key, value, person_id=viewer.id, now=self.clock.now(), remove=remove
+        )
+        step = self._step(survey, owner, city, state, None)
+        if step.submitted and not step.plan.complete:
+            # an edit made more questions apply: the response needs them before it counts
+            await self.responses.set_status(
+                survey.id, owner, "draft", person_id=viewer.id, now=self.clock.now()
+            )
+            step = self._step(
+                survey, owner, city, ResponseState("draft", state.answers, None), None
+            )
+        return step
+
+    async def answer_text(
+        self, viewer: Viewer, survey_id: int, city_id: int, key: str, text: str
+    ) -> Step | Refusal | AnswerError:
+        survey = await self.get(survey_id)
+        question = survey.definition.question(key) if survey else None
+        if question is None:
+            return Refusal.GONE
+        try:
+            value = parse_typed(question, text, yes=self.yes_words, no=self.no_words)
+        except AnswerError as error:
+            return error
+        return await self.answer(viewer, survey_id, city_id, key, value)
+
+    async def toggle(
+        self, viewer: Viewer, survey_id: int, city_id: int, key: str, option: str
+    ) -> Step | Refusal:
+        """Multiple choice: tick or untick one option (saved at once); the step stays on it."""
+        current = await self.step(viewer, survey_id, city_id, at=key)
+        if isinstance(current, Refusal):
+            return current
+        chosen = current.plan.effective.get(key)
+        picked = list(chosen) if isinstance(chosen, list) else []
+        picked = [o for o in picked if o != option] if option in picked else [*picked, option]
+        question = current.survey.definition.question(key)
+        assert question is not None
+        ordered = [o for o in question.options if o in picked]
+        saved = await self.answer(viewer, survey_id, city_id, key, ordered)
+        if isinstance(saved, Refusal):
+            return saved
+        return self._step(saved.survey, saved.owner, saved.city, saved.state, key)
+
+    async def submit(self, viewer: Viewer, survey_id: int, city_id: int) -> Submission | Refusal:
+        current = await self.step(viewer, survey_id, city_id, at="review")
+        if isinstance(current, Refusal):
+            return current
+        if not current.plan.complete:
+            missing = current.plan.first_unanswered() or current.plan.missing_required[0]
+            return Submission(
+                self._step(current.survey, current.owner, current.city, current.state, missing.key),
+                done=False,
+            )
+        await self.responses.set_status(
+            survey_id, current.owner, "submitted", person_id=viewer.id, now=self.clock.now()
+        )
+        await self.audit.record(
+            viewer.id,
+            "survey.submit",
+            current.survey.row.slug,
+            now=self.clock.now(),
+            city=current.city.name if current.city else None,
+        )
+        state = ResponseState("submitted", current.state.answers, self.clock.now())
+        return Submission(
+            Step(current.survey, current.owner, current.city, current.plan, state, None), done=True
+        )
+
+    # --- results ----------------------------------------------------------------------------
+
+    async def export_rows(self, survey: Survey) -> list[ResponseExport]:
+        return await self.responses.for_export(survey.id)
+
+    async def stats(self, survey: Survey) -> list[Stat]:
+        """Per question: answers that count (submitted responses only)."""
+        rows = [r for r in await self.export_rows(survey) if r.status == "submitted"]
+        counted = [plan(survey.definition, r.answers).effective for r in rows]
+        result = []
+        for question in survey.definition.questions:
+            values = [a[question.key] for a in counted if a.get(question.key) is not None]
+            counts: dict[str, int] = {}
+            numbers: list[float] = []
+            if question.type in (QuestionType.CHOICE, QuestionType.MULTI):
+                counts = dict.fromkeys(question.options, 0)
+                for value in values:
+                    for option in value if isinstance(value, list) else [value]:
+                        counts[str(option)] = counts.get(str(option), 0) + 1
+            elif question.type is QuestionType.YESNO:
+                counts = {"yes": sum(1 for v in values if v is True)}
+                counts["no"] = sum(1 for v in values if v is False)
+            elif question.type in NUMERIC:
+                numbers = sorted(
+                    float(v)
+                    for v in values
+                    if isinstance(v, int | float) and not isinstance(v, bool)
+                )
+            result.append(
+                Stat(
+                    key=question.key,
+                    text=question.text,
+                    type=question.type.value,
+                    unit=question.unit,
+                    answers=len(values),
+                    counts=counts,
+                    median=_median(numbers),
+                    low=numbers[0] if numbers else None,
+                    high=numbers[-1] if numbers else None,
+                )
+            )
+        return result
+
+    async def chart_data(self, survey: Survey) -> list[tuple[Question, list[tuple[str, float]]]]:
+        """Per numeric question: (label, value) of every submitted response."""
+        rows = [r for r in await self.export_rows(survey) if r.status == "submitted"]
+        data = []
+        for question in survey.definition.questions:
+            if question.type not in NUMERIC:
+                continue
+            points = []
+            for row in rows:
+                value = plan(survey.definition, row.answers).effective.get(question.key)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    points.append((row.city_name or row.person_name or "?", float(value)))
+            if points:
+                data.append((question, points))
+        return data
+
+    async def store_charts(self, survey: Survey) -> list[tuple[str, str]]:
+        """Draw the charts once and keep them as files the outbox can send:
+        (file key, caption) per numeric question."""
+        keys = []
+        from bot.surveys.charts import chart_png  # matplotlib loads only when a chart is drawn
+
+        median_label = self.people.catalog.get(None).plain("surveys.chart_median")
+        for question, points in await self.chart_data(survey):
+            key = f"survey:{survey.id}:chart:{question.key}:{survey.row.version}"
+            png = chart_png(question, points, median_label)
+            await self.files.put(
+                key, f"{question.key}.png", png, mime_type="image/png", now=self.clock.now()
+            )
+            unit = f", {question.unit}" if question.unit else ""
+            keys.append((key, f"{question.text}{unit}"))
+        return keys
+
+
+def _about(survey: Survey) -> dict[str, Any]:
+    """What every survey message shows, for the outbox renderers."""
+    return {
+        "survey_id": survey.id,
+        "title": survey.title,
+        "description": survey.definition.description,
+        "questions": len(survey.definition.questions),
+        "deadline": survey.deadline.isoformat() if survey.deadline else None,
+    }
+
+
+def _answers(state: ResponseState | None) -> dict[str, Any]:
+    return state.answers if state else {}
+
+
+def _median(numbers: list[float]) -> float | None:
+    if not numbers:
+        return None
+    middle = len(numbers) // 2
+    if len(numbers) % 2:
+        return numbers[middle]
+    return (numbers[middle - 1] + numbers[middle]) / 2

@@ -1,0 +1,428 @@
+"""/surveys and the answering dialog: one question at a time, every answer saved at once."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import SurveyAdminCb, SurveyCb
+from bot.services.cities import CityService
+from bot.services.people import Viewer
+from bot.surveys.answers import AnswerError
+from bot.surveys.definition import QuestionType
+from bot.surveys.messages import (
+    question_keyboard,
+    question_text,
+    review_keyboard,
+    review_text,
+    show_answer,
+)
+from bot.surveys.service import Refusal, Step, Submission, SurveyService
+from bot.texts import Texts
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == ChatType.PRIVATE)
+
+
+class SurveyDialog(StatesGroup):
+    answering = State()
+
+
+# --- the list -----------------------------------------------------------------------------------
+
+
+@router.message(Command("surveys"))
+async def list_surveys(message: Message, viewer: Viewer, surveys: SurveyService) -> None:
+    t = viewer.texts
+    if viewer.is_staff:
+        overview = await surveys.overview()
+        rows = [
+            {"survey": survey, "part": part, "by_cities": survey.by_cities}
+            for survey, part in overview
+        ]
+        builder = InlineKeyboardBuilder()
+        for number, (survey, _) in enumerate(overview, 1):
+            builder.button(text=str(number), callback_data=SurveyAdminCb(a="card", s=survey.id))
+        builder.adjust(8)
+        await message.answer(t("surveys.admin.list", rows=rows), reply_markup=builder.as_markup())
+    mine = await surveys.contact_surveys(viewer)
+    if mine:
+        builder = InlineKeyboardBuilder()
+        for item in mine:
+            builder.button(
+                text=t.plain(
+                    "surveys.mine_button",
+                    title=item.survey.title,
+                    city=item.city.title(t.locale) if item.city else None,
+                ),
+                callback_data=SurveyCb(
+                    a="go", s=item.survey.id, c=item.city.id if item.city else 0
+                ),
+            )
+        builder.adjust(1)
+        items = [
+            {
+                "title": item.survey.title,
+                "city": item.city.title(t.locale) if item.city else None,
+                "deadline": item.survey.deadline,
+                "status": item.state.status if item.state else None,
+                "answered": item.plan.answered,
+                "total": item.plan.total,
+            }
+            for item in mine
+        ]
+        await message.answer(t("surveys.mine", items=items), reply_markup=builder.as_markup())
+    elif not viewer.is_staff:
+        key = "surveys.none_contact" if viewer.is_contact else "surveys.none"
+        await message.answer(t(key))
+
+
+# --- showing a step -----------------------------------------------------------------------------
+
+
+async def _remember(state: FSMContext, step: Step) -> None:
+    await state.set_state(SurveyDialog.answering)
+    await state.set_data(
+        {
+            "s": step.survey.id,
+            "c": step.city.id if step.city else 0,
+            "q": step.question.key if step.question else "review",
+        }
+    )
+
+
+async def _show(target: Message, step: Step, t: Texts, problem: str | None = None) -> None:
+    """The question to answer, or the review with Edit and Submit."""
+    if step.question is not None:
+        await target.answer(
+            question_text(t, step, problem), reply_markup=question_keyboard(t, step)
+        )
+        return
+    parts = review_text(t, step)
+    for part in parts[:-1]:
+        await target.answer(part)
+    await target.answer(parts[-1], reply_markup=review_keyboard(t, step))
+
+
+async def _refuse(
+    t: Texts,
+    refusal: Refusal,
+    query: CallbackQuery | None,
+    message: Message | None,
+    state: FSMContext,
+) -> None:
+    if refusal is not Refusal.PICK_CITY:
+        await state.clear()
+    text = t.plain(f"surveys.refused.{refusal.value}")
+    if query is not None:
+        await query.answer(text, show_alert=True)
+    elif message is not None:
+        await message.answer(text)
+
+
+def _cities_keyboard(
+    t: Texts, survey_id: int, cities: list[tuple[int, str]]
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for city_id, name in cities:
+        builder.button(text=name, callback_data=SurveyCb(a="go", s=survey_id, c=city_id))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def _settle(message: Message | None, t: Texts, step: Step, key: str) -> None:
+    """Turn the question just answered into a record of the answer (no buttons)."""
+    question = step.survey.definition.question(key)
+    if message is None or question is None:
+        return
+    value = step.plan.effective.get(key)
+    with suppress(TelegramBadRequest):
+        await message.edit_text(
+            t(
+                "surveys.answered",
+                text=question.text,
+                answer=show_answer(t, question, value) if key in step.plan.effective else None,
+            )
+        )
+
+
+# --- starting and continuing ----------------------------------------------------------------------
+
+
+@router.callback_query(SurveyCb.filter(F.a == "go"))
+async def go(
+    query: CallbackQuery,
+    callback_data: SurveyCb,
+    state: FSMContext,
+    viewer: Viewer,
+    surveys: SurveyService,
+    cities: CityService,
+) -> None:
+    t = viewer.texts
+    step = await surveys.step(viewer, callback_data.s, callback_data.c)
+    if step is Refusal.PICK_CITY and isinstance(query.message, Message):
+        await query.answer()
+        names = sorted(
+            (c.id, c.title(t.locale)) for c in await cities.members() if c.id in viewer.city_ids
+        )
+        await query.message.answer(
+            t("surveys.pick_city"), reply_markup=_cities_keyboard(t, callback_data.s, names)
+        )
+        return
+    if isinstance(step, Refusal) or not isinstance(query.message, Message):
+        await _refuse(t, step if isinstance(step, Refusal) else Refusal.GONE, query, None, state)
+        return
+    await query.answer()
+    await _remember(state, step)
+    await _show(query.message, step, t)
+
+
+# --- typed answers ------------------------------------------------------------------------------
+
+
+@router.message(SurveyDialog.answering, F.text, ~F.text.startswith("/"))
+async def typed(
+    message: Message, state: FSMContext, viewer: Viewer, surveys: SurveyService
+) -> None:
+    t = viewer.texts
+    data = await state.get_data()
+    survey_id, city_id, key = data.get("s", 0), data.get("c", 0), data.get("q", "")
+    if key == "review":
+        step = await surveys.step(viewer, survey_id, city_id, at="review")
+        if isinstance(step, Refusal):
+            await _refuse(t, step, None, message, state)
+            return
+        await message.answer(t("surveys.use_review_buttons"))
+        await _show(message, step, t)
+        return
+    result = await surveys.answer_text(viewer, survey_id, city_id, key, message.text or "")
+    if isinstance(result, Refusal):
+        await _refuse(t, result, None, message, state)
+        return
+    if isinstance(result, AnswerError):
+        step = await surveys.step(viewer, survey_id, city_id, at=key)
+        if isinstance(step, Refusal):
+            await _refuse(t, step, None, message, state)
+            return
+        problem = t.plain(f"surveys.problem.{result.problem.value}", **_numbers(t, result))
+        await _show(message, step, t, problem=problem)
+        return
+    await _remember(state, result)
+    await _show(message, result, t)
+
+
+def _numbers(t: Texts, error: AnswerError) -> dict[str, object]:
+    return {
+        name: t.number(value) if isinstance(value, int | float) else value
+        for name, value in error.params.items()
+    }
+
+
+@router.message(SurveyDialog.answering, ~F.text.startswith("/"))
+async def not_text(
+    message: Message, state: FSMContext, viewer: Viewer, surveys: SurveyService
+) -> None:
+    """A photo, a sticker, a voice message where an answer is expected: ask again, politely."""
+    t = viewer.texts
+    data = await state.get_data()
+    at = data.get("q", "review")
+    step = await surveys.step(viewer, data.get("s", 0), data.get("c", 0), at=at)
+    if isinstance(step, Refusal):
+        await _refuse(t, step, None, message, state)
+        return
+    await _show(message, step, t, problem=t.plain("surveys.problem.not_text"))
+
+
+# --- buttons --------------------------------------------------------------------------------------
+
+
+@router.callback_query(SurveyCb.filter(F.a.in_({"ch", "yn", "sc", "sk", "md"})))
+async def answered(
+    query: CallbackQuery,
+    callback_data: SurveyCb,
+    state: FSMContext,
+    viewer: Viewer,
+    surveys: SurveyService,
+) -> None:
+    t = viewer.texts
+    cb = callback_data
+    survey = await surveys.get(cb.s)
+    questions = survey.definition.questions if survey else ()
+    if not 0 <= cb.q < len(questions):
+        await query.answer(t.plain("errors.stale_button"), show_alert=True)
+        return
+    question = questions[cb.q]
+    result: Step | Refusal
+    if cb.a == "md":
+        current = await surveys.step(viewer, cb.s, cb.c, at=question.key)
+        if (
+            isinstance(current, Step)
+            and question.required
+            and not current.plan.effective.get(question.key)
+        ):
+            await query.answer(t.plain("surveys.problem.choose_one"), show_alert=True)
+            return
+        result = current if isinstance(current, Refusal) else await surveys.step(viewer, cb.s, cb.c)
+    elif cb.a == "sk":
+        if question.required:
+            await query.answer(t.plain("errors.stale_button"), show_alert=True)
+            return
+        result = await surveys.answer(viewer, cb.s, cb.c, question.key, None)
+    else:
+        value = _button_value(
+            question.type, question.options, cb.a, cb.v, question.min, question.max
+        )
+        if value is None:
+            await query.answer(t.plain("errors.stale_button"), show_alert=True)
+            return
+        result = await surveys.answer(viewer, cb.s, cb.c, question.key, value)
+    if isinstance(result, Refusal):
+        await _refuse(t, result, query, None, state)
+        return
+    await query.answer()
+    message = query.message if isinstance(query.message, Message) else None
+    await _settle(message, t, result, question.key)
+    await _remember(state, result)
+    if message is not None:
+        await _show(message, result, t)
+
+
+def _button_value(
+    kind: QuestionType,
+    options: tuple[str, ...],
+    action: str,
+    value: int,
+    low: float | None,
+    high: float | None,
+) -> str | bool | int | None:
+    if action == "ch" and kind is QuestionType.CHOICE and 0 <= value < len(options):
+        return options[value]
+    if action == "yn" and kind is QuestionType.YESNO and value in (0, 1):
+        return bool(value)
+    if action == "sc" and kind is QuestionType.SCALE and (low or 1) <= value <= (high or 5):
+        return value
+    return None
+
+
+@router.callback_query(SurveyCb.filter(F.a == "mt"))
+async def toggled(
+    query: CallbackQuery,
+    callback_data: SurveyCb,
+    state: FSMContext,
+    viewer: Viewer,
+    surveys: SurveyService,
+) -> None:
+    t = viewer.texts
+    cb = callback_data
+    survey = await surveys.get(cb.s)
+    questions = survey.definition.questions if survey else ()
+    if not 0 <= cb.q < len(questions) or questions[cb.q].type is not QuestionType.MULTI:
+        await query.answer(t.plain("errors.stale_button"), show_alert=True)
+        return
+    question = questions[cb.q]
+    if not 0 <= cb.v < len(question.options):
+        await query.answer(t.plain("errors.stale_button"), show_alert=True)
+        return
+    step = await surveys.toggle(viewer, cb.s, cb.c, question.key, question.options[cb.v])
+    if isinstance(step, Refusal):
+        await _refuse(t, step, query, None, state)
+        return
+    await query.answer()
+    await _remember(state, step)
+    if isinstance(query.message, Message):
+        with suppress(TelegramBadRequest):
+            await query.message.edit_reply_markup(reply_markup=question_keyboard(t, step))
+
+
+@router.callback_query(SurveyCb.filter(F.a.in_({"bk", "rv", "ed"})))
+async def navigate(
+    query: CallbackQuery,
+    callback_data: SurveyCb,
+    state: FSMContext,
+    viewer: Viewer,
+    surveys: SurveyService,
+) -> None:
+    """Back to the previous question, to the review, or to one question from the review."""
+    t = viewer.texts
+    cb = callback_data
+    survey = await surveys.get(cb.s)
+    questions = survey.definition.questions if survey else ()
+    key = questions[cb.q].key if 0 <= cb.q < len(questions) else None
+    if cb.a != "rv" and key is None:
+        await query.answer(t.plain("errors.stale_button"), show_alert=True)
+        return
+    target: str | None = "review" if cb.a == "rv" else key
+    if cb.a == "bk" and key is not None:
+        current = await surveys.step(viewer, cb.s, cb.c, at=key)
+        if isinstance(current, Refusal):
+            await _refuse(t, current, query, None, state)
+            return
+        before = current.plan.before(key)
+        target = before.key if before else key
+    step = await surveys.step(viewer, cb.s, cb.c, at=target)
+    if isinstance(step, Refusal):
+        await _refuse(t, step, query, None, state)
+        return
+    await query.answer()
+    await _remember(state, step)
+    if isinstance(query.message, Message):
+        with suppress(TelegramBadRequest):
+            await query.message.edit_reply_markup(reply_markup=None)
+        await _show(query.message, step, t)
+
+
+@router.callback_query(SurveyCb.filter(F.a == "sub"))
+async def submit(
+    query: CallbackQuery,
+    callback_data: SurveyCb,
+    state: FSMContext,
+    viewer: Viewer,
+    surveys: SurveyService,
+) -> None:
+    t = viewer.texts
+    result = await surveys.submit(viewer, callback_data.s, callback_data.c)
+    if isinstance(result, Refusal):
+        await _refuse(t, result, query, None, state)
+        return
+    await query.answer()
+    message = query.message if isinstance(query.message, Message) else None
+    if message is None:
+        return
+    with suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)
+    if isinstance(result, Submission) and not result.done:
+        await _remember(state, result.step)
+        await message.answer(
+            t("surveys.incomplete", missing=len(result.step.plan.missing_required))
+        )
+        await _show(message, result.step, t)
+        return
+    await state.clear()
+    step = result.step
+    await message.answer(
+        t(
+            "surveys.submitted",
+            title=step.survey.title,
+            city=step.city.title(t.locale) if step.city else None,
+            deadline=step.survey.deadline,
+        )
+    )
+
+
+@router.callback_query(SurveyCb.filter(F.a == "x"))
+async def pause(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
+    """Leave the dialog; every answer given so far stays saved."""
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        with suppress(TelegramBadRequest):
+            await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer(viewer.texts("surveys.paused"))

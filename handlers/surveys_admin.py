@@ -1,0 +1,426 @@
+"""Staff: import a survey file, open it with a deadline, follow it, remind, close, export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+
+from bot.callbacks import SurveyAdminCb
+from bot.clock import Clock
+from bot.dates import DateInputError, parse_when
+from bot.filters import IsStaff
+from bot.services.people import Viewer
+from bot.settings import Settings
+from bot.split import split_lines
+from bot.surveys.definition import DefinitionError
+from bot.surveys.export import build_table, to_csv, to_xlsx
+from bot.surveys.service import Survey, SurveyService
+from bot.texts import Texts
+from storage.surveys import ImportRefusedError, SurveyStatus
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
+router.callback_query.filter(IsStaff())
+
+MAX_FILE = 512 * 1024
+YAML = (".yaml", ".yml")
+
+# The actions a survey's card offers, by status (labels: surveys.admin.<action>).
+CARD_ACTIONS = {
+    SurveyStatus.DRAFT: [["open"], ["discard"]],
+    SurveyStatus.OPEN: [["status", "remind"], ["xlsx", "csv", "charts"], ["close"]],
+    SurveyStatus.CLOSED: [["status"], ["xlsx", "csv", "charts"], ["reopen"]],
+}
+
+
+class SurveyAdmin(StatesGroup):
+    file = State()
+    deadline = State()
+
+
+def keyboard(t: Texts, survey_id: int, rows: list[list[str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t.plain(f"surveys.admin.{action}"),
+                    callback_data=SurveyAdminCb(a=action, s=survey_id).pack(),
+                )
+                for action in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+async def _card(
+    t: Texts, survey: Survey, surveys: SurveyService
+) -> tuple[str, InlineKeyboardMarkup]:
+    part = await surveys.participation(survey)
+    text = t(
+        "surveys.admin.card",
+        survey=survey,
+        slug=survey.row.slug,
+        questions=len(survey.definition.questions),
+        audience=survey.definition.audience.value,
+        share=survey.definition.share_results.value,
+        part=part,
+    )
+    return text, keyboard(t, survey.id, CARD_ACTIONS[survey.status])
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+@router.message(Command("survey_new"))
+async def ask_file(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    await state.set_state(SurveyAdmin.file)
+    await message.answer(viewer.texts("surveys.admin.ask_file"))
+
+
+@router.message(StateFilter(None, SurveyAdmin.file), F.document.file_name.lower().endswith(YAML))
+async def import_file(
+    message: Message, state: FSMContext, bot: Bot, viewer: Viewer, surveys: SurveyService
+) -> None:
+    t = viewer.texts
+    document = message.document
+    assert document is not None
+    if (document.file_size or 0) > MAX_FILE:
+        await message.answer(t("surveys.admin.file_too_big", limit=MAX_FILE // 1024))
+        return
+    downloaded = await bot.download(document)
+    raw = downloaded.read() if downloaded is not None else b""
+    try:
+        source = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        await message.answer(t("surveys.admin.not_utf8"))
+        return
+    try:
+        survey, replaced = await surveys.import_file(source, viewer.id)
+    except DefinitionError as error:
+        lines = [
+            t.plain(f"survey_file.{p.code}", place=p.place, **p.params) for p in error.problems
+        ]
+        for chunk in split_lines(t("surveys.admin.invalid", problems=lines, count=len(lines))):
+            await message.answer(chunk)
+        return
+    except ImportRefusedError:
+        await message.answer(t("surveys.admin.refused"))
+        return
+    await state.clear()
+    text, markup = await _card(t, survey, surveys)
+    key = "surveys.admin.replaced" if replaced else "surveys.admin.imported"
+    await message.answer(f"{t(key)}\n\n{text}", reply_markup=markup)
+
+
+@router.message(SurveyAdmin.file, ~F.text.startswith("/"))
+async def not_a_file(message: Message, viewer: Viewer) -> None:
+    await message.answer(viewer.texts("surveys.admin.ask_file_again"))
+
+
+# --- the card and its actions ---------------------------------------------------------------------
+
+
+async def _survey(
+    query: CallbackQuery, cb: SurveyAdminCb, surveys: SurveyService, t: Texts
+) -> Survey | None:
+    survey = await surveys.get(cb.s)
+    if survey is None or not isinstance(query.message, Message):
+        await query.answer(t.plain("surveys.admin.gone"), show_alert=True)
+        return None
+    return survey
+
+
+@router.callback_query(SurveyAdminCb.filter(F.a == "card"))
+async def card(
+    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
+) -> None:
+    t = viewer.texts
+    survey = await _survey(query, callback_data, surveys, t)
+    if survey is None or not isinstance(query.message, Message):
+        return
+    await query.answer()
+    text, markup = await _card(t, survey, surveys)
+    await query.message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(SurveyAdminCb.filter(F.a.in_({"open", "reopen", "when"})))
+async def choose_deadline(
+    query: CallbackQuery,
+    callback_data: SurveyAdminCb,
+    state: FSMContext,
+    viewer: Viewer,
+    surveys: SurveyService,
+    clock: Clock,
+) -> None:
+    t = viewer.texts
+    survey = await _survey(query, callback_data, surveys, t)
+    if survey is None or not isinstance(query.message, Message):
+        return
+    if survey.status is SurveyStatus.OPEN:
+        await query.answer(t.plain("surveys.admin.already_open"), show_alert=True)
+        return
+    await query.answer()
+    planned = survey.definition.deadline
+    if callback_data.a == "open" and planned is not None and planned > clock.now():
+        await _confirm_open(query.message, state, t, survey, planned, surveys)
+        return
+    await state.set_state(SurveyAdmin.deadline)
+    await state.set_data({"s": survey.id})
+    await query.message.answer(t("surveys.admin.ask_deadline", title=survey.title))
+
+
+@router.message(SurveyAdmin.deadline, F.text, ~F.text.startswith("/"))
+async def typed_deadline(
+    message: Message,
+    state: FSMContext,
+    viewer: Viewer,
+    surveys: SurveyService,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    t = viewer.texts
+    try:
+        deadline = parse_when(message.text or "", now=clock.now(), tz=settings.tz)
+    except DateInputError as error:
+        await message.answer(t(f"dates.{error.problem.value}"))
+        return
+    survey = await surveys.get(int((await state.get_data()).get("s", 0)))
+    if survey is None:
+        await state.clear()
+        await message.answer(t("surveys.admin.gone"))
+        return
+    await _confirm_open(message, state, t, survey, deadline, surveys)
+
+
+async def _confirm_open(
+    target: Message,
+    state: FSMContext,
+    t: Texts,
+    survey: Survey,
+    deadline: datetime,
+    surveys: SurveyService,
+) -> None:
+    reopening = survey.status is SurveyStatus.CLOSED
+    reach = await (surveys.not_submitted(survey) if reopening else surveys.invitees(survey))
+    await state.set_state(SurveyAdmin.deadline)
+    await state.set_data({"s": survey.id, "deadline": deadline.isoformat()})
+    await target.answer(
+        t(
+            "surveys.admin.confirm_open",
+            title=survey.title,
+            deadline=deadline,
+            people=len(reach.people),
+            cities=reach.cities,
+            by_cities=survey.by_cities,
+            reopening=reopening,
+            reminders=[r for r in surveys.reminders if deadline - r > surveys.clock.now()],
+        ),
+        reply_markup=keyboard(t, survey.id, [["go"], ["when"], ["cancel"]]),
+    )
+
+
+@router.callback_query(SurveyAdmin.deadline, SurveyAdminCb.filter(F.a == "go"))
+async def open_survey(
+    query: CallbackQuery,
+    callback_data: SurveyAdminCb,
+    state: FSMContext,
+    viewer: Viewer,
+    surveys: SurveyService,
+    clock: Clock,
+) -> None:
+    t = viewer.texts
+    data = await state.get_data()
+    survey = await _survey(query, callback_data, surveys, t)
+    if survey is None or not isinstance(query.message, Message):
+        return
+    if data.get("s") != survey.id or "deadline" not in data:
+        await query.answer(t.plain("errors.stale_button"), show_alert=True)
+        return
+    deadline = datetime.fromisoformat(data["deadline"])
+    if deadline <= clock.now():
+        await query.answer(t.plain("dates.past"), show_alert=True)
+        return
+    opened = await surveys.open(viewer, survey, deadline)
+    await state.clear()
+    if opened is None:
+        await query.answer(t.plain("surveys.admin.already_open"), show_alert=True)
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await query.message.answer(t("surveys.admin.opened", title=opened.title, deadline=deadline))
+
+
+@router.callback_query(SurveyAdminCb.filter(F.a == "cancel"))
+async def cancel_action(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(viewer.texts("surveys.admin.cancelled"))
+
+
+@router.callback_query(SurveyAdminCb.filter(F.a == "discard"))
+async def discard(
+    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
+) -> None:
+    t = viewer.texts
+    survey = await _survey(query, callback_data, surveys, t)
+    if survey is None or not isinstance(query.message, Message):
+        return
+    if not await surveys.discard(viewer, survey):
+        await query.answer(t.plain("surveys.admin.not_draft"), show_alert=True)
+        return
+    await query.answer()
+    await query.message.edit_text(t("surveys.admin.discarded", title=survey.title))
+
+
+@router.callback_query(SurveyAdminCb.filter(F.a.in_({"close", "remind"})))
+async def ask_confirmation(
+    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
+) -> None:
+    t = viewer.texts
+    survey = await _survey(query, callback_data, surveys, t)
+    if survey is None or not isinstance(query.message, Message):
+        return
+    if survey.status is not SurveyStatus.OPEN:
+        await query.answer(t.plain("surveys.admin.not_open"), show_alert=True)
+        return
+    await query.answer()
+    reach = await surveys.not_submitted(survey)
+    action = callback_data.a
+    await query.message.answer(
+        t(
+            f"surveys.admin.confirm_{action}",
+            title=survey.title,
+            people=len(reach.people),
+            cities=reach.cities,
+            by_cities=survey.by_cities,
+        ),
+        reply_markup=keyboard(t, survey.id, [[f"{action}_ok"], ["cancel"]]),
+    )
+
+
+@router.callback_query(SurveyAdminCb.filter(F.a == "close_ok"))
+async def close(
+    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
+) -> None:
+    t = viewer.texts
+    survey = await _survey(query, callback_data, surveys, t)
+    if survey is None or not isinstance(query.message, Message):
+        return
+    closed = await surveys.close(survey, viewer)
+    if closed is None:
+        await query.answer(t.plain("surveys.admin.not_open"), show_alert=True)
+        return
+    await query.answer()
+    await query.message.edit_text(t("surveys.admin.closed", title=survey.title))
+
+
+@router.callback_query(SurveyAdminCb.filter(F.a == "remind_ok"))
+async def remind(
+    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
+) -> None:
+    t = viewer.texts
+    survey = await _survey(query, callback_data, surveys, t)
+    if survey is None or not isinstance(query.message, Message):
+        return
+    if survey.status is not SurveyStatus.OPEN:
+        await query.answer(t.plain("surveys.admin.not_open"), show_alert=True)
+        return
+    reach = await surveys.remind_now(viewer, survey)
+    await query.answer()
+    await query.message.edit_text(
+        t(
+            "surveys.admin.reminded",
+            people=len(reach.people),
+            cities=reach.cities,
+            by_cities=survey.by_cities,
+        )
+    )
+
+
+@router.callback_query(SurveyAdminCb.filter(F.a == "status"))
+async def status(
+    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
+) -> None:
+    t = viewer.texts
+    survey = await _survey(query, callback_data, surveys, t)
+    if survey is None or not isinstance(query.message, Message):
+        return
+    await query.answer()
+    part = await surveys.participation(survey)
+    cities = await surveys.city_status(survey) if survey.by_cities else []
+    total = len(survey.definition.questions)
+    text = t("surveys.admin.status_text", survey=survey, part=part, cities=cities, total=total)
+    chunks = split_lines(text)
+    for chunk in chunks[:-1]:
+        await query.message.answer(chunk)
+    markup = keyboard(t, survey.id, [["remind"]]) if survey.status is SurveyStatus.OPEN else None
+    await query.message.answer(chunks[-1], reply_markup=markup)
+
+
+@router.callback_query(SurveyAdminCb.filter(F.a.in_({"csv", "xlsx"})))
+async def export(
+    query: CallbackQuery,
+    callback_data: SurveyAdminCb,
+    viewer: Viewer,
+    surveys: SurveyService,
+    settings: Settings,
+) -> None:
+    t = viewer.texts
+    survey = await _survey(query, callback_data, surveys, t)
+    if survey is None or not isinstance(query.message, Message):
+        return
+    await query.answer()
+    table = build_table(
+        t,
+        survey.definition,
+        await surveys.export_rows(survey),
+        await surveys.participation(survey),
+        settings.tz,
+        by_cities=survey.by_cities,
+    )
+    if callback_data.a == "csv":
+        content, name = to_csv(table), f"{survey.row.slug}.csv"
+    else:
+        content, name = to_xlsx(table, survey.title), f"{survey.row.slug}.xlsx"
+    await query.message.answer_document(
+        BufferedInputFile(content, filename=name),
+        caption=t("surveys.admin.export_caption", title=survey.title, footer=table.footer),
+    )
+
+
+@router.callback_query(SurveyAdminCb.filter(F.a == "charts"))
+async def charts(
+    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
+) -> None:
+    t = viewer.texts
+    survey = await _survey(query, callback_data, surveys, t)
+    if survey is None or not isinstance(query.message, Message):
+        return
+    data = await surveys.chart_data(survey)
+    if not data:
+        await query.answer(t.plain("surveys.admin.no_charts"), show_alert=True)
+        return
+    await query.answer()
+    from bot.surveys.charts import chart_png  # matplotlib loads only when a chart is drawn
+
+    median = t.plain("surveys.chart_median")
+    for question, points in data:
+        unit = f", {question.unit}" if question.unit else ""
+        await query.message.answer_photo(
+            BufferedInputFile(chart_png(question, points, median), filename=f"{question.key}.png"),
+            caption=f"{question.text}{unit}"[:1000],
+        )

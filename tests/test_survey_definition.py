@@ -1,0 +1,209 @@
+"""Survey files: validation with every problem's place; typed answers; skip logic."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.surveys.answers import AnswerError, Problem, parse_number, parse_typed
+from bot.surveys.definition import DefinitionError, QuestionType, parse_definition
+from bot.surveys.engine import plan
+from bot.texts import TextCatalog
+
+EXAMPLE = (Path(__file__).parents[1] / "examples" / "tariffs-2026.yaml").read_text("utf-8")
+
+SPEC_EXAMPLE = """
+id: tariffs-2026
+title: Rates and tariffs for housing and utility services
+description: Filled in once per city.
+audience: cities
+share_results: participants
+deadline: 2026-12-15T18:00+03:00
+questions:
+  - key: cold_water
+    text: Cold water tariff
+    type: number
+    unit: RUB per m3
+    min: 0
+    max: 1000
+    required: true
+  - key: smart_city
+    text: Does the city take part in the Smart City project?
+    type: choice
+    options: [yes, no, planned]
+  - key: smart_city_solutions
+    text: Which solutions are in use?
+    type: multi
+    options: [transport, housing, lighting, safety]
+    when: {smart_city: yes}
+  - key: comment
+    text: Anything to add?
+    type: text
+    max_length: 2000
+    required: false
+"""
+
+BROKEN = """
+id: Tariffs 2026
+title: ""
+audience: towns
+deadline: tomorrow
+questions:
+  - key: a
+    text: First
+    type: number
+    min: 10
+    max: 1
+  - key: a
+    text: Second
+    type: choice
+  - key: c
+    text: Third
+    type: choice
+  - key: d
+    text: Fourth
+    type: rating
+  - key: e
+    text: Fifth
+    type: text
+    when: {f: x}
+  - key: f
+    text: Sixth
+    type: yesno
+    color: red
+  - key: g
+    text: Seventh
+    type: multi
+    options: [one]
+    when: {nowhere: 1}
+"""
+
+
+def rendered(error: DefinitionError, locale: str = "en") -> list[str]:
+    texts = TextCatalog.load().get(locale)
+    return [texts.plain(f"survey_file.{p.code}", place=p.place, **p.params) for p in error.problems]
+
+
+def test_the_spec_example_is_valid_and_yes_stays_a_word() -> None:
+    definition = parse_definition(SPEC_EXAMPLE)
+    assert definition.slug == "tariffs-2026"
+    assert definition.deadline is not None
+    assert definition.deadline.isoformat() == "2026-12-15T15:00:00+00:00"
+    choice = definition.questions[1]
+    assert choice.options == ("yes", "no", "planned")
+    assert definition.questions[2].when == {"smart_city": ("yes",)}
+    assert [q.type for q in definition.questions] == [
+        QuestionType.NUMBER,
+        QuestionType.CHOICE,
+        QuestionType.MULTI,
+        QuestionType.TEXT,
+    ]
+
+
+def test_every_problem_is_listed_with_its_place() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(BROKEN)
+    lines = rendered(caught.value)
+    assert lines == [
+        "id: required; lowercase letters, digits, - and _ (like tariffs-2026)",
+        "title: required",
+        "audience: cities or subscribers",
+        "deadline: not a date and time: tomorrow (use 2026-12-15T18:00+03:00)",
+        "questions[1]: min (10) is greater than max (1)",
+        "questions[2].key: the key a is used by another question",
+        "questions[2].options: required for type choice",
+        "questions[3].options: required for type choice",
+        "questions[4].type: unknown type rating "
+        "(one of: number, integer, choice, multi, yesno, scale, text, date)",
+        "questions[5].when: f comes later; a condition can only name an earlier question",
+        "questions[6].color: unknown field",
+        "questions[7].options: a list of at least 2 options",
+        "questions[7].when: nowhere is not an earlier question of this survey",
+    ]
+    russian = rendered(caught.value, "ru")
+    assert "questions[3].options: обязательно для типа choice" in russian
+
+
+def test_yaml_syntax_errors_point_at_the_line() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition("id: x\nquestions:\n  - key: [unclosed\n")
+    (line,) = rendered(caught.value)
+    assert line.startswith("line 4: not valid YAML")
+
+
+def test_a_when_value_must_be_a_possible_answer() -> None:
+    source = EXAMPLE.replace("when: {smart_city: да}", "when: {smart_city: может быть}")
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(source)
+    assert rendered(caught.value) == [
+        "questions[4].when: может быть is not a possible answer to smart_city"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("12,5", Decimal("12.5")),
+        ("12.5", Decimal("12.5")),
+        ("1 234,56", Decimal("1234.56")),
+        ("1\u00a0234", Decimal("1234")),
+        ("1\u202f234\u202f567", Decimal("1234567")),
+        ("-3", Decimal("-3")),
+        (" 7 ", Decimal("7")),
+    ],
+)
+def test_numbers_the_russian_way(text: str, value: Decimal) -> None:
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["12,5,6", "abc", "1e5", "1 23", "12 345,6,7", "", "1.234,5"])
+def test_not_numbers(text: str) -> None:
+    with pytest.raises(AnswerError) as caught:
+        parse_number(text)
+    assert caught.value.problem is Problem.NOT_NUMBER
+
+
+def test_typed_answers_are_checked_against_the_question() -> None:
+    definition = parse_definition(EXAMPLE)
+    water, months, choice, _, yesno, scale, day, comment = definition.questions
+    words = {"yes": {"да", "yes"}, "no": {"нет", "no"}}
+    assert parse_typed(water, "35,40", **words) == 35.4
+    assert parse_typed(water, "1000", **words) == 1000
+    for text, problem in [("-1", Problem.TOO_SMALL), ("1 000,5", Problem.TOO_LARGE)]:
+        with pytest.raises(AnswerError) as caught:
+            parse_typed(water, text, **words)
+        assert caught.value.problem is problem
+    with pytest.raises(AnswerError) as caught:
+        parse_typed(months, "7,5", **words)
+    assert caught.value.problem is Problem.NOT_INTEGER
+    assert parse_typed(choice, "ДА", **words) == "да"
+    assert parse_typed(yesno, "Нет", **words) is False
+    assert parse_typed(scale, "4", **words) == 4
+    assert parse_typed(day, "01.12.2026", **words) == "2026-12-01"
+    with pytest.raises(AnswerError) as caught:
+        parse_typed(day, "31.02.2026", **words)
+    assert caught.value.problem is Problem.BAD_DATE
+    with pytest.raises(AnswerError) as caught:
+        parse_typed(comment, "x" * 501, **words)
+    assert caught.value.problem is Problem.TOO_LONG
+    assert caught.value.params == {"limit": 500, "length": 501}
+
+
+def test_skip_logic_follows_the_answers_that_count() -> None:
+    definition = parse_definition(EXAMPLE)
+    empty = plan(definition, {})
+    assert empty.total == 8  # the multi choice may still apply
+    assert empty.first_unanswered() == definition.questions[0]
+    yes = plan(definition, {"cold_water": 1, "heating_months": 7, "smart_city": "да"})
+    assert yes.total == 8
+    assert yes.first_unanswered() == definition.questions[3]
+    no = plan(
+        definition,
+        {"cold_water": 1, "heating_months": 7, "smart_city": "нет",
+         "smart_city_solutions": ["ЖКХ"]},
+    )  # fmt: skip
+    assert no.total == 7
+    assert "smart_city_solutions" not in no.effective  # answered earlier, no longer counts
+    assert no.position("has_metering") == 4

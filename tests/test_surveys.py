@@ -1,0 +1,439 @@
+"""Information exchanges end to end: import, open, answer, remind, close, export, share."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+
+from bot.app import App
+from storage.people import TelegramUser
+from tests.conftest import RunBot
+from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.support import OWNER, START, ManualClock
+
+EXAMPLE = (Path(__file__).parents[1] / "examples" / "tariffs-2026.yaml").read_bytes()
+DEADLINE = datetime.fromisoformat("2026-12-15T18:00+03:00")
+VOLOGDA_1, VOLOGDA_2, TVER = 1001, 1002, 1003
+
+
+async def world(app: App, tg: FakeTelegram) -> FakeUser:
+    """The owner, two contacts of Вологда and one of Тверь, made through the services."""
+    owner = tg.user(OWNER, first_name="Ольга")
+    await owner.send("/start")
+    names = {VOLOGDA_1: "Иван", VOLOGDA_2: "Мария", TVER: "Пётр"}
+    cities = app.deps["cities"]
+    (vologda,) = await cities.find("Вологда")
+    (tver,) = await cities.find("Тверь")
+    for person_id, city in ((VOLOGDA_1, vologda), (VOLOGDA_2, vologda), (TVER, tver)):
+        tg.user(person_id, first_name=names[person_id])
+        await app.deps["people"].register(TelegramUser(person_id, names[person_id]))
+        await app.deps["contacts"].contacts.add(
+            city.id, person_id, via="cli", added_by=None, now=START
+        )
+    return owner
+
+
+async def open_example(app: App, tg: FakeTelegram, owner: FakeUser) -> int:
+    await owner.send_document("tariffs-2026.yaml", EXAMPLE)
+    assert "Опрос загружен как черновик" in owner.last_text()
+    await owner.press("🟢 Открыть")
+    confirm = owner.last_message().plain_text
+    assert "до 15 декабря 2026 г., 18:00 МСК" in confirm
+    assert "Приглашения получат 3 контактных лица 2 городов" in confirm
+    assert "Напоминания: за 3 дня, за 1 день до срока" in confirm
+    await owner.press("✅ Открыть")
+    assert owner.last_text().startswith("🟢 «Тарифы ЖКХ — 2026» открыт до 15 декабря 2026 г.")
+    invited = {VOLOGDA_1, VOLOGDA_2, TVER}
+    await tg.wait_calls(
+        lambda c: c.chat_id in invited and "Информационный обмен" in (c.text or ""), 3
+    )
+    return int(await app.db.fetchval("SELECT id FROM surveys"))
+
+
+def question(user: FakeUser) -> str:
+    return user.last_message().plain_text
+
+
+async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await open_example(app, tg, owner)
+        ivan = tg.user(VOLOGDA_1)
+        invitation = ivan.last_message()
+        assert "8 вопросов" in invitation.plain_text
+        await ivan.press("▶️ Начать")
+        assert "Вопрос 1 из 8" in question(ivan)
+        assert "Тариф на холодную воду" in question(ivan)
+        assert "от 0 до 1\u00a0000" in question(ivan)
+
+        for wrong, says in [
+            ("abc", "Нужно число"),
+            ("12,5,6", "Нужно число"),
+            ("1e5", "Нужно число"),
+            ("-5", "не может быть меньше 0"),
+            ("1 234,56", "не может быть больше 1\u00a0000"),
+        ]:
+            await ivan.send(wrong)
+            assert says in question(ivan), wrong
+            assert "Вопрос 1 из 8" in question(ivan)
+        await ivan.send("35,40")
+        assert "Вопрос 2 из 8" in question(ivan)
+        await ivan.send("7,5")
+        assert "Нужно целое число" in question(ivan)
+        await ivan.send("13")
+        assert "не может быть больше 12" in question(ivan)
+        await ivan.send("7")
+
+        assert "Вопрос 3 из 8" in question(ivan)
+        await ivan.send_photo()
+        assert "фото, стикеры и голосовые сообщения бот не принимает" in question(ivan)
+        await ivan.send_sticker()
+        assert "Вопрос 3 из 8" in question(ivan)
+        await ivan.press("да")
+        assert "Ответ: да" in ivan.messages()[-2].plain_text  # the answered question, settled
+
+        assert "Вопрос 4 из 8" in question(ivan)
+        await ivan.send("транспорт")
+        assert "Ответьте кнопками" in question(ivan)
+        await ivan.press("Готово (0)")
+        assert ivan.alerts()[-1] == "Отметьте хотя бы один вариант."
+        await ivan.press("транспорт")
+        await ivan.press("освещение")
+        assert ["✓ транспорт"] in ivan.last_message().buttons()
+        await ivan.press("Готово (2)")
+
+        assert "Вопрос 5 из 8" in question(ivan)
+        await ivan.send("да")
+        assert "Вопрос 6 из 8" in question(ivan)
+        await ivan.press("4")
+        assert "Вопрос 7 из 8" in question(ivan)
+        await ivan.send("31.02.2026")
+        assert "Такой даты нет" in question(ivan)
+        await ivan.send("1.12.2026")
+        assert "Вопрос 8 из 8" in question(ivan)
+        assert "необязательный" in question(ivan)
+        await ivan.press("Пропустить")
+
+        review = question(ivan)
+        assert review.startswith("Проверьте ответы — Тарифы ЖКХ — 2026, Вологда")
+        assert "1. Тариф на холодную воду\n35,4 руб./м³" in review
+        assert "4. Какие решения уже работают?\nтранспорт, освещение" in review
+        assert "7. С какой даты действуют нынешние тарифы?\n1 декабря 2026 г." in review
+        assert "8. Что ещё важно знать о тарифах Вашего города?\nпропущено" in review
+        await ivan.press("✏️ 3")
+        assert "Сейчас: да" in question(ivan)
+        await ivan.press("нет")  # the multi choice no longer applies
+        review = question(ivan)
+        assert "Какие решения" not in review
+        assert "7. Что ещё важно знать" in review
+        await ivan.press("✅ Отправить ответ")
+        assert ivan.last_text().startswith("✅ Спасибо! Ответ города Вологда")
+
+        await owner.send("/surveys")
+        assert "ответили 1 из 30 городов" in owner.last_message().plain_text
+        await owner.press("1")
+        await owner.press("📊 XLSX")
+        xlsx = owner.last_message()
+        await owner.press("📄 CSV")
+        csv_message = owner.last_message()
+
+    assert xlsx.document is not None
+    assert not isinstance(xlsx.document, str)
+    assert xlsx.document.filename == "tariffs-2026.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.document.content)).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.bold
+    header = [cell.value for cell in sheet[1]]
+    assert header[:3] == ["Город", "Статус", "1. Тариф на холодную воду, руб./м³"]
+    assert header[-3:] == ["Отправил(а)", "Время отправки", "Изменён после отправки"]
+    row = [cell.value for cell in sheet[2]]
+    assert row[:10] == [
+        "Вологда", "отправлен", 35.4, 7, "нет", None, "Да", 4,
+        datetime(2026, 12, 1, 0, 0), None,
+    ]  # fmt: skip
+    assert isinstance(sheet["C2"].value, float)  # a number, not text
+    assert row[10] == "Иван"
+    assert row[11] == datetime(2026, 11, 23, 12, 0)  # local time, МСК
+    assert sheet["A4"].value == "Отправили ответ: 1 из 30 городов"
+    assert sheet.column_dimensions["C"].width > 10
+
+    assert csv_message.document is not None
+    assert not isinstance(csv_message.document, str)
+    raw = csv_message.document.content
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][:10] == ["Вологда", "отправлен", "35,4", "7", "нет", "", "Да", "4",
+                            "01.12.2026", ""]  # fmt: skip
+    assert rows[-1] == ["Отправили ответ: 1 из 30 городов"]
+
+
+async def test_restart_in_the_middle_loses_nothing(tg: FakeTelegram, run_bot: RunBot) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await open_example(app, tg, owner)
+        petr = tg.user(TVER)
+        await petr.press("▶️ Начать")
+        await petr.send("41")
+        await petr.send("8")
+        assert "Вопрос 3 из 8" in question(petr)
+    async with run_bot():
+        await petr.send("нет")  # typed; the dialog continues where it was
+        assert "Вопрос 4 из 7" in question(petr)
+        await petr.send("/cancel")
+        await petr.send("/surveys")
+        assert "заполняется: 3 из 7" in petr.last_message().plain_text
+        await petr.press("Тверь: Тарифы ЖКХ — 2026")
+        assert "Вопрос 4 из 7" in question(petr)
+
+
+async def test_two_contacts_of_one_city_share_one_response(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await open_example(app, tg, owner)
+        ivan, maria = tg.user(VOLOGDA_1), tg.user(VOLOGDA_2)
+        await ivan.press("▶️ Начать")
+        await maria.press("▶️ Начать")
+        await ivan.send("30")
+        await maria.send("31")  # the same question at once: the last write wins
+        assert "Вопрос 2 из 8" in question(ivan)
+        assert "Вопрос 2 из 8" in question(maria)
+        await ivan.send("6")
+        await maria.send("/cancel")
+        await maria.send("/surveys")
+        await maria.press("Вологда: Тарифы ЖКХ — 2026")
+        assert "Вопрос 3 из 8" in question(maria)  # she continues after Ivan's answer
+        await ivan.press("нет")
+        assert "Вопрос 4 из 7" in question(ivan)
+        await ivan.send("да")
+        await maria.press("нет")  # her screen still shows question 3: she answers it too
+        assert "Вопрос 5 из 7" in question(maria)  # Ivan answered question 4 meanwhile
+        await maria.press("5")
+        await maria.send("01.07.2026")
+        await maria.press("Пропустить")
+        review = question(maria)
+        assert "1. Тариф на холодную воду\n31 руб./м³" in review  # her write came last
+        assert "2. Сколько месяцев длится отопительный сезон?\n6" in review  # Ivan's
+        assert "4. Есть ли общедомовые приборы учёта во всех домах?\nДа" in review  # Ivan's
+        await ivan.press("4")  # Ivan, still on question 5, changes Maria's answer
+        review = question(ivan)
+        assert "5. Оцените качество коммунальных услуг\n4" in review
+        assert "6. С какой даты действуют нынешние тарифы?\n1 июля 2026 г." in review
+        answers = await app.db.fetchval("SELECT count(*) FROM answers")
+        assert answers == 7  # one row per question asked, whoever wrote it
+        await maria.press("✅ Отправить ответ")
+        assert maria.last_text().startswith("✅ Спасибо! Ответ города Вологда")
+        await ivan.send("/surveys")
+        assert "ответ отправлен" in ivan.last_message().plain_text
+
+
+async def complete(user: FakeUser, city_button: str | None = None) -> None:
+    if city_button:
+        await user.press(city_button)
+    else:
+        await user.press("▶️ Начать")
+    for text in ("12", "6"):
+        await user.send(text)
+    await user.press("нет")
+    await user.send("нет")
+    await user.press("3")
+    await user.send("01.01.2026")
+    await user.press("Пропустить")
+    await user.press("✅ Отправить ответ")
+
+
+async def test_reminders_go_only_to_cities_without_a_response(
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        survey_id = await open_example(app, tg, owner)
+        await complete(tg.user(VOLOGDA_1))
+        armed = sorted(app.scheduler.armed().values())
+        assert armed == [DEADLINE - timedelta(days=3), DEADLINE - timedelta(days=1), DEADLINE]
+
+        await owner.send("/surveys")
+        await owner.press("1")
+        await owner.press("⏰ Напомнить")
+        assert "Его получат 1 контактное лицо 1 города" in owner.last_message().plain_text
+        await owner.press("⏰ Да, напомнить")
+        await tg.wait_for(lambda c: c.chat_id == TVER and "Напоминание" in (c.text or ""))
+
+        clock.moment = DEADLINE - timedelta(days=3)
+        await app.scheduler.run_due()
+        await tg.wait_calls(lambda c: c.chat_id == TVER and "Напоминание" in (c.text or ""), 2)
+        await app.sender.wait_idle()
+    for person in (VOLOGDA_1, VOLOGDA_2):
+        assert not [m for m in tg.user(person).texts() if "Напоминание" in m]
+    reminders = [m for m in tg.user(TVER).texts() if "Напоминание" in m]
+    assert len(reminders) == 2
+    assert survey_id
+
+
+async def test_the_deadline_closes_the_survey_and_results_go_to_participants(
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await open_example(app, tg, owner)
+        await complete(tg.user(VOLOGDA_1))
+        petr = tg.user(TVER)
+        await petr.press("▶️ Начать")
+        await petr.send("50")
+
+    clock.moment = DEADLINE + timedelta(minutes=5)  # the bot was down at the deadline
+    async with run_bot() as app:
+        summary = await tg.wait_for(
+            lambda c: c.chat_id == OWNER and "Информационный обмен завершён" in (c.text or "")
+        )
+        assert "Ответили 1 из 30 городов" in (summary.text or "")
+        assert "Без ответа: Архангельск" in (summary.text or "")
+        await tg.wait_for(
+            lambda c: c.chat_id == VOLOGDA_2 and "Итоги информационного обмена" in (c.text or "")
+        )
+        await tg.wait_for(lambda c: c.method == "sendPhoto" and c.chat_id == VOLOGDA_1)
+        await app.sender.wait_idle()
+        assert await app.db.fetchval("SELECT status FROM surveys") == "closed"
+
+        await petr.send("8")  # a late answer in the middle of the dialog
+        assert petr.last_text() == "Приём ответов на этот опрос завершён. Спасибо!"
+        await petr.press_data(f"sv:go:1:{await _city(app, 'Вологда')}:-1:0")
+        assert petr.alerts()[-1] == "Приём ответов на этот опрос завершён. Спасибо!"
+        assert (
+            await app.db.fetchval(
+                "SELECT value FROM answers a JOIN responses r "
+                "ON r.id = a.response_id WHERE r.status = 'draft'"
+            )
+            == "50"
+        )
+    results = [m for m in tg.user(VOLOGDA_1).messages() if "Итоги" in (m.text or "")]
+    assert len(results) == 1
+    assert "Участвовали 1 из 30 городов" in results[0].plain_text
+    assert "Участвует ли город в проекте «Умный город»?" in results[0].plain_text
+    photos = [m for m in tg.user(VOLOGDA_1).messages() if m.kind == "photo"]
+    assert [m.caption for m in photos] == [
+        "Тариф на холодную воду, руб./м³",
+        "Сколько месяцев длится отопительный сезон?",
+        "Оцените качество коммунальных услуг",
+    ]
+    assert not [m for m in tg.user(TVER).texts() if "Итоги" in m]  # Тверь did not answer
+
+
+async def _city(app: App, name: str) -> int:
+    (city,) = await app.deps["cities"].find(name)
+    return int(city.id)
+
+
+async def test_stale_and_foreign_buttons_change_nothing(tg: FakeTelegram, run_bot: RunBot) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        survey_id = await open_example(app, tg, owner)
+        petr = tg.user(TVER)
+        vologda = await _city(app, "Вологда")
+        await petr.press_data(f"sv:go:{survey_id}:{vologda}:-1:0")  # another city's dialog
+        assert petr.alerts()[-1] == "Вы не контактное лицо этого города — ответить за него нельзя."
+        await petr.press_data(f"sv:ch:{survey_id}:{vologda}:2:0")
+        assert petr.alerts()[-1] == "Вы не контактное лицо этого города — ответить за него нельзя."
+        await petr.press_data(f"sv:ch:{survey_id}:0:99:0")  # no such question
+        assert petr.alerts()[-1] == "Эта кнопка устарела. Откройте раздел заново."
+        await petr.press_data("sv:go:999:0:-1:0")
+        assert petr.alerts()[-1] == "Этого опроса больше нет."
+        assert await app.db.fetchval("SELECT count(*) FROM answers") == 0
+        stranger = tg.user(4242, first_name="Гость")
+        await stranger.send("/start")
+        await stranger.press_data(f"sv:go:{survey_id}:0:-1:0")
+        assert (
+            stranger.alerts()[-1] == "Вы не контактное лицо этого города — ответить за него нельзя."
+        )
+
+
+async def test_an_invalid_file_lists_every_problem_and_imports_nothing(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    broken = (
+        b"id: bad id\ntitle: X\nquestions:\n"
+        b"  - {key: a, text: A, type: choice}\n"
+        b"  - {key: a, text: B, type: number, min: 5, max: 1}\n"
+        b"  - {key: c, text: C, type: rating}\n"
+    )
+    async with run_bot() as app:
+        owner = tg.user(OWNER, first_name="Ольга")
+        await owner.send("/start")
+        await owner.send_document("bad.yaml", broken)
+        reply = owner.last_message().plain_text
+        assert reply.startswith("⚠️ Файл не загружен: 5 ошибок.")
+        for line in [
+            "• id: обязательно; строчные латинские буквы",
+            "• questions[1].options: обязательно для типа choice",
+            "• questions[2].key: ключ a уже есть у другого вопроса",
+            "• questions[2]: min (5) больше max (1)",
+            "• questions[3].type: неизвестный тип rating",
+        ]:
+            assert line in reply
+        assert await app.db.fetchval("SELECT count(*) FROM surveys") == 0
+        await owner.send_document("notes.yaml", b"\xff\xfe not utf-8")
+        assert owner.last_text() == "Файл должен быть в кодировке UTF-8."
+
+
+async def test_a_draft_can_be_replaced_an_opened_survey_cannot(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await owner.send("/survey_new")
+        await owner.send("вот")
+        assert owner.last_text().startswith("Нужен файл с расширением .yaml")
+        await owner.send_document("tariffs-2026.yaml", EXAMPLE)
+        await owner.send_document(
+            "tariffs-2026.yaml", EXAMPLE.replace("Тарифы ЖКХ — 2026".encode(), b"New title")
+        )
+        assert "Черновик опроса заменён" in owner.last_text()
+        assert await app.db.fetchval("SELECT title FROM surveys") == "New title"
+        await owner.press("🟢 Открыть")
+        await owner.press("✅ Открыть")
+        await owner.send_document("tariffs-2026.yaml", EXAMPLE)
+        assert owner.last_text().startswith("Опрос с таким id уже открывался")
+        assert await app.db.fetchval("SELECT title FROM surveys") == "New title"
+
+
+async def test_staff_close_early_and_reopen_with_a_new_deadline(
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await open_example(app, tg, owner)
+        await owner.send("/surveys")
+        await owner.press("1")
+        await owner.press("⏹ Закрыть досрочно")
+        assert "ещё не ответили 2 города" in owner.last_message().plain_text
+        await owner.press("⏹ Да, закрыть")
+        assert any(text.startswith("⏹ «Тарифы ЖКХ — 2026» закрыт.") for text in owner.texts())
+        assert app.scheduler.armed() == {}
+        petr = tg.user(TVER)
+        await petr.press("▶️ Начать")
+        assert petr.alerts()[-1] == "Приём ответов на этот опрос завершён. Спасибо!"
+
+        await owner.send("/surveys")
+        await owner.press("1")
+        await owner.press("🔄 Открыть снова")
+        await owner.send("20.11 10:00")
+        assert owner.last_text().startswith("Это время уже прошло.")
+        await owner.send("20.12 18:00")
+        assert "Открыть снова «Тарифы ЖКХ — 2026» до 20 декабря 2026 г., 18:00 МСК" in (
+            owner.last_message().plain_text
+        )
+        await owner.press("✅ Открыть")
+        await tg.wait_for(lambda c: c.chat_id == TVER and "снова открыт" in (c.text or ""))
+        await petr.press("▶️ Начать")
+        assert "Вопрос 1 из 8" in question(petr)
+        assert max(app.scheduler.armed().values()) == datetime.fromisoformat(
+            "2026-12-20T18:00+03:00"
+        )
+    assert date(2026, 12, 20)
