@@ -33,6 +33,15 @@ def _parser() -> argparse.ArgumentParser:
     remove = cities_sub.add_parser("remove", help="take a city off the member list")
     remove.add_argument("name")
 
+    survey = sub.add_parser("survey", help="information exchanges")
+    survey_sub = survey.add_subparsers(dest="action", required=True)
+    imported = survey_sub.add_parser("import", help="check a survey file and store it as a draft")
+    imported.add_argument("file", type=Path)
+    exported = survey_sub.add_parser("export", help="the results as a spreadsheet")
+    exported.add_argument("id", help="the survey's id from its file (or its number)")
+    exported.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    exported.add_argument("-o", "--output", type=Path, required=True)
+
     backup = sub.add_parser("backup", help="online copy of the database (safe while running)")
     backup.add_argument("file", type=Path)
     return parser
@@ -79,6 +88,61 @@ def _cities(args: argparse.Namespace) -> Callable[[Database], Awaitable[int]]:
     return job
 
 
+def _survey(
+    args: argparse.Namespace, settings: StorageSettings
+) -> Callable[[Database], Awaitable[int]]:
+    async def job(db: Database) -> int:
+        from bot.surveys.definition import Definition, DefinitionError
+        from bot.surveys.export import build_table, to_csv, to_xlsx
+        from bot.surveys.files import store_survey_file
+        from bot.texts import TextCatalog
+        from storage.audit import AuditRepo
+        from storage.surveys import ImportRefusedError, ResponseRepo, SurveyRepo
+
+        surveys = SurveyRepo(db)
+        catalog = TextCatalog.load(default_locale=settings.default_locale, tz=settings.tz)
+        if args.action == "import":
+            try:
+                source = args.file.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as error:
+                print(f"cannot read {args.file}: {error}")
+                return 1
+            try:
+                row, replaced = await store_survey_file(
+                    surveys, AuditRepo(db), source, None, Clock().now()
+                )
+            except DefinitionError as error:
+                english = catalog.get("en")
+                print(f"{args.file}: {len(error.problems)} problem(s), nothing imported")
+                for problem in error.problems:
+                    key = f"survey_file.{problem.code}"
+                    print(english.plain(key, place=problem.place, **problem.params))
+                return 1
+            except ImportRefusedError:
+                print(f"{args.file}: a survey with this id was opened already; change the id")
+                return 1
+            print(f"{'replaced' if replaced else 'imported'} draft {row.slug}: {row.title}")
+            return 0
+        found = await (surveys.get(int(args.id)) if args.id.isdigit() else surveys.by_slug(args.id))
+        if found is None:
+            print(f"no survey {args.id!r}")
+            return 1
+        table = build_table(
+            catalog.get(None),
+            Definition.from_json(found.definition),
+            await ResponseRepo(db).for_export(found.id),
+            await surveys.participation(found.id),
+            settings.tz,
+            by_cities=found.audience == "cities",
+        )
+        content = to_csv(table) if args.format == "csv" else to_xlsx(table, found.title)
+        args.output.write_bytes(content)
+        print(f"wrote {args.output}: {len(table.rows)} responses; {table.footer}")
+        return 0
+
+    return job
+
+
 def _backup(target: Path) -> Callable[[Database], Awaitable[int]]:
     async def job(db: Database) -> int:
         await db.backup(target)
@@ -114,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_with_db(storage, _migrate))
         if command == "cities":
             return asyncio.run(_with_db(storage, _cities(args)))
+        if command == "survey":
+            return asyncio.run(_with_db(storage, _survey(args, storage)))
         if command == "backup":
             return asyncio.run(_with_db(storage, _backup(args.file)))
     except ConfigError as error:

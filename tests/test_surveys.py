@@ -437,3 +437,106 @@ async def test_staff_close_early_and_reopen_with_a_new_deadline(
             "2026-12-20T18:00+03:00"
         )
     assert date(2026, 12, 20)
+
+
+def test_the_command_line_imports_and_exports(tmp_path: Path) -> None:
+    from tests.test_config import run_cli
+
+    env = {"DATABASE_PATH": str(tmp_path / "bot.sqlite3")}
+    source = tmp_path / "tariffs.yaml"
+    source.write_bytes(EXAMPLE)
+    imported = run_cli(tmp_path, env, "survey", "import", str(source))
+    assert imported.stdout.strip() == "imported draft tariffs-2026: Тарифы ЖКХ — 2026"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: x\nquestions: [{key: a, type: choice, text: A}]\n", encoding="utf-8")
+    refused = run_cli(tmp_path, env, "survey", "import", str(broken))
+    assert refused.returncode == 1
+    assert refused.stdout.splitlines() == [
+        f"{broken}: 2 problem(s), nothing imported",
+        "title: required",
+        "questions[1].options: required for type choice",
+    ]
+    target = tmp_path / "out.xlsx"
+    exported = run_cli(tmp_path, env, "survey", "export", "tariffs-2026", "-o", str(target))
+    assert exported.returncode == 0, exported.stderr
+    sheet = openpyxl.load_workbook(target).active
+    assert sheet["A1"].value == "Город"
+    assert sheet["A3"].value == "Отправили ответ: 0 из 30 городов"
+    missing = run_cli(tmp_path, env, "survey", "export", "nope", "-o", str(target))
+    assert missing.returncode == 1
+
+
+SUBSCRIBERS_SURVEY = b"""
+id: city-day
+title: Day of the city
+audience: subscribers
+share_results: everyone
+questions:
+  - {key: come, text: "Will you come?", type: yesno}
+  - {key: guests, text: "How many guests?", type: integer, min: 0, max: 10, when: {come: yes}}
+"""
+
+
+async def test_a_survey_of_subscribers_has_one_response_per_person(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        anna = tg.user(2001, first_name="Anna", language_code="en")
+        await anna.send("/start")
+        await owner.send_document("city-day.yaml", SUBSCRIBERS_SURVEY)
+        await owner.press("🟢 Открыть")
+        await owner.send("01.12 12:00")
+        assert "Приглашения получат 5 человек" in owner.last_message().plain_text
+        await owner.press("✅ Открыть")
+        await tg.wait_for(lambda c: c.chat_id == 2001 and "Day of the city" in (c.text or ""))
+        await anna.press("▶️ Start")
+        assert "Question 1 of 2" in anna.last_message().plain_text
+        await anna.press("Yes")
+        await anna.send("3")
+        assert anna.last_message().plain_text.startswith("Check your answers — Day of the city")
+        await anna.press("✅ Submit the response")
+        assert anna.last_text().startswith('✅ Thank you! The response to "Day of the city"')
+        await owner.send("/surveys")
+        staff_list, own_list = owner.messages()[-2:]
+        assert "открыт до 1 декабря 2026 г., 12:00 МСК; ответили 1" in staff_list.plain_text
+        assert "Day of the city\n⏳ ещё не начат" in own_list.plain_text  # she may answer too
+        rows = await app.db.fetchall("SELECT person_id, city_id, status FROM responses")
+        assert [tuple(r) for r in rows] == [(2001, None, "submitted")]
+
+
+async def test_an_edit_after_submitting_shows_as_edited_to_staff(
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await open_example(app, tg, owner)
+        ivan = tg.user(VOLOGDA_1)
+        await complete(ivan)
+        clock.advance(timedelta(hours=2))
+        await ivan.send("/surveys")
+        await ivan.press("Вологда: Тарифы ЖКХ — 2026")
+        review = ivan.last_message().plain_text
+        assert "Ответ отправлен. Исправления сохраняются сразу" in review
+        await ivan.press("✏️ 1")
+        await ivan.send("13")
+        assert "1. Тариф на холодную воду\n13 руб./м³" in ivan.last_message().plain_text
+        await ivan.press("✏️ 3")
+        await ivan.press("да")  # now the multi choice applies: the response needs it
+        assert "Вопрос 4 из 8" in question(ivan)
+        await ivan.press("ЖКХ")
+        await ivan.press("Готово (1)")
+        assert "Чтобы исправить ответ" in question(ivan)  # back in review, not submitted
+        await ivan.press("✅ Отправить ответ")
+        await owner.send("/surveys")
+        await owner.press("1")
+        await owner.press("📋 Кто ответил")
+        status = owner.last_message().plain_text
+        assert "✅ Вологда — отправлен 23 ноября 2026 г., 14:00 МСК" in status
+        ivan_edit = tg.user(VOLOGDA_2)
+        await ivan_edit.press("▶️ Начать")
+        await ivan_edit.press("✏️ 2")
+        await ivan_edit.send("8")
+        await owner.press("📋 Кто ответил")
+        assert "(изменён 23 ноября 2026 г., 14:00 МСК)" in owner.last_message().plain_text
+        assert "⏳ Тверь — не начат" in owner.last_message().plain_text

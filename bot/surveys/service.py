@@ -23,9 +23,9 @@ from bot.surveys.definition import (
     Question,
     QuestionType,
     ShareResults,
-    parse_definition,
 )
 from bot.surveys.engine import Plan, plan
+from bot.surveys.files import store_survey_file
 from bot.topics import Topic
 from storage.audit import AuditRepo
 from storage.cities import City, CityRepo
@@ -212,20 +212,9 @@ class SurveyService:
         return part
 
     async def import_file(self, source: str, actor_id: int | None) -> tuple[Survey, bool]:
-        """Validate and store as a draft; DefinitionError lists the problems,
-        ImportRefusedError says the id belongs to a survey already opened."""
-        definition = parse_definition(source)
-        row, replaced = await self.surveys.save_draft(
-            definition.slug,
-            definition.title,
-            definition.audience.value,
-            definition.to_json(),
-            source,
-            created_by=actor_id,
-            now=self.clock.now(),
-        )
-        await self.audit.record(
-            actor_id, "survey.import", definition.slug, now=self.clock.now(), replaced=replaced
+        """Validate and store as a draft (see `store_survey_file`)."""
+        row, replaced = await store_survey_file(
+            self.surveys, self.audit, source, actor_id, self.clock.now()
         )
         return self._remember(row), replaced
 
