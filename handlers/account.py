@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.enums import ChatType
 from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter, Command
 from aiogram.fsm.context import FSMContext
@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, ReplyKeyboa
 
 from bot.callbacks import ForgetCb, LanguageCb
 from bot.commands import CommandMenus
-from bot.filters import IsRegistered, MenuButton
+from bot.filters import IsRegistered, MenuButton, PrivateChat
 from bot.keyboards import confirm_forget_keyboard, language_keyboard, main_menu
 from bot.services.people import PeopleService, Viewer
 from bot.texts import TextCatalog
@@ -20,7 +20,7 @@ from bot.texts import TextCatalog
 log = logging.getLogger(__name__)
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE)
+router.message.filter(PrivateChat())
 
 
 @router.message(Command("cancel"))

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -12,7 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.callbacks import BroadcastCb, JobCb
 from bot.clock import Clock
 from bot.dates import DateInputError, parse_when
-from bot.filters import IsStaff
+from bot.filters import IsStaff, NotCommand, PrivateChat, TypedText
 from bot.keyboards import (
     audience_keyboard,
     broadcast_confirm_keyboard,
@@ -28,7 +27,7 @@ from bot.texts import Texts
 from storage.outbox import JobStatus
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
+router.message.filter(PrivateChat(), IsStaff())
 router.callback_query.filter(IsStaff())
 
 
@@ -59,7 +58,7 @@ async def begin(message: Message, state: FSMContext, viewer: Viewer) -> None:
     await message.answer(viewer.texts("broadcast.ask_message"))
 
 
-@router.message(BroadcastDialog.message, ~F.text.startswith("/"))
+@router.message(StateFilter(BroadcastDialog.message), NotCommand())
 async def got_message(message: Message, state: FSMContext, viewer: Viewer) -> None:
     await state.update_data(chat_id=message.chat.id, message_id=message.message_id)
     await state.set_state(BroadcastDialog.audience)
@@ -68,7 +67,7 @@ async def got_message(message: Message, state: FSMContext, viewer: Viewer) -> No
     )
 
 
-@router.callback_query(BroadcastDialog.audience, BroadcastCb.filter(F.action == "aud"))
+@router.callback_query(StateFilter(BroadcastDialog.audience), BroadcastCb.filter(F.action == "aud"))
 async def picked_kind(
     query: CallbackQuery,
     callback_data: BroadcastCb,
@@ -98,7 +97,9 @@ async def picked_kind(
         await _preview(query.message, state, viewer, bot, broadcasts, cities, Audience(kind))
 
 
-@router.callback_query(BroadcastDialog.audience, BroadcastCb.filter(F.action == "topic"))
+@router.callback_query(
+    StateFilter(BroadcastDialog.audience), BroadcastCb.filter(F.action == "topic")
+)
 async def picked_topic(
     query: CallbackQuery,
     callback_data: BroadcastCb,
@@ -116,7 +117,9 @@ async def picked_topic(
     await _preview(query.message, state, viewer, bot, broadcasts, cities, audience)
 
 
-@router.callback_query(BroadcastDialog.audience, BroadcastCb.filter(F.action == "city"))
+@router.callback_query(
+    StateFilter(BroadcastDialog.audience), BroadcastCb.filter(F.action == "city")
+)
 async def toggled_city(
     query: CallbackQuery,
     callback_data: BroadcastCb,
@@ -139,7 +142,9 @@ async def toggled_city(
     )
 
 
-@router.callback_query(BroadcastDialog.audience, BroadcastCb.filter(F.action == "cities_done"))
+@router.callback_query(
+    StateFilter(BroadcastDialog.audience), BroadcastCb.filter(F.action == "cities_done")
+)
 async def cities_done(
     query: CallbackQuery,
     state: FSMContext,
@@ -199,7 +204,7 @@ async def _preview(
     )
 
 
-@router.callback_query(BroadcastDialog.confirm, BroadcastCb.filter(F.action == "send"))
+@router.callback_query(StateFilter(BroadcastDialog.confirm), BroadcastCb.filter(F.action == "send"))
 async def send_now(
     query: CallbackQuery, state: FSMContext, viewer: Viewer, broadcasts: BroadcastService
 ) -> None:
@@ -213,7 +218,9 @@ async def send_now(
     )
 
 
-@router.callback_query(BroadcastDialog.confirm, BroadcastCb.filter(F.action == "schedule"))
+@router.callback_query(
+    StateFilter(BroadcastDialog.confirm), BroadcastCb.filter(F.action == "schedule")
+)
 async def ask_when(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
     await state.set_state(BroadcastDialog.when)
     await query.answer()
@@ -221,7 +228,7 @@ async def ask_when(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> N
         await query.message.edit_text(viewer.texts("broadcast.ask_when"))
 
 
-@router.message(BroadcastDialog.when, F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(BroadcastDialog.when), TypedText())
 async def got_when(
     message: Message,
     state: FSMContext,
@@ -246,7 +253,7 @@ async def got_when(
     )
 
 
-@router.message(BroadcastDialog.when, ~F.text.startswith("/"))
+@router.message(StateFilter(BroadcastDialog.when), NotCommand())
 async def when_not_text(message: Message, viewer: Viewer) -> None:
     await message.answer(viewer.texts("dates.format"))
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.enums import ChatType
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import CityAdminCb
-from bot.filters import IsStaff, MenuButton
+from bot.filters import IsStaff, MenuButton, PrivateChat
 from bot.keyboards import confirm_city_removal_keyboard
 from bot.services.cities import CityService
 from bot.services.people import Viewer
 from bot.split import split_lines
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
+router.message.filter(PrivateChat(), IsStaff())
 router.callback_query.filter(IsStaff())
 
 

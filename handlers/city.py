@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.enums import ChatType
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import CityPickCb
-from bot.filters import IsRegistered, MenuButton
+from bot.filters import IsRegistered, MenuButton, PrivateChat, TypedText
 from bot.keyboards import cities_keyboard, main_menu
 from bot.services.cities import CityService
 from bot.services.contacts import Ask, ContactService
@@ -18,7 +17,7 @@ from bot.services.people import Viewer
 from storage.cities import City
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE, IsRegistered())
+router.message.filter(PrivateChat(), IsRegistered())
 router.callback_query.filter(IsRegistered())
 
 
@@ -40,7 +39,7 @@ async def ask_city(
     )
 
 
-@router.message(CityRequest.choosing, F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(CityRequest.choosing), TypedText())
 async def typed_city(
     message: Message,
     state: FSMContext,
@@ -68,7 +67,7 @@ async def typed_city(
     )
 
 
-@router.message(CityRequest.choosing)
+@router.message(StateFilter(CityRequest.choosing))
 async def not_a_city(message: Message, viewer: Viewer) -> None:
     await message.answer(viewer.texts("city.type_or_pick"))
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from itertools import groupby
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
 from bot.callbacks import CityPickCb, ContactCb, RequestCb
 from bot.commands import CommandMenus
-from bot.filters import IsStaff, MenuButton
+from bot.filters import IsStaff, MenuButton, PrivateChat
 from bot.keyboards import (
     cities_keyboard,
     city_contacts_keyboard,
@@ -25,7 +24,7 @@ from bot.split import split_lines
 from storage.cities import City
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
+router.message.filter(PrivateChat(), IsStaff())
 router.callback_query.filter(IsStaff())
 
 

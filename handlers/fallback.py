@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.commands import STAFF_COMMANDS
+from bot.filters import IsCommand, PrivateChat
 from bot.keyboards import main_menu
 from bot.services.people import Viewer
 from bot.texts import Texts
@@ -16,10 +17,10 @@ from bot.texts import Texts
 log = logging.getLogger(__name__)
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE)
+router.message.filter(PrivateChat())
 
 
-@router.message(F.text.startswith("/"))
+@router.message(IsCommand())
 async def unknown_command(message: Message, viewer: Viewer) -> None:
     """Staff commands from others land here too and get exactly the same answer."""
     name = (message.text or "/").split()[0][1:].split("@")[0].lower()

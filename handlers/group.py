@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
+from aiogram import Bot, Router
 from aiogram.filters import CommandStart
 from aiogram.types import CallbackQuery, Message
 
+from bot.filters import PrivateChat
 from bot.texts import Texts
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type != ChatType.PRIVATE)
-router.callback_query.filter(F.message.chat.type != ChatType.PRIVATE)
+router.message.filter(PrivateChat(private=False))
+router.callback_query.filter(PrivateChat(private=False))
 
 
 @router.message(CommandStart())

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.enums import ChatType
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.commands import CommandMenus
-from bot.filters import IsOwner
+from bot.filters import IsOwner, PrivateChat
 from bot.services.notify import Notifier
 from bot.services.people import Viewer
 from bot.services.staff import StaffChange, StaffService
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE, IsOwner())
+router.message.filter(PrivateChat(), IsOwner())
 
 
 @router.message(Command("staff"))

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.enums import ChatType
+from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.commands import CommandMenus
-from bot.filters import MenuButton
+from bot.filters import MenuButton, PrivateChat
 from bot.keyboards import main_menu
 from bot.services.contacts import INVITE_PREFIX, ContactService
 from bot.services.people import PeopleService, Viewer, telegram_user
 from storage.contacts import Redeem
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE)
+router.message.filter(PrivateChat())
 
 
 @router.message(CommandStart())

@@ -5,20 +5,19 @@ from __future__ import annotations
 from contextlib import suppress
 
 from aiogram import F, Router
-from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import TopicCb
-from bot.filters import IsRegistered, MenuButton
+from bot.filters import IsRegistered, MenuButton, PrivateChat
 from bot.keyboards import topics_keyboard
 from bot.services.people import Viewer
 from bot.topics import Topic
 from storage.subscriptions import SubscriptionRepo
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE, IsRegistered())
+router.message.filter(PrivateChat(), IsRegistered())
 router.callback_query.filter(IsRegistered())
 
 

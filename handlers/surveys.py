@@ -5,15 +5,15 @@ from __future__ import annotations
 from contextlib import suppress
 
 from aiogram import F, Router
-from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import SurveyAdminCb, SurveyCb
+from bot.filters import NotCommand, PrivateChat, TypedText
 from bot.services.cities import CityService
 from bot.services.people import Viewer
 from bot.surveys.answers import AnswerError
@@ -29,7 +29,7 @@ from bot.surveys.service import Refusal, Step, Submission, SurveyService
 from bot.texts import Texts
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE)
+router.message.filter(PrivateChat())
 
 
 class SurveyDialog(StatesGroup):
@@ -188,7 +188,7 @@ async def go(
 # --- typed answers ------------------------------------------------------------------------------
 
 
-@router.message(SurveyDialog.answering, F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(SurveyDialog.answering), TypedText())
 async def typed(
     message: Message, state: FSMContext, viewer: Viewer, surveys: SurveyService
 ) -> None:
@@ -226,7 +226,7 @@ def _numbers(t: Texts, error: AnswerError) -> dict[str, object]:
     }
 
 
-@router.message(SurveyDialog.answering, ~F.text.startswith("/"))
+@router.message(StateFilter(SurveyDialog.answering), NotCommand())
 async def not_text(
     message: Message, state: FSMContext, viewer: Viewer, surveys: SurveyService
 ) -> None:

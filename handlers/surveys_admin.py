@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -20,7 +19,7 @@ from aiogram.types import (
 from bot.callbacks import SurveyAdminCb
 from bot.clock import Clock
 from bot.dates import DateInputError, parse_when
-from bot.filters import IsStaff
+from bot.filters import DocumentNamed, IsStaff, NotCommand, PrivateChat, TypedText
 from bot.services.people import Viewer
 from bot.settings import Settings
 from bot.split import split_lines
@@ -31,7 +30,7 @@ from bot.texts import Texts
 from storage.surveys import ImportRefusedError, SurveyStatus
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
+router.message.filter(PrivateChat(), IsStaff())
 router.callback_query.filter(IsStaff())
 
 MAX_FILE = 512 * 1024
@@ -90,7 +89,7 @@ async def ask_file(message: Message, state: FSMContext, viewer: Viewer) -> None:
     await message.answer(viewer.texts("surveys.admin.ask_file"))
 
 
-@router.message(StateFilter(None, SurveyAdmin.file), F.document.file_name.lower().endswith(YAML))
+@router.message(StateFilter(None, SurveyAdmin.file), DocumentNamed(*YAML))
 async def import_file(
     message: Message, state: FSMContext, bot: Bot, viewer: Viewer, surveys: SurveyService
 ) -> None:
@@ -125,7 +124,7 @@ async def import_file(
     await message.answer(f"{t(key)}\n\n{text}", reply_markup=markup)
 
 
-@router.message(SurveyAdmin.file, ~F.text.startswith("/"))
+@router.message(StateFilter(SurveyAdmin.file), NotCommand())
 async def not_a_file(message: Message, viewer: Viewer) -> None:
     await message.answer(viewer.texts("surveys.admin.ask_file_again"))
 
@@ -182,7 +181,7 @@ async def choose_deadline(
     await query.message.answer(t("surveys.admin.ask_deadline", title=survey.title))
 
 
-@router.message(SurveyAdmin.deadline, F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(SurveyAdmin.deadline), TypedText())
 async def typed_deadline(
     message: Message,
     state: FSMContext,
@@ -232,7 +231,7 @@ async def _confirm_open(
     )
 
 
-@router.callback_query(SurveyAdmin.deadline, SurveyAdminCb.filter(F.a == "go"))
+@router.callback_query(StateFilter(SurveyAdmin.deadline), SurveyAdminCb.filter(F.a == "go"))
 async def open_survey(
     query: CallbackQuery,
     callback_data: SurveyAdminCb,

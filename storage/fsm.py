@@ -36,6 +36,8 @@ class SQLiteStorage(BaseStorage):
         self, storage_key: StorageKey, state: str | None, data: dict[str, Any]
     ) -> None:
         key = self.key_builder.build(storage_key)
+        if self._cache.get(key) == (state, data):
+            return  # nothing changed: no write (the cache mirrors the table)
         self._cache[key] = (state, data)
         if state is None and not data:
             await self.db.execute("DELETE FROM fsm WHERE key = ?", (key,))

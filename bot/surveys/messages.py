@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import SurveyAdminCb, SurveyCb
 from bot.delivery.parts import Part, PhotoPart, Renderers, TextPart
@@ -65,48 +64,52 @@ def question_text(t: Texts, step: Step, problem: str | None = None) -> str:
 
 
 def question_keyboard(t: Texts, step: Step) -> InlineKeyboardMarkup:
+    """Built directly (no InlineKeyboardBuilder): this runs on every answer, and the
+    builder's copies cost more than the rest of the answer's handling."""
     assert step.question is not None
     question = step.question
     survey_id = step.survey.id
     city_id = step.city.id if step.city else 0
     index = step.survey.definition.index(question.key)
-    builder = InlineKeyboardBuilder()
 
-    def data(action: str, value: int = 0) -> SurveyCb:
-        return SurveyCb(a=action, s=survey_id, c=city_id, q=index, v=value)
+    def button(text: str, action: str, value: int = 0) -> InlineKeyboardButton:
+        data = SurveyCb(a=action, s=survey_id, c=city_id, q=index, v=value)
+        return InlineKeyboardButton(text=text, callback_data=data.pack())
 
+    rows: list[list[InlineKeyboardButton]] = []
     current = step.plan.effective.get(question.key)
     if question.type is QuestionType.CHOICE:
         for i, option in enumerate(question.options):
             mark = "surveys.mark_on" if current == option else "surveys.mark_off"
-            builder.row(_button(t.plain(mark, label=option), data("ch", i)))
+            rows.append([button(t.plain(mark, label=option), "ch", i)])
     elif question.type is QuestionType.MULTI:
         chosen = current if isinstance(current, list) else []
         for i, option in enumerate(question.options):
             mark = "surveys.mark_on" if option in chosen else "surveys.mark_off"
-            builder.row(_button(t.plain(mark, label=option), data("mt", i)))
-        builder.row(_button(t.plain("surveys.multi_done", n=len(chosen)), data("md")))
+            rows.append([button(t.plain(mark, label=option), "mt", i)])
+        rows.append([button(t.plain("surveys.multi_done", n=len(chosen)), "md")])
     elif question.type is QuestionType.YESNO:
-        builder.row(
-            _button(t.plain("surveys.answer_yes"), data("yn", 1)),
-            _button(t.plain("surveys.answer_no"), data("yn", 0)),
+        rows.append(
+            [
+                button(t.plain("surveys.answer_yes"), "yn", 1),
+                button(t.plain("surveys.answer_no"), "yn", 0),
+            ]
         )
     elif question.type is QuestionType.SCALE:
         low, high = int(question.min or 1), int(question.max or 5)
-        buttons = [_button(str(v), data("sc", v)) for v in range(low, high + 1)]
-        for start in range(0, len(buttons), 6):
-            builder.row(*buttons[start : start + 6])
+        scale = [button(str(v), "sc", v) for v in range(low, high + 1)]
+        rows.extend(scale[start : start + 6] for start in range(0, len(scale), 6))
     navigation = []
     if step.plan.before(question.key) is not None:
-        navigation.append(_button(t.plain("surveys.back"), data("bk")))
+        navigation.append(button(t.plain("surveys.back"), "bk"))
     if not question.required:
-        navigation.append(_button(t.plain("surveys.skip"), data("sk")))
+        navigation.append(button(t.plain("surveys.skip"), "sk"))
     if step.plan.first_unanswered() is None:
-        navigation.append(_button(t.plain("surveys.to_review"), data("rv")))
+        navigation.append(button(t.plain("surveys.to_review"), "rv"))
     if navigation:
-        builder.row(*navigation)
-    builder.row(_button(t.plain("surveys.pause"), data("x")))
-    return builder.as_markup()
+        rows.append(navigation)
+    rows.append([button(t.plain("surveys.pause"), "x")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def review_text(t: Texts, step: Step) -> list[str]:
@@ -143,19 +146,18 @@ def review_text(t: Texts, step: Step) -> list[str]:
 def review_keyboard(t: Texts, step: Step) -> InlineKeyboardMarkup:
     survey_id = step.survey.id
     city_id = step.city.id if step.city else 0
-    builder = InlineKeyboardBuilder()
-    for question in step.plan.questions:
-        index = step.survey.definition.index(question.key)
-        builder.button(
-            text=t.plain("surveys.edit", n=step.plan.position(question.key)),
-            callback_data=SurveyCb(a="ed", s=survey_id, c=city_id, q=index),
+    edits = [
+        _button(
+            t.plain("surveys.edit", n=step.plan.position(question.key)),
+            SurveyCb(a="ed", s=survey_id, c=city_id, q=step.survey.definition.index(question.key)),
         )
-    builder.adjust(5)
-    label = "surveys.resubmit" if step.submitted else "surveys.submit"
+        for question in step.plan.questions
+    ]
+    rows = [edits[start : start + 5] for start in range(0, len(edits), 5)]
     if not step.submitted:
-        builder.row(_button(t.plain(label), SurveyCb(a="sub", s=survey_id, c=city_id)))
-    builder.row(_button(t.plain("surveys.pause"), SurveyCb(a="x", s=survey_id, c=city_id)))
-    return builder.as_markup()
+        rows.append([_button(t.plain("surveys.submit"), SurveyCb(a="sub", s=survey_id, c=city_id))])
+    rows.append([_button(t.plain("surveys.pause"), SurveyCb(a="x", s=survey_id, c=city_id))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 # --- mass sends (rendered per recipient by the outbox) ------------------------------------------
