@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from contextlib import suppress
@@ -239,6 +240,9 @@ class App:
         await self.scheduler.start()
         await self.progress.resume()
         self.sender.start()  # last: if anything above fails, nothing is left running
+        # Everything built so far lives as long as the process: keep the garbage collector
+        # from walking it again and again (it showed as 100+ ms pauses under load).
+        gc.freeze()
         self.started.set()
 
     async def _on_shutdown(self) -> None:
