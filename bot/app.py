@@ -30,8 +30,11 @@ from bot.scheduler import Scheduler
 from bot.services.broadcasts import BroadcastService
 from bot.services.cities import CityService
 from bot.services.contacts import ContactService
+from bot.services.digest import DigestService, no_surveys
+from bot.services.events import EventService
 from bot.services.notify import Notifier
 from bot.services.people import PeopleService
+from bot.services.resolutions import ResolutionService
 from bot.services.staff import StaffService
 from bot.settings import Settings
 from bot.texts import TextCatalog
@@ -39,11 +42,13 @@ from handlers import build_router, detach
 from storage.audit import AuditRepo
 from storage.cities import CityRepo
 from storage.contacts import ContactRepo, InviteRepo, RequestRepo
+from storage.events import EventRepo
 from storage.files import FileRepo
 from storage.fsm import SQLiteStorage
 from storage.menus import MenuRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
+from storage.resolutions import ResolutionRepo
 from storage.setup import open_database
 from storage.staff import StaffRepo
 from storage.subscriptions import SubscriptionRepo
@@ -104,10 +109,11 @@ class App:
 
         outbox_repo = OutboxRepo(db)
         self.renderers = Renderers()
+        files = FileRepo(db)
         self.sender = Sender(
             bot,
             outbox_repo,
-            FileRepo(db),
+            files,
             self.renderers,
             catalog,
             clock,
@@ -125,6 +131,18 @@ class App:
         )
         contact_repo = ContactRepo(db)
         subscriptions = SubscriptionRepo(db)
+        channel = settings.announce_channel_id
+        events = EventService(
+            EventRepo(db), subscriptions, self.outbox, self.scheduler, audit, clock,
+            reminders=settings.event_reminders, channel_id=channel, tz=settings.tz,
+            remind_subscribers=settings.event_reminders_to_subscribers,
+        )  # fmt: skip
+        resolutions = ResolutionService(
+            ResolutionRepo(db), files, subscriptions, contact_repo, people, self.outbox, notifier,
+            audit, clock, channel_id=channel,
+        )  # fmt: skip
+        for feature in (events, resolutions):
+            feature.register_renderers(self.renderers)
         deps: dict[str, Any] = {
             "settings": settings,
             "clock": clock,
@@ -149,6 +167,10 @@ class App:
                 audit,
                 clock,
             ),
+            "events": events,
+            "resolutions": resolutions,
+            # The surveys feature passes its participation query here (see bot/services/digest.py).
+            "digests": DigestService(events, resolutions, survey_participation=no_surveys),
             "audit": audit,
             "cities": CityService(cities_repo, audit, clock),
             "staff": StaffService(staff_repo, audit, clock, owners),

@@ -10,8 +10,11 @@ from handlers import (
     cities_admin,
     city,
     contacts_admin,
+    digest,
+    events,
     fallback,
     group,
+    resolutions,
     staff_admin,
     start,
     subscriptions,
@@ -35,6 +38,9 @@ def build_router() -> Router:
             cities_admin.router,
             staff_admin.router,
             broadcast.router,
+            events.router,
+            resolutions.router,
+            digest.router,
             fallback.router,  # last: catches what nothing else did
         )
     return _root
