@@ -132,13 +132,14 @@ class App:
         contact_repo = ContactRepo(db)
         subscriptions = SubscriptionRepo(db)
         channel = settings.announce_channel_id
+        event_repo, resolution_repo = EventRepo(db), ResolutionRepo(db)
         events = EventService(
-            EventRepo(db), subscriptions, self.outbox, self.scheduler, audit, clock,
+            event_repo, subscriptions, self.outbox, self.scheduler, audit, clock,
             reminders=settings.event_reminders, channel_id=channel, tz=settings.tz,
             remind_subscribers=settings.event_reminders_to_subscribers,
         )  # fmt: skip
         resolutions = ResolutionService(
-            ResolutionRepo(db), files, subscriptions, contact_repo, people, self.outbox, notifier,
+            resolution_repo, files, subscriptions, contact_repo, people, self.outbox, notifier,
             audit, clock, channel_id=channel,
         )  # fmt: skip
         for feature in (events, resolutions):
@@ -170,7 +171,9 @@ class App:
             "events": events,
             "resolutions": resolutions,
             # The surveys feature passes its participation query here (see bot/services/digest.py).
-            "digests": DigestService(events, resolutions, survey_participation=no_surveys),
+            "digests": DigestService(
+                event_repo, resolution_repo, clock, settings.tz, survey_participation=no_surveys
+            ),
             "audit": audit,
             "cities": CityService(cities_repo, audit, clock),
             "staff": StaffService(staff_repo, audit, clock, owners),

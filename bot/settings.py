@@ -59,11 +59,28 @@ class StorageSettings(BaseSettings):
 
     database_path: Path = Path("data/bot.sqlite3")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    timezone: str = "Europe/Moscow"  # also for reports made from the shell (digest)
+    default_locale: Literal["ru", "en"] = "ru"
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use a name like Europe/Moscow)"
+            ) from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 class Settings(StorageSettings):
@@ -77,8 +94,6 @@ class Settings(StorageSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
-    timezone: str = "Europe/Moscow"
-    default_locale: Literal["ru", "en"] = "ru"
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     event_reminders: Durations = Field(
         default_factory=lambda: [timedelta(hours=24), timedelta(hours=1)]
@@ -134,17 +149,6 @@ class Settings(StorageSettings):
     def _ttl(cls, value: object) -> timedelta:
         return value if isinstance(value, timedelta) else parse_duration(str(value))
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r} (use a name like Europe/Moscow)"
-            ) from None
-        return value
-
     @field_validator("telegram_api_base")
     @classmethod
     def _api_base(cls, value: str) -> str:
@@ -166,10 +170,6 @@ class Settings(StorageSettings):
                     "(1-256 characters: letters, digits, _ and -)"
                 )
         return self
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
     @property
     def webhook_path(self) -> str:

@@ -12,14 +12,16 @@ import io
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from docx import Document
+from docx.document import Document as DocxDocument
 
-from bot.services.events import EventService
-from bot.services.resolutions import ResolutionService
+from bot.clock import Clock
 from bot.texts import Texts
-from storage.events import Event, EventKind
-from storage.resolutions import Resolution
+from storage.events import Event, EventKind, EventRepo
+from storage.resolutions import Resolution, ResolutionRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,18 +60,26 @@ class Digest:
 class DigestService:
     def __init__(
         self,
-        events: EventService,
-        resolutions: ResolutionService,
+        events: EventRepo,
+        resolutions: ResolutionRepo,
+        clock: Clock,
+        tz: ZoneInfo,
         survey_participation: SurveyParticipation = no_surveys,
     ) -> None:
         self.events = events
         self.resolutions = resolutions
+        self.clock = clock
+        self.tz = tz
         self.survey_participation = survey_participation
 
     async def build(self, year: int) -> Digest:
+        """Events held in the year (started by now, not cancelled), in the bot's time zone;
+        the year's surveys; the resolutions adopted at the year's assemblies."""
+        start = datetime(year, 1, 1, tzinfo=self.tz)
+        end = min(datetime(year + 1, 1, 1, tzinfo=self.tz), self.clock.now())
         return Digest(
             year=year,
-            events=await self.events.held_in(year),
+            events=await self.events.held(start, end) if start < end else [],
             surveys=await self.survey_participation(year),
             resolutions=await self.resolutions.adopted_in(year),
         )
@@ -100,17 +110,16 @@ def digest_markdown(t: Texts, digest: Digest) -> str:
 
 
 def digest_docx(t: Texts, digest: Digest) -> bytes:
-    values = _values(t, digest)
     document = Document()
     document.add_heading(t.plain("digest.title", year=digest.year), level=1)
 
     document.add_heading(t.plain("digest.events_heading"), level=2)
-    document.add_paragraph(t.plain("digest.events_total", total=values["total"]))
+    document.add_paragraph(t.plain("digest.events_total", total=len(digest.events)))
     if digest.events:
         _table(
             document,
             [t.plain("digest.col_kind"), t.plain("digest.col_count")],
-            [(label, t.number(n)) for label, n in values["kinds"]],  # type: ignore[attr-defined]
+            [(t.plain(f"events.kind.{kind.value}"), t.number(n)) for kind, n in digest.by_kind()],
         )
         document.add_paragraph()
         _table(
@@ -154,8 +163,8 @@ def digest_docx(t: Texts, digest: Digest) -> bytes:
     return out.getvalue()
 
 
-def _table(document: object, header: list[str], rows: list[tuple[str, ...]]) -> None:
-    table = document.add_table(rows=1, cols=len(header))  # type: ignore[attr-defined]
+def _table(document: DocxDocument, header: list[str], rows: list[tuple[str, ...]]) -> None:
+    table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = text

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
+from markupsafe import Markup
 
 from bot.clock import Clock
 from bot.dates import DateInputError, DateProblem, parse_when
@@ -103,7 +104,7 @@ def card_text(t: Texts, event: Event, *, going: int = 0, header: str = "") -> st
     )
     return t(
         "events.card",
-        header=header,
+        header=Markup(header),  # HTML from the texts, not user input
         kind=t.plain(f"events.kind.{draft.kind.value}"),
         title=draft.title,
         starts_at=draft.starts_at,
@@ -255,12 +256,6 @@ class EventService:
     async def attendees(self, event_id: int) -> list[Attendee]:
         return await self.repo.attendees(event_id)
 
-    async def held_in(self, year: int) -> list[Event]:
-        """Events of the year that took place (started before now and not cancelled)."""
-        start = datetime(year, 1, 1, tzinfo=self.tz)
-        end = min(datetime(year + 1, 1, 1, tzinfo=self.tz), self.clock.now())
-        return await self.repo.held(start, end) if start < end else []
-
     def is_over(self, event: Event) -> bool:
         return is_over(event, self.clock.now())
 
@@ -373,6 +368,9 @@ class EventService:
         now = self.clock.now()
         if now >= event.starts_at:
             raise TooLate
+        offset = timedelta(seconds=int(seconds))
+        if any(o < offset and event.starts_at - o <= now for o in self.reminders):
+            raise TooLate  # the bot was down: a later reminder is due as well and goes instead
         recipients = set(await self.repo.going_ids(event.id))
         if self.remind_subscribers:
             recipients |= set(await self.audience(event.kind))

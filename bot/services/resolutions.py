@@ -157,9 +157,6 @@ class ResolutionService:
         query = fts_query(words)
         return await self.repo.search(query) if query else []
 
-    async def adopted_in(self, year: int) -> list[Resolution]:
-        return await self.repo.adopted_in(year)
-
     # --- publishing ---------------------------------------------------------------------------
 
     async def keep_file(
