@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -61,7 +62,7 @@ async def create_event(
     await (owner.send(description) if description else owner.press("Пропустить"))
 
 
-async def publish_event(app: App, owner: FakeUser, **fields: str | None) -> int:
+async def publish_event(app: App, owner: FakeUser, **fields: Any) -> int:
     await create_event(owner, **fields)
     await owner.press("✅ Опубликовать")
     await app.sender.wait_idle()
@@ -124,6 +125,7 @@ async def test_dialog_refuses_bad_dates_then_publishes_to_the_topic(
         assert any("опубликовано. Анонс отправляется: 2 получателя" in m for m in owner.texts())
 
         row = await app.db.fetchone("SELECT kind, title, city_name, starts_at, ends_at FROM events")
+        assert row is not None
         assert tuple(row) == (
             "round_table",
             "Тарифы <ЖКХ> & бюджет",
@@ -386,6 +388,7 @@ async def test_editing_the_time_tells_attendees_and_moves_reminders(
             new_start - timedelta(hours=1),
         ]
         row = await app.db.fetchone("SELECT starts_at, ends_at, version FROM events")
+        assert row is not None
         assert tuple(row) == ("2026-12-16T08:00:00+00:00", None, 2)
         assert event_id == 1
 
