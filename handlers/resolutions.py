@@ -69,7 +69,7 @@ async def _show(message: Message, text: str, markup: InlineKeyboardMarkup | None
 
 def highlighted(text: str) -> Markup:
     """Search output: the text escaped, each match in <b> (markers come from storage)."""
-    html = str(escape(text))
+    html = str(escape(" ".join(text.split())))
     if html.count(MATCH_START) != html.count(MATCH_END):
         html = html.replace(MATCH_START, "").replace(MATCH_END, "")
     return Markup(html.replace(MATCH_START, "<b>").replace(MATCH_END, "</b>"))

@@ -227,14 +227,17 @@ class ResolutionRepo:
                 SELECT {_RESOLUTION},
                        highlight(resolutions_fts, 0, ?1, ?2) AS hit_title,
                        snippet(resolutions_fts, 1, ?1, ?2, '…', 24) AS hit_body
-                  FROM resolutions_fts f JOIN {_FROM} ON r.id = f.rowid
+                  FROM resolutions_fts JOIN resolutions r ON r.id = resolutions_fts.rowid
+                  LEFT JOIN cities c ON c.id = r.city_id
                  WHERE resolutions_fts MATCH ?3
-                 ORDER BY f.rank, r.assembly_date DESC
+                 ORDER BY resolutions_fts.rank, r.assembly_date DESC
                  LIMIT ?4
                 """,
                 (MATCH_START, MATCH_END, query, limit),
             )
-        except sqlite3.OperationalError:  # a query FTS5 cannot parse finds nothing
+        except sqlite3.OperationalError as error:  # a query FTS5 cannot parse finds nothing
+            if "fts5" not in str(error):
+                raise
             return []
         return [Found(_resolution(row), row["hit_title"], row["hit_body"]) for row in rows]
 

@@ -168,6 +168,14 @@ async def test_rsvp_toggles_and_counts(tg: FakeTelegram, run_bot: RunBot) -> Non
 
         await anna.press_data(f"ev:go:{event_id + 50}:-1")  # a forged or deleted event
         assert anna.alerts()[-1] == "Эта кнопка устарела. Откройте раздел заново."
+        for forged in (
+            f"ev:drop:{event_id}:-1",
+            f"ev:edit:{event_id}:-1",
+            f"ev:people:{event_id}:0",
+        ):
+            await anna.press_data(forged)  # staff buttons, forged by someone else
+            assert anna.alerts()[-1] == "Эта кнопка устарела. Откройте раздел заново."
+        assert await app.db.fetchval("SELECT status FROM events") == "published"
 
         await anna.send("/events")
         listing = anna.last_message()
