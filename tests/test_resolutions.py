@@ -271,6 +271,7 @@ async def test_comments_reach_staff_and_the_answer_reaches_the_person(
 async def test_adopting_a_draft_links_the_two(tg: FakeTelegram, run_bot: RunBot) -> None:
     owner = tg.user(OWNER, first_name="Ольга")
     async with run_bot() as app:
+        app.sender.pacer.per_chat_interval = 0  # texts in several parts, without the wait
         await owner.send("/start")
         contact = await add_contact(app, tg, 3301, "Вологда")
         await begin(owner, "📝 Проект решения", "12.03.2026", "Вологда", TITLE)
