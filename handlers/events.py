@@ -6,7 +6,7 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
@@ -159,15 +159,10 @@ async def answer(
     if viewer is None or not viewer.is_registered:
         await query.answer(t.plain("events.alert.start_first"), show_alert=True)
         return
-    event = await events.get(callback_data.event_id)
-    problem = _unavailable(event, events)
-    if problem:
-        await query.answer(t.plain(problem), show_alert=True)
-        return
-    going = callback_data.action == "go"
-    card = await events.answer(callback_data.event_id, viewer.id, going)
-    if card is None:
-        await query.answer(t.plain("errors.stale_button"), show_alert=True)
+    card = await events.answer(callback_data.event_id, viewer.id, callback_data.action == "go")
+    problem = _unavailable(card.event if card else None, events)  # then nothing was changed
+    if problem or card is None:
+        await query.answer(t.plain(problem or "errors.stale_button"), show_alert=True)
         return
     said = "going" if card.mine is True else "not_going" if card.mine is False else "withdrawn"
     await query.answer(t.plain(f"events.alert.{said}"))
@@ -197,6 +192,7 @@ async def calendar(
     events: EventService,
     settings: Settings,
     clock: Clock,
+    bot: Bot,
 ) -> None:
     event = await events.get(callback_data.event_id)
     problem = _unavailable(event, events)
@@ -205,7 +201,7 @@ async def calendar(
         return
     await query.answer()
     content = calendar_file(event, settings.tz, now=clock.now())
-    await query.bot.send_document(  # type: ignore[union-attr]
+    await bot.send_document(
         query.from_user.id,
         BufferedInputFile(content, filename=f"event-{event.id}.ics"),
         caption=texts("events.ics_caption", title=event.title),
@@ -249,13 +245,14 @@ async def ask_cancel(
     query: CallbackQuery, callback_data: EventCb, viewer: Viewer, events: EventService
 ) -> None:
     t = viewer.texts
-    event = await events.get(callback_data.event_id)
+    card = await events.card(callback_data.event_id, viewer.id)
+    event = card.event if card else None
     problem = _unavailable(event, events)
-    if problem or event is None or not isinstance(query.message, Message):
+    if problem or card is None or event is None or not isinstance(query.message, Message):
         await query.answer(t.plain(problem or "errors.stale_button"), show_alert=True)
         return
     await query.answer()
-    notified = await events.going_count(event.id)
+    notified = card.going
     await query.message.answer(
         t("events.cancel_confirm", title=event.title, starts_at=event.starts_at, n=notified),
         reply_markup=event_cancel_keyboard(t, event.id, callback_data.page, notified),
@@ -422,13 +419,12 @@ async def _preview(
             channel=settings.announce_channel_id is not None,
         )
     else:
-        before = await events.get(int(event_id))
-        found = changes(t, before, shown) if before is not None else []
+        before = await events.card(int(event_id), viewer.id)
         text = t(
             "events.preview_edit",
             card=card,
-            changes=found,
-            count=await events.going_count(int(event_id)),
+            changes=changes(t, before.event, shown) if before else [],
+            count=before.going if before else 0,
         )
     await message.answer(
         text, reply_markup=event_preview_keyboard(t, existing=event_id is not None)

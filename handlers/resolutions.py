@@ -194,6 +194,7 @@ async def ask_comment(
     state: FSMContext,
     texts: Texts,
     resolutions: ResolutionService,
+    bot: Bot,
     viewer: Viewer | None = None,
 ) -> None:
     t = texts
@@ -210,9 +211,7 @@ async def ask_comment(
     await query.answer()
     await state.set_state(CommentDialog.text)
     await state.update_data(resolution_id=resolution.id)
-    await query.bot.send_message(  # type: ignore[union-attr]
-        viewer.id, t("resolutions.ask_comment", title=resolution.title)
-    )
+    await bot.send_message(viewer.id, t("resolutions.ask_comment", title=resolution.title))
 
 
 @router.message(CommentDialog.text, F.text, ~F.text.startswith("/"))
@@ -414,7 +413,7 @@ async def typed_city(
 ) -> None:
     typed = " ".join((message.text or "").split())
     if not typed or len(typed) > CITY_MAX:
-        await message.answer(viewer.texts("events.error.city", limit=CITY_MAX))
+        await message.answer(viewer.texts("resolutions.error.city", limit=CITY_MAX))
         return
     key = name_key(typed)
     member = next((c for c in await cities.find(typed) if name_key(c.name) == key), None)
@@ -500,11 +499,12 @@ async def pasted_done(
 @staff.message(StateFilter(ResolutionDialog), ~F.text.startswith("/"))
 async def not_expected(message: Message, state: FSMContext, viewer: Viewer) -> None:
     step = (await state.get_state() or "").rpartition(":")[2]
-    key = (
-        "resolutions.error.text"
-        if step in {"date", "city", "title", "text"}
-        else "events.error.press"
-    )
+    if step == "text":  # a photo or a sticker instead of the text
+        key = "resolutions.ask.text"
+    elif step in {"date", "city", "title"}:
+        key = "resolutions.error.text"
+    else:
+        key = "resolutions.error.press"
     await message.answer(viewer.texts(key))
 
 

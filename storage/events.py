@@ -279,23 +279,31 @@ class EventRepo:
         self, event_id: int, person_id: int, going: bool, *, now: datetime
     ) -> Rsvp | None:
         """Toggle the person's answer: the same answer again takes it back, the other one
-        replaces it. Returns the event with its counts after it, in one transaction."""
+        replaces it. An event cancelled or over is left as it is. Returns the event with its
+        counts after it (None if there is no such event), in one transaction."""
+        stamp = to_db(now)
 
         def answer(conn: sqlite3.Connection) -> Rsvp | None:
-            removed = conn.execute(
-                "DELETE FROM event_rsvps WHERE event_id = ? AND person_id = ? AND going = ?",
-                (event_id, person_id, int(going)),
-            ).rowcount
-            if not removed:
-                conn.execute(
-                    """
-                    INSERT INTO event_rsvps (event_id, person_id, going, updated_at)
-                    VALUES (?, ?, ?, ?)
-                    ON CONFLICT (event_id, person_id) DO UPDATE
-                       SET going = excluded.going, updated_at = excluded.updated_at
-                    """,
-                    (event_id, person_id, int(going), to_db(now)),
-                )
+            open_event = conn.execute(
+                "SELECT 1 FROM events WHERE id = ? AND status = 'published' "
+                "AND coalesce(ends_at, starts_at) > ?",
+                (event_id, stamp),
+            ).fetchone()
+            if open_event is not None:
+                removed = conn.execute(
+                    "DELETE FROM event_rsvps WHERE event_id = ? AND person_id = ? AND going = ?",
+                    (event_id, person_id, int(going)),
+                ).rowcount
+                if not removed:
+                    conn.execute(
+                        """
+                        INSERT INTO event_rsvps (event_id, person_id, going, updated_at)
+                        VALUES (?, ?, ?, ?)
+                        ON CONFLICT (event_id, person_id) DO UPDATE
+                           SET going = excluded.going, updated_at = excluded.updated_at
+                        """,
+                        (event_id, person_id, int(going), stamp),
+                    )
             row = conn.execute(
                 f"SELECT {_EVENT}, {_COUNTS} FROM {_FROM} WHERE e.id = ?", (person_id, event_id)
             ).fetchone()

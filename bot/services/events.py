@@ -345,9 +345,6 @@ class EventService:
         await self.audit.record(staff.id, "event.cancel", str(event_id), now=now)
         return Cancelled(event, len(going))
 
-    async def going_count(self, event_id: int) -> int:
-        return len(await self.repo.going_ids(event_id))
-
     # --- reminders ----------------------------------------------------------------------------
 
     async def _schedule_reminders(self, event: Event) -> None:
