@@ -511,3 +511,23 @@ async def test_staff_commands_are_unknown_to_others(
             await ivan.send(command)
         assert ivan.last_text() == unknown
     assert f"tried the staff command /{command.split()[0][1:]}" in caplog.text
+
+
+async def test_english_speakers_get_it_in_english(tg: FakeTelegram, run_bot: RunBot) -> None:
+    owner = tg.user(OWNER, first_name="Ольга")
+    john = tg.user(2901, first_name="John", language_code="en")
+    async with run_bot() as app:
+        await owner.send("/start")
+        await john.send("/start")
+        await publish_event(app, owner)
+        announcement = john.last_message()
+        assert "An event of the Union" in announcement.plain_text
+        assert "15 December 2026, 10:00 MSK — 18:00 MSK" in announcement.plain_text
+        assert "📍 Vologda, Зал заседаний" in announcement.plain_text
+        assert announcement.buttons()[0] == ["🙋 I will attend · 0", "🙅 I will not · 0"]
+        await john.press("I will attend")
+        assert john.alerts()[-1] == "Noted — you will attend. We will remind you before the start."
+        await john.send("/events")
+        assert "Upcoming events" in john.last_message().plain_text
+        await john.send("/resolutions")
+        assert john.last_text() == "The archive of resolutions is empty so far."
