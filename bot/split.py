@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -30,18 +30,21 @@ def split_lines(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return chunks
 
 
-def _words(line: str, limit: int) -> list[str]:
+def _words(line: str, limit: int, length: Callable[[str], int] = len) -> list[str]:
     pieces: list[str] = []
     current = ""
     for word in line.split(" "):
-        while len(word) > limit:  # a "word" longer than a message: cut it, nothing else works
+        while length(word) > limit:  # a "word" longer than a message: cut it, nothing else works
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(word[:limit])
-            word = word[limit:]
+            head = word[:limit]
+            while length(head) > limit:  # characters outside the BMP count twice in UTF-16
+                head = head[:-1]
+            pieces.append(head)
+            word = word[len(head) :]
         candidate = f"{current} {word}" if current else word
-        if len(candidate) <= limit:
+        if length(candidate) <= limit:
             current = candidate
         else:
             pieces.append(current)
@@ -148,39 +151,14 @@ def _cut(paragraph: str, limit: int) -> list[str]:
     pieces: list[str] = []
     current = ""
     for sentence in _SENTENCE_END.split(paragraph):
-        for part in (
-            [sentence] if telegram_length(sentence) <= limit else _by_words(sentence, limit)
-        ):
+        fits = telegram_length(sentence) <= limit
+        for part in [sentence] if fits else _words(sentence, limit, telegram_length):
             candidate = f"{current} {part}" if current else part
             if telegram_length(candidate) <= limit:
                 current = candidate
             else:
                 pieces.append(current)
                 current = part
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def _by_words(text: str, limit: int) -> list[str]:
-    pieces: list[str] = []
-    current = ""
-    for word in text.split():
-        while telegram_length(word) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            head = word[:limit]
-            while telegram_length(head) > limit:  # characters outside the BMP count twice
-                head = head[:-1]
-            pieces.append(head)
-            word = word[len(head) :]
-        candidate = f"{current} {word}" if current else word
-        if telegram_length(candidate) <= limit:
-            current = candidate
-        else:
-            pieces.append(current)
-            current = word
     if current:
         pieces.append(current)
     return pieces

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -51,7 +49,7 @@ from bot.services.events import (
 from bot.services.people import Viewer
 from bot.settings import Settings
 from bot.texts import Texts
-from storage.cities import name_key
+from handlers.common import drop_buttons, show
 from storage.events import Event, EventDraft, EventFormat, EventKind, EventStatus, Rsvp
 
 router = Router(name=__name__)
@@ -62,12 +60,6 @@ staff.callback_query.filter(IsStaff())
 router.include_router(staff)
 
 PEOPLE_SHOWN = 50  # names in the attendee message; everyone is in the CSV
-
-
-async def _show(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit a message in place; an unchanged one is fine."""
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_text(text, reply_markup=markup)
 
 
 # --- the list and the cards (everyone) -------------------------------------------------------
@@ -106,7 +98,7 @@ async def list_page(
     await query.answer()
     if isinstance(query.message, Message):
         text, markup = await _list(texts, events, callback_data.page)
-        await _show(query.message, text, markup)
+        await show(query.message, text, markup)
 
 
 def _card(t: Texts, card: Rsvp, *, staff_view: bool, page: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -143,7 +135,7 @@ async def open_card(
     text, markup = _card(
         texts, card, staff_view=_staff_view(query, viewer), page=callback_data.page
     )
-    await _show(query.message, text, markup)
+    await show(query.message, text, markup)
 
 
 @router.callback_query(EventCb.filter(F.action.in_({"go", "nogo"})))
@@ -170,7 +162,7 @@ async def answer(
         text, markup = _card(
             t, card, staff_view=_staff_view(query, viewer), page=callback_data.page
         )
-        await _show(query.message, text, markup)
+        await show(query.message, text, markup)
 
 
 def _unavailable(event: Event | None, events: EventService) -> str | None:
@@ -270,7 +262,7 @@ async def cancel_event(
         return
     await query.answer()
     if isinstance(query.message, Message):
-        await _show(
+        await show(
             query.message,
             t("events.cancel_done", title=done.event.title, n=done.notified),
             None,
@@ -281,7 +273,7 @@ async def cancel_event(
 async def keep_event(query: CallbackQuery, viewer: Viewer) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await _show(query.message, viewer.texts("events.cancel_kept"), None)
+        await show(query.message, viewer.texts("events.cancel_kept"), None)
 
 
 # --- staff: the dialog (new event, or an edit) -------------------------------------------------
@@ -431,15 +423,6 @@ async def _preview(
     )
 
 
-async def _clear_buttons(query: CallbackQuery) -> Message | None:
-    """The dialog moves on: the pressed prompt loses its buttons (no stale presses)."""
-    if not isinstance(query.message, Message):
-        return None
-    with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_reply_markup(reply_markup=None)
-    return query.message
-
-
 @staff.callback_query(EventDialog.kind, EventDialogCb.filter(F.action == "kind"))
 async def got_kind(
     query: CallbackQuery,
@@ -454,7 +437,7 @@ async def got_kind(
         await query.answer(viewer.texts.plain("errors.stale_button"), show_alert=True)
         return
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     await _set(state, kind=callback_data.value)
     if message is not None:
         await _next(message, state, viewer, cities, events, settings, "kind")
@@ -492,7 +475,7 @@ async def picked_city(
         await query.answer(viewer.texts.plain("errors.stale_button"), show_alert=True)
         return
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     await _set(state, city_id=city.id, city_name=city.name)
     await state.update_data(city_en=city.name_en)
     if message is not None:
@@ -513,15 +496,7 @@ async def typed_city(
     if not typed or len(typed) > CITY_MAX:
         await message.answer(viewer.texts("events.error.city", limit=CITY_MAX))
         return
-    key = name_key(typed)
-    member = next(
-        (
-            c
-            for c in await cities.find(typed)
-            if name_key(c.name) == key or name_key(c.name_en or "") == key
-        ),
-        None,
-    )
+    member = await cities.named(typed)
     if member is not None:
         await _set(state, city_id=member.id, city_name=member.name)
         await state.update_data(city_en=member.name_en)
@@ -597,7 +572,7 @@ async def skipped(
 ) -> None:
     step = (await state.get_state() or "").rpartition(":")[2]
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     field = {"end": "ends_at", "place": "place", "description": "description"}[step]
     await _set(state, **{field: "" if field == "description" else None})
     if message is not None:
@@ -618,7 +593,7 @@ async def got_format(
         await query.answer(viewer.texts.plain("errors.stale_button"), show_alert=True)
         return
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     form = EventFormat(callback_data.value)
     draft = (await state.get_data())["draft"]
     await _set(
@@ -693,7 +668,7 @@ async def not_expected(message: Message, state: FSMContext, viewer: Viewer) -> N
 @staff.callback_query(EventDialog.preview, EventDialogCb.filter(F.action == "fields"))
 async def choose_field(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     data = await state.get_data()
     await state.update_data(editing=True)
     if message is not None:
@@ -715,7 +690,7 @@ async def edit_field(
         await query.answer(viewer.texts.plain("errors.stale_button"), show_alert=True)
         return
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     if message is not None:
         await _ask(message, state, viewer, cities, callback_data.value)
 
@@ -729,7 +704,7 @@ async def back_to_preview(
     settings: Settings,
 ) -> None:
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     if message is not None:
         await _preview(message, state, viewer, events, settings)
 
@@ -744,7 +719,7 @@ async def publish(
         return
     await state.clear()
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     published = await events.publish(viewer, _draft(data))
     if message is not None:
         await message.answer(
@@ -763,7 +738,7 @@ async def save(
         await query.answer(t.plain("errors.stale_button"), show_alert=True)
         return
     await state.clear()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     changed = await events.update(viewer, int(event_id), _draft(data))
     if changed is None:
         await query.answer(t.plain("events.alert.cancelled"), show_alert=True)
@@ -779,4 +754,4 @@ async def abort(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None
         await state.clear()
     await query.answer()
     if isinstance(query.message, Message):
-        await _show(query.message, viewer.texts("events.aborted"), None)
+        await show(query.message, viewer.texts("events.aborted"), None)

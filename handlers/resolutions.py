@@ -4,14 +4,12 @@ everyone; /resolution_new and answers to comments for staff."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 from datetime import date
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -42,7 +40,7 @@ from bot.services.resolutions import (
 )
 from bot.textfiles import UnreadableFile, from_text, read_docx, read_txt
 from bot.texts import Texts
-from storage.cities import name_key
+from handlers.common import drop_buttons, show
 from storage.resolutions import (
     MATCH_END,
     MATCH_START,
@@ -60,11 +58,6 @@ router.include_router(staff)
 
 FILE_MAX = 20 * 1024 * 1024  # what a bot may download from Telegram
 CITY_MAX = 100
-
-
-async def _show(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_text(text, reply_markup=markup)
 
 
 def highlighted(text: str) -> Markup:
@@ -134,7 +127,7 @@ async def year_page(
     await query.answer()
     if isinstance(query.message, Message):
         text, markup = await _year_page(texts, resolutions, callback_data.year)
-        await _show(query.message, text, markup)
+        await show(query.message, text, markup)
 
 
 def card_text(t: Texts, resolution: Resolution) -> str:
@@ -160,7 +153,7 @@ async def open_card(
         await query.answer(texts.plain("errors.stale_button"), show_alert=True)
         return
     await query.answer()
-    await _show(
+    await show(
         query.message, card_text(texts, resolution), resolution_card_keyboard(texts, resolution)
     )
 
@@ -295,14 +288,6 @@ class ResolutionDialog(StatesGroup):
     preview = State()
 
 
-async def _clear_buttons(query: CallbackQuery) -> Message | None:
-    if not isinstance(query.message, Message):
-        return None
-    with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_reply_markup(reply_markup=None)
-    return query.message
-
-
 @staff.message(Command("resolution_new"))
 async def begin(message: Message, state: FSMContext, viewer: Viewer) -> None:
     await state.clear()
@@ -326,7 +311,7 @@ async def got_status(
         await query.answer(t.plain("errors.stale_button"), show_alert=True)
         return
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     if message is None:
         return
     await state.update_data(status=callback_data.value, draft_id=None)
@@ -359,7 +344,7 @@ async def got_draft(
         await query.answer(t.plain("errors.stale_button"), show_alert=True)
         return
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     await state.update_data(draft_id=draft_id or None)
     if message is not None:
         await _ask_date(message, state, t)
@@ -401,7 +386,7 @@ async def picked_city(
         await query.answer(viewer.texts.plain("errors.stale_button"), show_alert=True)
         return
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     await state.update_data(city_id=city.id, city_name=city.name)
     if message is not None:
         await _ask_title(message, state, viewer.texts)
@@ -415,8 +400,7 @@ async def typed_city(
     if not typed or len(typed) > CITY_MAX:
         await message.answer(viewer.texts("resolutions.error.city", limit=CITY_MAX))
         return
-    key = name_key(typed)
-    member = next((c for c in await cities.find(typed) if name_key(c.name) == key), None)
+    member = await cities.named(typed)
     await state.update_data(
         city_id=member.id if member else None, city_name=member.name if member else typed
     )
@@ -491,7 +475,7 @@ async def pasted_done(
         await query.answer(viewer.texts.plain("resolutions.alert.no_text"), show_alert=True)
         return
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     if message is not None:
         await _got_text(message, state, viewer, resolutions, paragraphs, None, None)
 
@@ -573,7 +557,7 @@ def _new(data: dict[str, Any]) -> NewResolution:
 @staff.callback_query(ResolutionDialog.preview, ResolutionDialogCb.filter(F.action == "retext"))
 async def replace_text(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     await state.update_data(pasted=[], body=None, file_key=None, file_name=None)
     await state.set_state(ResolutionDialog.text)
     if message is not None:
@@ -587,7 +571,7 @@ async def publish(
     data = await state.get_data()
     await state.clear()
     await query.answer()
-    message = await _clear_buttons(query)
+    message = await drop_buttons(query)
     published = await resolutions.publish(viewer, _new(data))
     if message is not None:
         await message.answer(
@@ -606,4 +590,4 @@ async def abort(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None
         await state.clear()
     await query.answer()
     if isinstance(query.message, Message):
-        await _show(query.message, viewer.texts("resolutions.aborted"), None)
+        await show(query.message, viewer.texts("resolutions.aborted"), None)

@@ -82,7 +82,7 @@ async def test_dialog_refuses_bad_dates_then_publishes_to_the_topic(
         assert "Выберите вид мероприятия" in owner.last_text()
         await owner.press("Круглый стол")
         await owner.send("Тарифы <ЖКХ> & бюджет")
-        await owner.press("Вологда")
+        await owner.send("вологда")  # a member city typed rather than pressed
         assert "Когда начало?" in owner.last_text()
 
         await owner.send("завтра утром")
@@ -125,12 +125,15 @@ async def test_dialog_refuses_bad_dates_then_publishes_to_the_topic(
         await app.sender.wait_idle()
         assert any("опубликовано. Анонс отправляется: 2 получателя" in m for m in owner.texts())
 
-        row = await app.db.fetchone("SELECT kind, title, city_name, starts_at, ends_at FROM events")
+        row = await app.db.fetchone(
+            "SELECT kind, title, city_name, city_id IS NOT NULL, starts_at, ends_at FROM events"
+        )
         assert row is not None
         assert tuple(row) == (
             "round_table",
             "Тарифы <ЖКХ> & бюджет",
             "Вологда",
+            1,
             "2026-12-15T07:00:00+00:00",
             "2026-12-15T10:30:00+00:00",
         )
@@ -491,11 +494,23 @@ async def test_announcement_reaches_the_channel(tg: FakeTelegram, run_bot: RunBo
     channel = tg.group(-1001234567890, title="Союз городов")
     async with run_bot(announce_channel_id=channel.chat_id) as app:
         await owner.send("/start")
-        await create_event(owner, kind="Другое мероприятие")
+        await owner.send("/event_new")
+        await owner.press("Другое мероприятие")
+        await owner.send("Встреча в Москве")
+        await owner.send("Москва")  # not a member city: kept as typed
+        await owner.send("15.12 10:00")
+        await owner.press("Пропустить")
+        await owner.press("По видеосвязи (ВКС)")
+        await owner.send("https://vks.example.org/m")
+        await owner.press("Пропустить")
         assert "Анонс получат: 1 (все подписчики) и канал Союза." in owner.last_text()
         await owner.press("✅ Опубликовать")
         await app.sender.wait_idle()
+        row = await app.db.fetchone("SELECT city_name, city_id FROM events")
+        assert row is not None
+        assert tuple(row) == ("Москва", None)
     assert "Анонс мероприятия Союза" in channel.last_message().plain_text
+    assert "📍 Москва" in channel.last_message().plain_text
 
 
 @pytest.mark.parametrize("command", ["/event_new", "/resolution_new", "/digest 2026", "/digest"])
