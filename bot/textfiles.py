@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 
 MAX_PARAGRAPHS = 20_000
@@ -119,10 +120,12 @@ class _Numbering:
     @classmethod
     def of(cls, document: Any) -> _Numbering:
         numbering = cls()
-        try:
-            root = document.part.numbering_part.element
-        except (KeyError, NotImplementedError, AttributeError):
+        # Not `part.numbering_part`: for a document without lists python-docx tries to make one.
+        rels = document.part.rels.values()
+        related = next((r for r in rels if r.reltype == RT.NUMBERING and not r.is_external), None)
+        if related is None:
             return numbering
+        root = related.target_part.element
         abstract: dict[str, dict[int, _Level]] = {}
         for node in root.findall(qn("w:abstractNum")):
             abstract[node.get(qn("w:abstractNumId"))] = {
