@@ -412,9 +412,9 @@ async def _preview(
         )
     else:
         before = await events.card(int(event_id), viewer.id)
+        await message.answer(t("events.preview_card", card=card))  # the changes may be long
         text = t(
             "events.preview_edit",
-            card=card,
             changes=changes(t, before.event, shown) if before else [],
             count=before.going if before else 0,
         )

@@ -377,9 +377,10 @@ async def test_editing_the_time_tells_attendees_and_moves_reminders(
         assert "Что изменить" in owner.last_text()
         await owner.press("Начало")
         await owner.send("16.12 11:00")
-        dropped = owner.messages()[-2].plain_text  # the old end (15.12 18:00) is before 16.12
-        assert dropped.startswith("Окончание было раньше нового начала")
-        preview = owner.last_message().plain_text
+        dropped, card, preview_message = owner.messages()[-3:]
+        assert dropped.plain_text.startswith("Окончание было раньше нового начала")  # 18:00 15.12
+        assert "📅 16 декабря 2026 г., 11:00 МСК\n" in card.plain_text
+        preview = preview_message.plain_text
         assert (
             "Время: 15 декабря 2026 г., 10:00 МСК — 15 декабря 2026 г., 18:00 МСК"
             " → 16 декабря 2026 г., 11:00 МСК"
@@ -546,3 +547,35 @@ async def test_english_speakers_get_it_in_english(tg: FakeTelegram, run_bot: Run
         assert "Upcoming events" in john.last_message().plain_text
         await john.send("/resolutions")
         assert john.last_text() == "The archive of resolutions is empty so far."
+
+
+async def test_the_longest_event_allowed_still_fits_every_message(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    owner = tg.user(OWNER, first_name="Ольга")
+    link = "https://vks.example.org/" + "к" * 470
+    async with run_bot() as app:
+        await owner.send("/start")
+        (anna,) = await add_people(app, tg, [2951])
+        await create_event(
+            owner,
+            title="Ж" * 200,
+            form="Очно и по видеосвязи",
+            place="П" * 300,
+            link=link,
+            description="Описание & <подробности> " * 80,  # 2 000 characters
+        )
+        await owner.press("✅ Опубликовать")
+        await app.sender.wait_idle()
+        await anna.press("Я приду")
+        await owner.send("/events")
+        await owner.press("1. ")
+        await owner.press("✏️ Изменить")
+        await owner.press("Описание")
+        await owner.send("Другое & <описание> " * 100)
+        await owner.press("✅ Сохранить")
+        await app.sender.wait_idle()
+        failed = await app.db.fetchval("SELECT count(*) FROM deliveries WHERE status <> 'sent'")
+        assert failed == 0  # the fake refuses a message over 4096 characters with 400
+    assert "Изменения в мероприятии" in anna.messages()[-2].plain_text
+    assert "Описание: Описание & <подробности>" in anna.messages()[-2].plain_text

@@ -51,8 +51,9 @@ PAGE_SIZE = 5
 TITLE_MAX = 200
 PLACE_MAX = 300
 LINK_MAX = 500
-DESCRIPTION_MAX = 2500  # the card stays well within one message
+DESCRIPTION_MAX = 2000  # with the longest title, place and link a card stays one message
 CITY_MAX = 100
+CHANGE_SHOWN = 250  # characters of an old or new value in a change notice
 LINK_RE = re.compile(r"^https?://[^\s<>\"]+\.[^\s<>\"]+$", re.IGNORECASE)
 
 # The announcement topic of each kind. Round tables go with conferences (one topic in the
@@ -134,6 +135,9 @@ def changes(t: Texts, before: Event, after: Event) -> list[tuple[str, str, str]]
     def form(e: Event) -> str:
         return t.plain(f"events.format.{e.draft.format.value}")
 
+    def short(text: str) -> str:  # old -> new for every field fits one message
+        return text if len(text) <= CHANGE_SHOWN else text[: CHANGE_SHOWN - 1] + "\u2026"
+
     for field, value in (
         ("title", lambda e: e.title),
         ("kind", lambda e: t.plain(f"events.kind.{e.kind.value}")),
@@ -145,7 +149,7 @@ def changes(t: Texts, before: Event, after: Event) -> list[tuple[str, str, str]]
     ):
         old, new = value(before), value(after)
         if old != new:
-            found.append((t.plain(f"events.field.{field}"), old, new))
+            found.append((t.plain(f"events.field.{field}"), short(old), short(new)))
     return found
 
 
