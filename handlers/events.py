@@ -48,6 +48,7 @@ from bot.services.events import (
 )
 from bot.services.people import Viewer
 from bot.settings import Settings
+from bot.split import split_lines
 from bot.texts import Texts
 from handlers.common import drop_buttons, show
 from storage.events import Event, EventDraft, EventFormat, EventKind, EventStatus, Rsvp
@@ -215,16 +216,16 @@ async def people(
     await query.answer()
     attendees = await events.attendees(event.id)
     going = [a for a in attendees if a.going]
-    await query.message.answer(
-        t(
-            "events.people",
-            title=event.title,
-            going=going[:PEOPLE_SHOWN],
-            more=max(0, len(going) - PEOPLE_SHOWN),
-            total=len(going),
-            not_going=len(attendees) - len(going),
-        )
+    text = t(
+        "events.people",
+        title=event.title,
+        going=going[:PEOPLE_SHOWN],
+        more=max(0, len(going) - PEOPLE_SHOWN),
+        total=len(going),
+        not_going=len(attendees) - len(going),
     )
+    for chunk in split_lines(text):  # fifty long names may not fit one message
+        await query.message.answer(chunk)
     if attendees:
         await query.message.answer_document(
             BufferedInputFile(attendees_csv(t, attendees), filename=f"event-{event.id}.csv"),

@@ -219,14 +219,14 @@ class ResolutionRepo:
         )
         return [_resolution(row) for row in rows]
 
-    async def search(self, query: str, limit: int = 10) -> list[Found]:
+    async def search(self, query: str, limit: int = 8) -> list[Found]:
         """`query` is an FTS5 expression built by the caller from safe terms."""
         try:
             rows = await self.db.fetchall(
                 f"""
                 SELECT {_RESOLUTION},
                        highlight(resolutions_fts, 0, ?1, ?2) AS hit_title,
-                       snippet(resolutions_fts, 1, ?1, ?2, '…', 24) AS hit_body
+                       snippet(resolutions_fts, 1, ?1, ?2, '…', 16) AS hit_body
                   FROM resolutions_fts JOIN resolutions r ON r.id = resolutions_fts.rowid
                   LEFT JOIN cities c ON c.id = r.city_id
                  WHERE resolutions_fts MATCH ?3

@@ -40,7 +40,7 @@ from storage.resolutions import (
 from storage.subscriptions import SubscriptionRepo
 
 TITLE_MAX = 500
-COMMENT_MAX = 3500
+COMMENT_MAX = 3000  # with the title and the author's name, a notice stays one message
 BODY_MAX = 300_000  # characters: far beyond any resolution, short of a mistake
 PART_MARK_ROOM = 24  # room for "(2/7)" at the head of each part
 SEARCH_WORDS = 8
