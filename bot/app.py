@@ -31,22 +31,28 @@ from bot.scheduler import Scheduler
 from bot.services.broadcasts import BroadcastService
 from bot.services.cities import CityService
 from bot.services.contacts import ContactService
+from bot.services.digest import DigestService
+from bot.services.events import EventService
 from bot.services.notify import Notifier
 from bot.services.people import PeopleService
+from bot.services.resolutions import ResolutionService
 from bot.services.staff import StaffService
 from bot.settings import Settings
 from bot.surveys import messages as survey_messages
+from bot.surveys.digest import participation_by_year
 from bot.surveys.service import SurveyService
 from bot.texts import TextCatalog
 from handlers import build_router, detach
 from storage.audit import AuditRepo
 from storage.cities import CityRepo
 from storage.contacts import ContactRepo, InviteRepo, RequestRepo
+from storage.events import EventRepo
 from storage.files import FileRepo
 from storage.fsm import SQLiteStorage
 from storage.menus import MenuRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
+from storage.resolutions import ResolutionRepo
 from storage.setup import open_database
 from storage.staff import StaffRepo
 from storage.subscriptions import SubscriptionRepo
@@ -136,10 +142,11 @@ class App:
 
         outbox_repo = OutboxRepo(db)
         self.renderers = Renderers()
+        files = FileRepo(db)
         self.sender = Sender(
             bot,
             outbox_repo,
-            FileRepo(db),
+            files,
             self.renderers,
             catalog,
             clock,
@@ -164,7 +171,7 @@ class App:
             cities_repo,
             contact_repo,
             subscriptions,
-            FileRepo(db),
+            files,
             people,
             self.outbox,
             self.scheduler,
@@ -174,6 +181,19 @@ class App:
             yes_words=_words(catalog, "surveys.yes_words"),
             no_words=_words(catalog, "surveys.no_words"),
         )
+        channel = settings.announce_channel_id
+        event_repo, resolution_repo = EventRepo(db), ResolutionRepo(db)
+        events = EventService(
+            event_repo, subscriptions, self.outbox, self.scheduler, audit, clock,
+            reminders=settings.event_reminders, channel_id=channel, tz=settings.tz,
+            remind_subscribers=settings.event_reminders_to_subscribers,
+        )  # fmt: skip
+        resolutions = ResolutionService(
+            resolution_repo, files, subscriptions, contact_repo, people, self.outbox, notifier,
+            audit, clock, channel_id=channel,
+        )  # fmt: skip
+        for feature in (events, resolutions):
+            feature.register_renderers(self.renderers)
         deps: dict[str, Any] = {
             "settings": settings,
             "clock": clock,
@@ -198,6 +218,16 @@ class App:
                 notifier,
                 audit,
                 clock,
+            ),
+            "events": events,
+            "resolutions": resolutions,
+            # The surveys feature passes its participation query here (see bot/services/digest.py).
+            "digests": DigestService(
+                event_repo,
+                resolution_repo,
+                clock,
+                settings.tz,
+                survey_participation=participation_by_year(SurveyRepo(db), settings.tz),
             ),
             "audit": audit,
             "cities": CityService(cities_repo, audit, clock),

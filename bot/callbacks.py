@@ -40,6 +40,50 @@ class CityAdminCb(CallbackData, prefix="ca"):
     city_id: int
 
 
+class EventCb(CallbackData, prefix="ev"):
+    """An event card: "open", "go", "nogo", "ics", "people", "edit", "cancel", "drop" (confirm
+    the cancel), "keep"; `page` is the /events page to return to (-1: a card on its own)."""
+
+    action: str
+    event_id: int
+    page: int = -1
+
+
+class EventListCb(CallbackData, prefix="evl"):
+    page: int
+
+
+class EventDialogCb(CallbackData, prefix="evd"):
+    """A step of /event_new and of editing: kind, format, skip, field, publish, save, abort."""
+
+    action: str
+    value: str = ""
+
+
+class ResolutionCb(CallbackData, prefix="rs"):
+    """A resolution: "open" its card, "text" (send it in full), "comment" on a draft."""
+
+    action: str
+    resolution_id: int
+
+
+class ResolutionYearCb(CallbackData, prefix="rsy"):
+    year: int
+
+
+class ResolutionDialogCb(CallbackData, prefix="rsd"):
+    """A step of /resolution_new: status, draft (the one adopted), done, publish, abort."""
+
+    action: str
+    value: str = ""
+
+
+class CommentCb(CallbackData, prefix="cm"):
+    """Staff answer a comment on a draft."""
+
+    comment_id: int
+
+
 class BroadcastCb(CallbackData, prefix="bc"):
     """A step of the /broadcast dialog: audience kind, topic, city toggle, send, schedule."""
 

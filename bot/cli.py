@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
 
     backup = sub.add_parser("backup", help="online copy of the database (safe while running)")
     backup.add_argument("file", type=Path)
+
+    digest = sub.add_parser("digest", help="the annual digest: events, surveys, resolutions")
+    digest.add_argument("year", type=int)
+    digest.add_argument(
+        "-o", "--output", type=Path, help="write a .docx (or .md) file; Markdown goes to stdout"
+    )
+    digest.add_argument("--lang", choices=["ru", "en"], help="language (DEFAULT_LOCALE)")
     return parser
 
 
@@ -152,6 +159,50 @@ def _backup(target: Path) -> Callable[[Database], Awaitable[int]]:
     return job
 
 
+def _digest(
+    args: argparse.Namespace, settings: StorageSettings
+) -> Callable[[Database], Awaitable[int]]:
+    async def job(db: Database) -> int:
+        from bot.services.digest import DigestService, digest_docx, digest_markdown
+        from bot.surveys.digest import participation_by_year
+        from bot.texts import TextCatalog
+        from storage.events import EventRepo
+        from storage.resolutions import ResolutionRepo
+        from storage.surveys import SurveyRepo
+
+        texts = TextCatalog.load(default_locale=settings.default_locale, tz=settings.tz).get(
+            args.lang
+        )
+        service = DigestService(
+            EventRepo(db),
+            ResolutionRepo(db),
+            Clock(),
+            settings.tz,
+            survey_participation=participation_by_year(SurveyRepo(db), settings.tz),
+        )
+        digest = await service.build(args.year)
+        markdown = digest_markdown(texts, digest)
+        output: Path | None = args.output
+        if output is None:
+            print(markdown, end="")
+            return 0
+        content = (
+            markdown.encode("utf-8")
+            if output.suffix.lower() == ".md"
+            else digest_docx(texts, digest)
+        )
+        await asyncio.to_thread(_write, output, content)
+        print(f"digest for {args.year} written to {output}")
+        return 0
+
+    return job
+
+
+def _write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+
+
 async def _run(settings: Settings) -> int:
     from bot.app import App
 
@@ -182,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_with_db(storage, _survey(args, storage)))
         if command == "backup":
             return asyncio.run(_with_db(storage, _backup(args.file)))
+        if command == "digest":
+            return asyncio.run(_with_db(storage, _digest(args, storage)))
     except ConfigError as error:
         for line in str(error).splitlines():
             print(f"configuration error: {line}", file=sys.stderr)

@@ -22,9 +22,14 @@ from storage.menus import MenuRepo
 
 log = logging.getLogger(__name__)
 
-EVERYONE = ("start", "help", "subscribe", "city", "language", "cancel", "forget")
+EVERYONE = (
+    "start", "help", "events", "resolutions", "subscribe", "city", "language", "cancel", "forget",
+)  # fmt: skip
 CONTACT: tuple[str, ...] = ("surveys",)
-STAFF = ("surveys", "survey_new", "broadcast", "broadcasts", "invite", "contacts", "cities")
+STAFF = (
+    "surveys", "survey_new", "broadcast", "broadcasts", "event_new", "resolution_new", "digest",
+    "invite", "contacts", "cities",
+)  # fmt: skip
 OWNER = ("staff",)
 GROUP = ("start",)
 

@@ -82,3 +82,8 @@ class DocumentNamed(Filter):
     async def __call__(self, message: Message) -> bool:
         name = message.document.file_name if message.document else None
         return bool(name) and str(name).lower().endswith(self.suffixes)
+
+
+class HasDocument(Filter):
+    async def __call__(self, message: Message) -> bool:
+        return message.document is not None

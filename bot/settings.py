@@ -98,6 +98,7 @@ class Settings(StorageSettings):
     event_reminders: Durations = Field(
         default_factory=lambda: [timedelta(hours=24), timedelta(hours=1)]
     )
+    event_reminders_to_subscribers: bool = False  # also remind the topic's subscribers
     survey_reminders: Durations = Field(
         default_factory=lambda: [timedelta(days=3), timedelta(days=1)]
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
+
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
@@ -27,22 +30,135 @@ def split_lines(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return chunks
 
 
-def _words(line: str, limit: int) -> list[str]:
+def _words(line: str, limit: int, length: Callable[[str], int] = len) -> list[str]:
     pieces: list[str] = []
     current = ""
     for word in line.split(" "):
-        while len(word) > limit:  # a "word" longer than a message: cut it, nothing else works
+        while length(word) > limit:  # a "word" longer than a message: cut it, nothing else works
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(word[:limit])
-            word = word[limit:]
+            head = word[:limit]
+            while length(head) > limit:  # characters outside the BMP count twice in UTF-16
+                head = head[:-1]
+            pieces.append(head)
+            word = word[len(head) :]
         candidate = f"{current} {word}" if current else word
-        if len(candidate) <= limit:
+        if length(candidate) <= limit:
             current = candidate
         else:
             pieces.append(current)
             current = word
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+# --- long plain texts (a resolution) ---------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;:\u2026])\s+")
+_BARE_NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*[.)]?|[IVXLC]{1,6}\.|\w[.)])$")
+HEADING_MAX = 300  # a paragraph ending in ":" shorter than this is a heading ("decided:")
+
+
+def telegram_length(text: str) -> int:
+    """What Telegram counts against its limits: UTF-16 code units of the visible text."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_paragraphs(
+    paragraphs: Sequence[str], limit: int = TEXT_LIMIT, *, separator: str = "\n\n"
+) -> list[str]:
+    """Plain-text paragraphs packed into chunks of at most `limit` (Telegram's count).
+
+    The chunks are plain text: the caller escapes each for HTML, so an entity is never cut
+    and the visible length is what was measured here. Paragraphs stay whole when they fit;
+    a number standing alone ("1.") is joined to the paragraph after it, and a short heading
+    ending in ":" is kept with the paragraph after it. A paragraph longer than a message is
+    cut between sentences, else between words (a "word" longer than a message, never seen
+    in a real text, is cut where it must be).
+    """
+    units = _units(paragraphs, limit)
+    sep = telegram_length(separator)
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for unit in units:
+        unit_size = sum(telegram_length(p) for p in unit) + sep * (len(unit) - 1)
+        if current and size + sep + unit_size <= limit:
+            current.extend(unit)
+            size += sep + unit_size
+            continue
+        if current:
+            chunks.append(separator.join(current))
+        if unit_size <= limit:
+            current, size = list(unit), unit_size
+            continue
+        # A heading with a paragraph too long to share a message: each on its own.
+        current, size = [], 0
+        for paragraph in unit:
+            pieces = _cut(paragraph, limit)
+            for piece in pieces[:-1]:
+                if current:
+                    chunks.append(separator.join(current))
+                current, size = [], 0
+                chunks.append(piece)
+            last = pieces[-1]
+            length = telegram_length(last)
+            if current and size + sep + length <= limit:
+                current.append(last)
+                size += sep + length
+            else:
+                if current:
+                    chunks.append(separator.join(current))
+                current, size = [last], length
+    if current:
+        chunks.append(separator.join(current))
+    return chunks
+
+
+def _units(paragraphs: Sequence[str], limit: int) -> list[list[str]]:
+    """Paragraphs grouped into what must not be parted: a bare number goes into the
+    paragraph after it; a heading and the paragraph after it form one unit."""
+    merged: list[str] = []
+    pending_number = ""
+    for raw in paragraphs:
+        text = raw.strip()
+        if not text:
+            continue
+        if _BARE_NUMBER.match(text):
+            pending_number = f"{pending_number} {text}".strip()
+            continue
+        merged.append(f"{pending_number} {text}" if pending_number else text)
+        pending_number = ""
+    if pending_number:
+        merged.append(pending_number)
+    units: list[list[str]] = []
+    keep_with_next = False
+    for text in merged:
+        if keep_with_next:
+            units[-1].append(text)
+        else:
+            units.append([text])
+        keep_with_next = text.endswith(":") and telegram_length(text) < HEADING_MAX
+    return units
+
+
+def _cut(paragraph: str, limit: int) -> list[str]:
+    """A paragraph in pieces of at most `limit`, cut after a sentence, else at a space."""
+    if telegram_length(paragraph) <= limit:
+        return [paragraph]
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(paragraph):
+        fits = telegram_length(sentence) <= limit
+        for part in [sentence] if fits else _words(sentence, limit, telegram_length):
+            candidate = f"{current} {part}" if current else part
+            if telegram_length(candidate) <= limit:
+                current = candidate
+            else:
+                pieces.append(current)
+                current = part
     if current:
         pieces.append(current)
     return pieces

@@ -10,8 +10,11 @@ from handlers import (
     cities_admin,
     city,
     contacts_admin,
+    digest,
+    events,
     fallback,
     group,
+    resolutions,
     staff_admin,
     start,
     subscriptions,
@@ -39,6 +42,9 @@ def build_router() -> Router:
             broadcast.router,
             surveys_admin.router,
             surveys.router,
+            events.router,
+            resolutions.router,
+            digest.router,
             fallback.router,  # last: catches what nothing else did
         )
     return _root

@@ -235,6 +235,25 @@ class SurveyRepo:
         )
         return changed > 0
 
+    async def city_surveys_opened(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[SurveyRow, Participation]]:
+        """City surveys first opened in [start, end), oldest first, with participation."""
+        rows = await self.db.fetchall(
+            f"""
+            SELECT {_SURVEY},
+                (SELECT count(*) FROM responses r WHERE r.survey_id = s.id
+                    AND r.status = 'submitted') AS submitted,
+                (SELECT count(*) FROM cities WHERE is_member = 1) AS cities
+              FROM surveys s
+             WHERE s.audience = 'cities' AND s.status <> 'draft'
+               AND s.opened_at >= ? AND s.opened_at < ?
+             ORDER BY s.opened_at
+            """,
+            (to_db(start), to_db(end)),
+        )
+        return [(_survey(row), Participation(row["submitted"], 0, row["cities"])) for row in rows]
+
     async def participation(self, survey_id: int) -> Participation:
         row = await self.db.fetchone(
             """

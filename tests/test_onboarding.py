@@ -161,7 +161,10 @@ async def test_command_menus_per_language_and_for_staff(tg: FakeTelegram, run_bo
         await owner.send("/start")
     everyone_ru = [c["command"] for c in tg.commands({"type": "all_private_chats"}, "ru")]
     everyone_en = tg.commands({"type": "all_private_chats"}, "en")
-    assert everyone_ru == ["start", "help", "subscribe", "city", "language", "cancel", "forget"]
+    assert everyone_ru == [
+        *("start", "help", "events", "resolutions", "subscribe", "city", "language"),
+        *("cancel", "forget"),
+    ]
     assert everyone_en[0]["description"] == "Main menu"
     assert tg.commands({"type": "all_private_chats"}, "ru")[0]["description"] == "Главное меню"
     owner_menu = [c["command"] for c in tg.commands({"type": "chat", "chat_id": OWNER})]

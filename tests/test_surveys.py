@@ -540,3 +540,21 @@ async def test_an_edit_after_submitting_shows_as_edited_to_staff(
         await owner.press("📋 Кто ответил")
         assert "(изменён 23 ноября 2026 г., 14:00 МСК)" in owner.last_message().plain_text
         assert "⏳ Тверь — не начат" in owner.last_message().plain_text
+
+
+async def test_the_digest_counts_the_cities_that_answered(
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+) -> None:
+    from bot.services.digest import digest_message
+
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await open_example(app, tg, owner)
+        await complete(tg.user(TVER))
+        clock.moment = DEADLINE + timedelta(minutes=1)
+        await app.scheduler.run_due()
+        await app.sender.wait_idle()
+        digest = await app.deps["digests"].build(2026)
+        text = digest_message(app.catalog.get("ru"), digest)
+        assert "• Тарифы ЖКХ — 2026 — 1 город из 30" in text
+        assert await app.deps["digests"].build(2025) != digest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.clock import Clock
 from storage.audit import AuditRepo
-from storage.cities import City, CityRepo, CityRow
+from storage.cities import City, CityRepo, CityRow, name_key
 
 
 class CityService:
@@ -25,6 +25,14 @@ class CityService:
 
     async def find(self, name: str) -> list[City]:
         return await self.cities.find(name)
+
+    async def named(self, name: str) -> City | None:
+        """The member city with exactly this name, Russian or English, in any case."""
+        key = name_key(name)
+        found = await self.cities.find(name)
+        return next(
+            (c for c in found if key in (name_key(c.name), name_key(c.name_en or ""))), None
+        )
 
     async def add(self, actor_id: int | None, name: str, name_en: str | None) -> tuple[City, bool]:
         now = self.clock.now()

@@ -1,0 +1,168 @@
+"""The annual digest: events held (by kind and by city), surveys with their participation,
+resolutions adopted; as a message and as .docx / Markdown files for the annual report.
+
+The survey section comes from `survey_participation(year)`, a callable the app passes in
+(bot/surveys/digest.py), so the digest does not depend on the surveys' tables.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from docx import Document
+from docx.document import Document as DocxDocument
+
+from bot.clock import Clock
+from bot.texts import Texts
+from storage.events import Event, EventKind, EventRepo
+from storage.resolutions import Resolution, ResolutionRepo
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyLine:
+    """One information exchange of the year: "utility tariffs — 25 of 30 cities"."""
+
+    title: str
+    cities: int  # cities that submitted
+    total: int  # member cities asked
+
+
+SurveyParticipation = Callable[[int], Awaitable[list[SurveyLine]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    year: int
+    events: list[Event]
+    surveys: list[SurveyLine]
+    resolutions: list[Resolution]
+
+    def by_kind(self) -> list[tuple[EventKind, int]]:
+        counts = Counter(event.kind for event in self.events)
+        return [(kind, counts[kind]) for kind in EventKind if counts[kind]]
+
+    def by_city(self, locale: str) -> list[tuple[str, int]]:
+        counts = Counter(event.city(locale) for event in self.events)
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+class DigestService:
+    def __init__(
+        self,
+        events: EventRepo,
+        resolutions: ResolutionRepo,
+        clock: Clock,
+        tz: ZoneInfo,
+        survey_participation: SurveyParticipation,
+    ) -> None:
+        self.events = events
+        self.resolutions = resolutions
+        self.clock = clock
+        self.tz = tz
+        self.survey_participation = survey_participation
+
+    async def build(self, year: int) -> Digest:
+        """Events held in the year (started by now, not cancelled), in the bot's time zone;
+        the year's surveys; the resolutions adopted at the year's assemblies."""
+        start = datetime(year, 1, 1, tzinfo=self.tz)
+        end = min(datetime(year + 1, 1, 1, tzinfo=self.tz), self.clock.now())
+        return Digest(
+            year=year,
+            events=await self.events.held(start, end) if start < end else [],
+            surveys=await self.survey_participation(year),
+            resolutions=await self.resolutions.adopted_in(year),
+        )
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def _values(t: Texts, digest: Digest) -> dict[str, object]:
+    return {
+        "year": digest.year,
+        "total": len(digest.events),
+        "kinds": [(t.plain(f"events.kind.{kind.value}"), n) for kind, n in digest.by_kind()],
+        "cities": digest.by_city(t.locale),
+        "events": [(e.starts_at, e.title, e.city(t.locale)) for e in digest.events],
+        "surveys": digest.surveys,
+        "resolutions": [(r.assembly_date, r.city(t.locale), r.title) for r in digest.resolutions],
+    }
+
+
+def digest_message(t: Texts, digest: Digest) -> str:
+    """The summary as a Telegram message (the lists in full go into the files)."""
+    return t("digest.message", **_values(t, digest))
+
+
+def digest_markdown(t: Texts, digest: Digest) -> str:
+    return t.plain("digest.markdown", **_values(t, digest)) + "\n"
+
+
+def digest_docx(t: Texts, digest: Digest) -> bytes:
+    document = Document()
+    document.add_heading(t.plain("digest.title", year=digest.year), level=1)
+
+    document.add_heading(t.plain("digest.events_heading"), level=2)
+    document.add_paragraph(t.plain("digest.events_total", total=len(digest.events)))
+    if digest.events:
+        _table(
+            document,
+            [t.plain("digest.col_kind"), t.plain("digest.col_count")],
+            [(t.plain(f"events.kind.{kind.value}"), t.number(n)) for kind, n in digest.by_kind()],
+        )
+        document.add_paragraph()
+        _table(
+            document,
+            [t.plain("digest.col_city"), t.plain("digest.col_count")],
+            [(city, t.number(n)) for city, n in digest.by_city(t.locale)],
+        )
+        document.add_paragraph()
+        _table(
+            document,
+            [t.plain("digest.col_date"), t.plain("digest.col_event"), t.plain("digest.col_city")],
+            [(t.date(e.starts_at), e.title, e.city(t.locale)) for e in digest.events],
+        )
+
+    document.add_heading(t.plain("digest.surveys_heading"), level=2)
+    if digest.surveys:
+        for line in digest.surveys:
+            document.add_paragraph(
+                t.plain("digest.survey_line", title=line.title, cities=line.cities, all=line.total),
+                style="List Bullet",
+            )
+    else:
+        document.add_paragraph(t.plain("digest.no_surveys"))
+
+    document.add_heading(t.plain("digest.resolutions_heading"), level=2)
+    if digest.resolutions:
+        for r in digest.resolutions:
+            document.add_paragraph(
+                t.plain(
+                    "digest.resolution_line",
+                    date=r.assembly_date,
+                    city=r.city(t.locale),
+                    title=r.title,
+                ),
+                style="List Number",
+            )
+    else:
+        document.add_paragraph(t.plain("digest.no_resolutions"))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _table(document: DocxDocument, header: list[str], rows: list[tuple[str, ...]]) -> None:
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row, strict=True):
+            cell.text = text

@@ -1,0 +1,275 @@
+"""Resolutions of the General Assembly: publishing, the archive, search, comments on drafts.
+
+A resolution goes out through the outbox as a header, its text split within Telegram's
+limit (`bot.split.split_paragraphs`: whole paragraphs, numbers kept with their items, the
+visible length counted, each piece escaped after the cut) and the original file. Drafts go
+to the assemblies topic and to every city contact, with a button to send comments; the
+comment reaches the staff, and a staff answer reaches its author (personal notices).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from markupsafe import escape
+
+from bot.clock import Clock
+from bot.delivery.outbox import Outbox
+from bot.delivery.parts import DocumentPart, Part, Renderers, TextPart, render_payload
+from bot.keyboards import comment_answer_keyboard, comment_keyboard
+from bot.services.notify import Notifier
+from bot.services.people import PeopleService, Viewer
+from bot.split import TEXT_LIMIT, split_paragraphs
+from bot.texts import Texts
+from bot.topics import Topic
+from storage.audit import AuditRepo
+from storage.contacts import ContactRepo, Notice
+from storage.files import FileRepo
+from storage.outbox import NewJob
+from storage.resolutions import (
+    Comment,
+    Found,
+    NewResolution,
+    Resolution,
+    ResolutionRepo,
+    ResolutionStatus,
+)
+from storage.subscriptions import SubscriptionRepo
+
+TITLE_MAX = 500
+COMMENT_MAX = 3000  # with the title and the author's name, a notice stays one message
+BODY_MAX = 300_000  # characters: far beyond any resolution, short of a mistake
+PART_MARK_ROOM = 24  # room for "(2/7)" at the head of each part
+SEARCH_WORDS = 8
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    resolution: Resolution
+    recipients: int
+
+
+@lru_cache(maxsize=16)
+def text_chunks(body: str) -> tuple[str, ...]:
+    """The body in message-sized plain-text pieces (cached: every recipient of a
+    delivery gets the same pieces)."""
+    return tuple(split_paragraphs(body.split("\n"), TEXT_LIMIT - PART_MARK_ROOM))
+
+
+def header_text(t: Texts, resolution: Resolution, *, parts: int) -> str:
+    return t(
+        "resolutions.header",
+        status=resolution.status.value,
+        date=resolution.assembly_date,
+        city=resolution.city(t.locale),
+        title=resolution.title,
+        parts=parts,
+    )
+
+
+def render_resolution(t: Texts, args: dict[str, Any]) -> list[Part]:
+    """Header, the text in parts, the original file; a draft open to comments ends with
+    the "send comments" button."""
+    resolution = Resolution.from_json(args["resolution"])
+    chunks = text_chunks(resolution.body)
+    parts: list[Part] = [TextPart(header_text(t, resolution, parts=len(chunks)))]
+    for number, chunk in enumerate(chunks, 1):
+        mark = t("resolutions.part", n=number, total=len(chunks)) if len(chunks) > 1 else ""
+        parts.append(TextPart(f"{mark}\n{escape(chunk)}" if mark else str(escape(chunk))))
+    if resolution.file_key:
+        parts.append(DocumentPart(resolution.file_key))
+    if args.get("comments"):
+        last = parts[-1]
+        markup = comment_keyboard(t, resolution.id)
+        parts[-1] = (
+            DocumentPart(last.file_key, last.caption, markup)
+            if isinstance(last, DocumentPart)
+            else TextPart(last.text if isinstance(last, TextPart) else "", markup)
+        )
+    return parts
+
+
+def fts_query(words: str) -> str | None:
+    """User words as a safe FTS5 query: each word a quoted prefix term, all required.
+
+    Only letters and digits survive, so no FTS syntax reaches SQLite. Case folding is the
+    tokenizer's (Cyrillic included); yo is folded to ye as in the index. A long word loses
+    up to two final letters, so one typed form finds the others (plural, other cases)."""
+    terms = []
+    for word in _WORD.findall(words.casefold().replace("\u0451", "\u0435"))[:SEARCH_WORDS]:
+        word = word.replace("_", "")
+        if not word:
+            continue
+        stem = word[: max(5, len(word) - 2)] if len(word) >= 6 else word
+        terms.append(f'"{stem}"*')
+    return " ".join(terms) or None
+
+
+class ResolutionService:
+    def __init__(
+        self,
+        repo: ResolutionRepo,
+        files: FileRepo,
+        subscriptions: SubscriptionRepo,
+        contacts: ContactRepo,
+        people: PeopleService,
+        outbox: Outbox,
+        notifier: Notifier,
+        audit: AuditRepo,
+        clock: Clock,
+        *,
+        channel_id: int | None,
+    ) -> None:
+        self.repo = repo
+        self.files = files
+        self.subscriptions = subscriptions
+        self.contacts = contacts
+        self.people = people
+        self.outbox = outbox
+        self.notifier = notifier
+        self.audit = audit
+        self.clock = clock
+        self.channel_id = channel_id
+
+    @staticmethod
+    def register_renderers(renderers: Renderers) -> None:
+        renderers.register("resolution", render_resolution)
+
+    # --- the archive --------------------------------------------------------------------------
+
+    async def get(self, resolution_id: int) -> Resolution | None:
+        return await self.repo.get(resolution_id)
+
+    async def years(self) -> list[int]:
+        return await self.repo.years()
+
+    async def of_year(self, year: int) -> list[Resolution]:
+        return await self.repo.of_year(year)
+
+    async def open_drafts(self) -> list[Resolution]:
+        return await self.repo.open_drafts()
+
+    async def search(self, words: str) -> list[Found]:
+        query = fts_query(words)
+        return await self.repo.search(query) if query else []
+
+    # --- publishing ---------------------------------------------------------------------------
+
+    async def keep_file(
+        self, unique_id: str, filename: str, content: bytes, mime_type: str | None, file_id: str
+    ) -> str:
+        """Store a file staff sent (its Telegram id too: it is re-sent without an upload)."""
+        key = f"upload-{unique_id}"
+        await self.files.put(key, filename, content, mime_type=mime_type, now=self.clock.now())
+        await self.files.remember_file_id(key, file_id)
+        return key
+
+    async def recipients(self, status: ResolutionStatus) -> list[int]:
+        """The assemblies topic; for a draft also every city contact (comments invited)."""
+        people = await self.subscriptions.subscribers(Topic.ASSEMBLIES.value)
+        if status is ResolutionStatus.DRAFT:
+            people += await self.contacts.person_ids()
+        return list(dict.fromkeys(people))
+
+    async def publish(self, staff: Viewer, new: NewResolution) -> Published:
+        now = self.clock.now()
+        resolution = await self.repo.create(new, created_by=staff.id, now=now)
+        recipients = await self.recipients(resolution.status)
+        chats = [*recipients]
+        if self.channel_id is not None and not resolution.is_draft:
+            chats.append(self.channel_id)  # public: adopted texts only
+        await self.outbox.send(
+            NewJob(
+                kind="resolution",
+                audience={"resolution_id": resolution.id, "status": resolution.status.value},
+                payload=render_payload(
+                    "resolution", resolution=resolution.to_json(), comments=resolution.is_draft
+                ),
+                created_by=staff.id,
+                dedup_key=f"resolution:{resolution.id}:publish",
+            ),
+            chats,
+        )
+        await self.audit.record(
+            staff.id,
+            "resolution.publish",
+            str(resolution.id),
+            now=now,
+            status=resolution.status.value,
+            recipients=len(chats),
+            draft_id=new.draft_id,
+        )
+        return Published(resolution, len(chats))
+
+    async def send_text(self, person_id: int, resolution: Resolution) -> None:
+        """The whole text to one person who asked for it (through the outbox: same parts,
+        same pacing, the file re-sent by its Telegram id)."""
+        await self.outbox.send(
+            NewJob(
+                kind="resolution_text",
+                audience={"resolution_id": resolution.id, "person_id": person_id},
+                payload=render_payload(
+                    "resolution",
+                    resolution=resolution.to_json(),
+                    comments=resolution.is_draft and resolution.adopted_id is None,
+                ),
+                priority=5,
+            ),
+            [person_id],
+        )
+
+    # --- comments on drafts -------------------------------------------------------------------
+
+    async def comment(self, author: Viewer, resolution_id: int, text: str) -> Comment | None:
+        """Store a comment and show it to every staff member with an Answer button; None
+        if the draft is not open to comments (adopted, or gone)."""
+        comment = await self.repo.add_comment(resolution_id, author.id, text, now=self.clock.now())
+        if comment is None:
+            return None
+        person = author.person
+        name = person.full_name if person else str(author.id)
+        username = person.username if person else None
+        await self.notifier.send_many(
+            sorted(await self.people.staff_ids()),
+            lambda t: (
+                t(
+                    "resolutions.comment_to_staff",
+                    title=comment.resolution_title,
+                    person_id=author.id,
+                    name=name,
+                    username=username,
+                    cities=comment.city_names,
+                    text=comment.text,
+                ),
+                comment_answer_keyboard(t, comment.id),
+            ),
+        )
+        return comment
+
+    async def get_comment(self, comment_id: int) -> Comment | None:
+        return await self.repo.comment(comment_id)
+
+    async def answer(self, staff: Viewer, comment_id: int, text: str) -> Notice | None:
+        """Deliver a staff answer to the comment's author; None if it could not reach them."""
+        comment = await self.repo.comment(comment_id)
+        if comment is None:
+            return None
+        now = self.clock.now()
+        await self.repo.answer_comment(comment_id, staff.id, text, now=now)
+        await self.audit.record(staff.id, "resolution.answer", str(comment_id), now=now)
+        return await self.notifier.send(
+            comment.person_id,
+            lambda t: (
+                t(
+                    "resolutions.answer_to_person",
+                    title=comment.resolution_title,
+                    comment=comment.text,
+                    text=text,
+                ),
+                None,
+            ),
+        )
