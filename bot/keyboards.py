@@ -42,7 +42,10 @@ from storage.resolutions import Resolution
 
 def main_menu(viewer: Viewer) -> ReplyKeyboardMarkup:
     t = viewer.texts
-    rows = [
+    rows = [[t.plain("menu.events"), t.plain("menu.resolutions")]]
+    if viewer.is_contact or viewer.is_staff:
+        rows.append([t.plain("menu.surveys")])
+    rows += [
         [t.plain("menu.subscribe"), t.plain("menu.city")],
         [t.plain("menu.language"), t.plain("menu.help")],
     ]

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from bot.callbacks import CityPickCb, EventCb, EventDialogCb, EventListCb
 from bot.clock import Clock
 from bot.dates import DateInputError, parse_when
-from bot.filters import IsStaff, NotCommand, PrivateChat, TypedText
+from bot.filters import IsStaff, MenuButton, NotCommand, PrivateChat, TypedText
 from bot.keyboards import (
     cities_keyboard,
     event_cancel_keyboard,
@@ -87,6 +87,7 @@ async def _list(
 
 
 @router.message(Command("events"))
+@router.message(MenuButton("events"))
 async def list_events(message: Message, viewer: Viewer, events: EventService) -> None:
     text, markup = await _list(viewer.texts, events, 0)
     await message.answer(text, reply_markup=markup)

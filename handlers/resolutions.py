@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from bot.callbacks import CityPickCb, CommentCb, ResolutionCb, ResolutionDialogCb, ResolutionYearCb
 from bot.dates import DateInputError, parse_day
-from bot.filters import HasDocument, IsStaff, NotCommand, PrivateChat, TypedText
+from bot.filters import HasDocument, IsStaff, MenuButton, NotCommand, PrivateChat, TypedText
 from bot.keyboards import (
     cities_keyboard,
     resolution_card_keyboard,
@@ -96,11 +96,15 @@ async def _year_page(
 
 
 @router.message(Command("resolutions"))
+@router.message(MenuButton("resolutions"))
 async def archive(
-    message: Message, command: CommandObject, viewer: Viewer, resolutions: ResolutionService
+    message: Message,
+    viewer: Viewer,
+    resolutions: ResolutionService,
+    command: CommandObject | None = None,
 ) -> None:
     t = viewer.texts
-    words = (command.args or "").strip()
+    words = (command.args or "").strip() if command else ""
     if not words:
         text, markup = await _year_page(t, resolutions, None)
         await message.answer(text, reply_markup=markup)

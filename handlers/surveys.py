@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import SurveyAdminCb, SurveyCb
-from bot.filters import NotCommand, PrivateChat, TypedText
+from bot.filters import MenuButton, NotCommand, PrivateChat, TypedText
 from bot.services.cities import CityService
 from bot.services.people import Viewer
 from bot.surveys.answers import AnswerError
@@ -40,6 +40,7 @@ class SurveyDialog(StatesGroup):
 
 
 @router.message(Command("surveys"))
+@router.message(MenuButton("surveys"))
 async def list_surveys(message: Message, viewer: Viewer, surveys: SurveyService) -> None:
     t = viewer.texts
     if viewer.is_staff:

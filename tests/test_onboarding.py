@@ -29,6 +29,7 @@ async def test_start_registers_greets_in_russian_and_subscribes_to_everything(
         assert welcome.text.startswith("Здравствуйте, Иван!")
         assert "/city" in welcome.text
         assert welcome.reply_keyboard() == [
+            ["📅 События", "📄 Решения"],
             ["🔔 Подписки", "🏙 Мой город"],
             ["🌐 Язык", "❓ Помощь"],
         ]
@@ -53,6 +54,7 @@ async def test_english_telegram_gets_english_and_unknown_languages_get_russian(
         await hans.send("/start")
     assert anna.last_text().startswith("Hello, Anna!")
     assert anna.last_message().reply_keyboard() == [
+        ["📅 Events", "📄 Resolutions"],
         ["🔔 Subscriptions", "🏙 My city"],
         ["🌐 Language", "❓ Help"],
     ]
@@ -81,6 +83,8 @@ async def test_help_depends_on_roles(tg: FakeTelegram, run_bot: RunBot) -> None:
     assert "/invite" in owner.last_text()
     assert "/staff" in owner.last_text()
     assert owner.last_message().reply_keyboard() == [
+        ["📅 События", "📄 Решения"],
+        ["📝 Опросы"],
         ["🔔 Подписки", "🏙 Мой город"],
         ["🌐 Язык", "❓ Помощь"],
         ["👥 Контакты", "🏛 Города"],
@@ -142,6 +146,7 @@ async def test_language_is_persisted_and_survives_restart(
         await ivan.press("English")
         assert "The bot's language is English." in ivan.texts()
         assert ivan.last_message().reply_keyboard() == [
+            ["📅 Events", "📄 Resolutions"],
             ["🔔 Subscriptions", "🏙 My city"],
             ["🌐 Language", "❓ Help"],
         ]
@@ -214,3 +219,17 @@ async def test_stray_input_gets_a_polite_answer(tg: FakeTelegram, run_bot: RunBo
         assert ivan.last_text().startswith("Не удалось понять сообщение.")
         await ivan.send("/nosuchcommand")
         assert ivan.last_text() == "Такой команды нет. Список команд — /help."
+
+
+async def test_the_menu_buttons_open_their_sections(tg: FakeTelegram, run_bot: RunBot) -> None:
+    ivan = tg.user(1001, first_name="Иван")
+    async with run_bot():
+        await ivan.send("/start")
+        await ivan.send("📅 События")
+        events = ivan.last_text()
+        await ivan.send("/events")
+        assert ivan.last_text() == events
+        await ivan.send("📄 Решения")
+        archive = ivan.last_text()
+        await ivan.send("/resolutions")
+        assert ivan.last_text() == archive
