@@ -261,12 +261,14 @@ class App:
     async def _on_startup(self) -> None:
         me = await self.bot.me()
         log.info("bot @%s (id %s) starting in %s mode", me.username, me.id, self.settings.mode)
+        self.deps["events"].bot_username = me.username
         try:
             await self.menus.setup_defaults()
             await self.menus.refresh_everyone_special()
         except Exception:  # a menu is not worth refusing to start
             log.exception("could not set the command menus")
         await self.deps["broadcasts"].reconcile()
+        await self.deps["events"].reconcile()
         await self.scheduler.start()
         await self.progress.resume()
         self.sender.start()  # last: if anything above fails, nothing is left running

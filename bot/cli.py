@@ -16,6 +16,12 @@ from storage.setup import open_database
 EXIT_USAGE = 2
 
 
+def _year(text: str) -> int:
+    if not text.isdigit() or not 1990 <= int(text) <= 2100:
+        raise argparse.ArgumentTypeError(f"a year from 1990 to 2100, not {text!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="unionbot", description="The Union of Cities Telegram bot."
@@ -46,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("file", type=Path)
 
     digest = sub.add_parser("digest", help="the annual digest: events, surveys, resolutions")
-    digest.add_argument("year", type=int)
+    digest.add_argument("year", type=_year)
     digest.add_argument(
         "-o", "--output", type=Path, help="write a .docx (or .md) file; Markdown goes to stdout"
     )

@@ -178,7 +178,13 @@ def event_card_keyboard(
         if answers:
             going = t.plain("events.btn.going", n=card.going, mine=card.mine is True)
             not_going = t.plain("events.btn.not_going", n=card.not_going, mine=card.mine is False)
-            rows.append([_button(going, cb("go")), _button(not_going, cb("nogo"))])
+            # Each button says what it sets (a second tap on a stale keyboard changes nothing)
+            rows.append(
+                [
+                    _button(going, cb("clear" if card.mine is True else "go")),
+                    _button(not_going, cb("clear" if card.mine is False else "nogo")),
+                ]
+            )
         rows.append([_button(t.plain("events.btn.calendar"), cb("ics"))])
     if staff:
         rows.append([_button(t.plain("events.btn.people"), cb("people"))])

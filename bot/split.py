@@ -58,6 +58,7 @@ def _words(line: str, limit: int, length: Callable[[str], int] = len) -> list[st
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:\u2026])\s+")
 _BARE_NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*[.)]?|[IVXLC]{1,6}\.|\w[.)])$")
+_ABBREVIATION_END = re.compile(r"(?:^|[\s(\"\u00ab.])(?:\d{1,3}(?:\.\d{1,3})*|\w{1,3})\.$")
 HEADING_MAX = 300  # a paragraph ending in ":" shorter than this is a heading ("decided:")
 
 
@@ -74,9 +75,10 @@ def split_paragraphs(
     The chunks are plain text: the caller escapes each for HTML, so an entity is never cut
     and the visible length is what was measured here. Paragraphs stay whole when they fit;
     a number standing alone ("1.") is joined to the paragraph after it, and a short heading
-    ending in ":" is kept with the paragraph after it. A paragraph longer than a message is
-    cut between sentences, else between words (a "word" longer than a message, never seen
-    in a real text, is cut where it must be).
+    ending in ":" is kept with the paragraph after it (with its first piece, when that
+    paragraph is longer than a message). A paragraph longer than a message is cut between
+    sentences, else between words (a "word" longer than a message, never seen in a real
+    text, is cut where it must be); a piece never holds only a number or an abbreviation.
     """
     units = _units(paragraphs, limit)
     sep = telegram_length(separator)
@@ -94,24 +96,19 @@ def split_paragraphs(
         if unit_size <= limit:
             current, size = list(unit), unit_size
             continue
-        # A heading with a paragraph too long to share a message: each on its own.
+        # A unit longer than a message: its paragraphs in turn, one too long for the room
+        # left cut so that its first piece fills that room, next to the heading before it.
         current, size = [], 0
         for paragraph in unit:
-            pieces = _cut(paragraph, limit)
-            for piece in pieces[:-1]:
-                if current:
+            room = limit - size - sep if current else limit
+            for number, piece in enumerate(_cut(paragraph, limit, room)):
+                if number and current:
                     chunks.append(separator.join(current))
-                current, size = [], 0
-                chunks.append(piece)
-            last = pieces[-1]
-            length = telegram_length(last)
-            if current and size + sep + length <= limit:
-                current.append(last)
-                size += sep + length
-            else:
-                if current:
-                    chunks.append(separator.join(current))
-                current, size = [last], length
+                    current, size = [], 0
+                if piece:
+                    length = telegram_length(piece)
+                    size = size + sep + length if current else length
+                    current.append(piece)
     if current:
         chunks.append(separator.join(current))
     return chunks
@@ -144,21 +141,67 @@ def _units(paragraphs: Sequence[str], limit: int) -> list[list[str]]:
     return units
 
 
-def _cut(paragraph: str, limit: int) -> list[str]:
-    """A paragraph in pieces of at most `limit`, cut after a sentence, else at a space."""
-    if telegram_length(paragraph) <= limit:
+def _sentences(paragraph: str) -> list[str]:
+    """The paragraph cut after ".", "!", "?", ";", ":" or "..." and a space, except after a
+    number or a word of up to three letters ("1.", "J.", "St.", the Russian "g." before a
+    city's name): an abbreviation or an initial belongs to what follows."""
+    sentences: list[str] = []
+    glue = False
+    for sentence in _SENTENCE_END.split(paragraph):
+        if glue:
+            sentences[-1] = f"{sentences[-1]} {sentence}"
+        else:
+            sentences.append(sentence)
+        glue = _ABBREVIATION_END.search(sentence) is not None
+    return sentences
+
+
+def _cut(paragraph: str, limit: int, first: int | None = None) -> list[str]:
+    """A paragraph in pieces of at most `limit` (the first of at most `first`, which may
+    leave it empty when not even a word fits there).
+
+    A piece ends between sentences when it is at least half full; otherwise, and for a
+    sentence longer than a message, the next sentence's words fill it, so a short start
+    ("1.", "In St.") is never left alone."""
+    room = limit if first is None else first
+    if telegram_length(paragraph) <= room:
         return [paragraph]
     pieces: list[str] = []
     current = ""
-    for sentence in _SENTENCE_END.split(paragraph):
-        fits = telegram_length(sentence) <= limit
-        for part in [sentence] if fits else _words(sentence, limit, telegram_length):
-            candidate = f"{current} {part}" if current else part
-            if telegram_length(candidate) <= limit:
-                current = candidate
-            else:
-                pieces.append(current)
-                current = part
+    for sentence in _sentences(paragraph):
+        candidate = f"{current} {sentence}" if current else sentence
+        if telegram_length(candidate) <= room:
+            current = candidate
+            continue
+        if 2 * telegram_length(current) >= room and telegram_length(sentence) <= limit:
+            pieces.append(current)
+            current, room = sentence, limit
+            continue
+        for word in sentence.split(" "):
+            while word:
+                candidate = f"{current} {word}" if current else word
+                if telegram_length(candidate) <= room:
+                    current, word = candidate, ""
+                elif telegram_length(word) <= limit:  # the word opens the next piece
+                    pieces.append(current)
+                    current, room = "", limit
+                else:  # a "word" longer than a message: what fits here, the rest after
+                    space = room - (telegram_length(current) + 1 if current else 0)
+                    head = _head(word, space)
+                    if head:
+                        current = f"{current} {head}" if current else head
+                        word = word[len(head) :]
+                    pieces.append(current)
+                    current, room = "", limit
     if current:
         pieces.append(current)
     return pieces
+
+
+def _head(word: str, room: int) -> str:
+    """The longest start of `word` within `room` UTF-16 units (characters outside the BMP
+    count twice)."""
+    head = word[: max(room, 0)]
+    while telegram_length(head) > room:
+        head = head[:-1]
+    return head

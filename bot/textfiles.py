@@ -2,7 +2,15 @@
 
 Word's automatic numbering is not part of a paragraph's text; it is rebuilt here from the
 numbering definitions (paragraph or style `numPr`, `lvlText` like `%1.` or `%1.%2.`), so
-"1. Recommend ..." keeps its number. Tables come out one row a line, cells joined by " | ".
+"1. Recommend ..." keeps its number (empty numbered paragraphs are counted too, as Word
+counts them). Text is read from the XML, so tracked insertions, smart tags, fields and
+content controls (`w:sdt`, block or inline) are read and deleted text is not.
+
+Every element of the result is one line, never holding a "\n" (the text is stored joined by
+"\n" and split on it again): a soft line break (Shift+Enter) in a paragraph starts a new
+line, read as a paragraph of its own, the number staying on the first line. Tables come out
+one row a line, cells joined by " | "; inside a cell, paragraphs are joined by " / " and a
+soft line break reads as a space, so a row never falls apart.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from typing import Any
 from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
 
 MAX_PARAGRAPHS = 20_000
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
@@ -193,9 +202,181 @@ def _num_pr(paragraph: Any) -> tuple[str, int] | None:
     return None
 
 
-def _blocks(document: Any) -> Iterator[Any]:
-    """Paragraphs and tables in document order."""
-    yield from document.iter_inner_content()
+# Reading the XML: a paragraph's text is every `w:t` in document order (plain runs,
+# hyperlinks, tracked insertions, smart tags, fields' results, inline content controls),
+# never deleted or moved-away text; tabs and line breaks are kept as "\t" and "\n".
+_W_P, _W_TBL, _W_TR, _W_TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
+_W_T, _W_SDT, _W_SDT_CONTENT = qn("w:t"), qn("w:sdt"), qn("w:sdtContent")
+_WRAPPERS = frozenset({_W_SDT, qn("w:customXml")})  # may hold blocks, rows or cells
+_TABS = frozenset({qn("w:tab"), qn("w:ptab")})
+_BREAKS = frozenset({qn("w:br"), qn("w:cr")})
+_NO_BREAK_HYPHEN = qn("w:noBreakHyphen")
+_SKIPPED = frozenset(
+    {
+        qn("w:del"),  # deleted text (w:delText) and deleted tabs and breaks
+        qn("w:moveFrom"),  # text moved away: it is read where it was moved to
+        qn("w:pPr"),
+        qn("w:rPr"),
+        qn("w:sdtPr"),
+        qn("w:sdtEndPr"),
+        # The VML copy of a text box that Word writes next to the DrawingML one.
+        "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback",
+    }
+)
+
+
+def _placeholder(sdt: Any) -> bool:
+    """A content control still showing its prompt ("Click here to enter text")."""
+    props = sdt.find(qn("w:sdtPr"))
+    return props is not None and props.find(qn("w:showingPlcHdr")) is not None
+
+
+def _content(parent: Any, tags: frozenset[str]) -> Iterator[Any]:
+    """Children of `parent` with one of `tags`, looking into content controls
+    (`w:sdt`/`w:sdtContent`) and custom XML around them, in document order."""
+    for child in parent.iterchildren():
+        if child.tag in tags:
+            yield child
+        elif child.tag == _W_SDT:
+            inner = child.find(_W_SDT_CONTENT)
+            if inner is not None and not _placeholder(child):
+                yield from _content(inner, tags)
+        elif child.tag in _WRAPPERS:
+            yield from _content(child, tags)
+
+
+def _collect(element: Any, out: list[str]) -> None:
+    for child in element.iterchildren():
+        tag = child.tag
+        if tag == _W_T:
+            out.append(child.text or "")
+        elif tag in _TABS:
+            out.append("\t")
+        elif tag in _BREAKS:
+            out.append("\n")
+        elif tag == _NO_BREAK_HYPHEN:
+            out.append("-")
+        elif tag in _SKIPPED or (tag == _W_SDT and _placeholder(child)):
+            continue
+        elif tag == _W_P:  # a paragraph of a text box inside this one: lines of their own
+            out.append("\n")
+            _collect(child, out)
+            out.append("\n")
+        else:
+            _collect(child, out)
+
+
+def _paragraph_text(p: Any) -> str:
+    out: list[str] = []
+    _collect(p, out)
+    return "".join(out)
+
+
+class _Reader:
+    """A document's blocks as lines, Word's numbering rebuilt as it goes."""
+
+    def __init__(self, document: Any) -> None:
+        self.document = document
+        self.numbering = _Numbering.of(document)
+
+    def label(self, p: Any) -> str:
+        """The paragraph's number. Counted for every numbered paragraph, empty ones too:
+        Word shows and counts them, so the items after keep Word's numbers."""
+        num = _num_pr(Paragraph(p, self.document))
+        return self.numbering.label(*num) if num else ""
+
+    def paragraph(self, p: Any) -> list[str]:
+        """A paragraph's lines: a soft line break (Shift+Enter) starts a new line, which
+        reads as a paragraph of its own from then on; the number goes before the first."""
+        lines = tidy(_paragraph_text(p).split("\n"))
+        if not lines and _removed(p):  # deleted with tracked changes: Word does not count it
+            return []
+        label = self.label(p)
+        if lines and label:
+            lines[0] = f"{label} {lines[0]}"
+        return lines
+
+    def cell(self, tc: Any) -> str:
+        """A cell on one line: its paragraphs joined by " / ", a soft line break inside one
+        read as a space (a table row must stay one line). A numbered paragraph keeps its
+        number even when empty: it is the "No." column of a table."""
+        texts = []
+        for p in _cell_paragraphs(tc):
+            text = " ".join(tidy(_paragraph_text(p).split("\n")))
+            if not text and _removed(p):
+                continue
+            label = self.label(p)
+            text = f"{label} {text}" if label and text else label or text
+            if text:
+                texts.append(text)
+        return " / ".join(texts)
+
+    def table(self, tbl: Any) -> Iterator[str]:
+        """One line per row, cells joined by " | ". A cell spanning several columns is read
+        once (one `w:tc`: a horizontal merge; equal values in different cells both stay);
+        the rows of a vertical merge repeat the merged cell's text; an empty cell between
+        others stays in its place, so the columns of every row line up."""
+        above: dict[int, str] = {}  # grid column -> the text of a vertically merged cell
+        for tr in _content(tbl, frozenset({_W_TR})):
+            column = _int_val(tr.find(f"{qn('w:trPr')}/{qn('w:gridBefore')}"), 0)
+            cells: list[str] = []
+            for tc in _content(tr, frozenset({_W_TC})):
+                props = tc.find(qn("w:tcPr"))
+                span = _int_val(None if props is None else props.find(qn("w:gridSpan")), 1)
+                merge = None if props is None else props.find(qn("w:vMerge"))
+                if merge is not None and merge.get(qn("w:val"), "continue") == "continue":
+                    text = above.get(column, "")
+                else:
+                    text = self.cell(tc)
+                    if merge is not None:
+                        above[column] = text
+                    else:
+                        above.pop(column, None)
+                cells.append(text)
+                column += max(span, 1)
+            while cells and not cells[-1]:
+                cells.pop()
+            while cells and not cells[0]:
+                cells.pop(0)
+            if cells:
+                yield " | ".join(cells)
+
+    def lines(self) -> Iterator[str]:
+        """Paragraphs and tables in document order, content controls' included."""
+        body = self.document.element.body
+        for block in _content(body, frozenset({_W_P, _W_TBL})):
+            if block.tag == _W_TBL:
+                yield from self.table(block)
+            else:
+                yield from self.paragraph(block)
+
+
+def _removed(p: Any) -> bool:
+    """The paragraph mark is a tracked deletion (or moved away)."""
+    mark = p.find(f"{qn('w:pPr')}/{qn('w:rPr')}")
+    return mark is not None and (
+        mark.find(qn("w:del")) is not None or mark.find(qn("w:moveFrom")) is not None
+    )
+
+
+def _cell_paragraphs(tc: Any) -> Iterator[Any]:
+    """A cell's paragraphs, those of the tables nested in it included."""
+    for block in _content(tc, frozenset({_W_P, _W_TBL})):
+        if block.tag == _W_P:
+            yield block
+            continue
+        for tr in _content(block, frozenset({_W_TR})):
+            for inner in _content(tr, frozenset({_W_TC})):
+                yield from _cell_paragraphs(inner)
+
+
+def _int_val(node: Any, default: int) -> int:
+    if node is None:
+        return default
+    try:
+        return int(node.get(qn("w:val"), default))
+    except ValueError:
+        return default
 
 
 def read_docx(content: bytes) -> list[str]:
@@ -203,24 +384,11 @@ def read_docx(content: bytes) -> list[str]:
         document = Document(io.BytesIO(content))
     except Exception as error:  # a broken or foreign file: python-docx raises many kinds
         raise UnreadableFile(str(error)) from None
-    numbering = _Numbering.of(document)
     lines: list[str] = []
-    for block in _blocks(document):
+    for line in _Reader(document).lines():
         if len(lines) > MAX_PARAGRAPHS:
             break
-        if hasattr(block, "rows"):  # a table
-            for row in block.rows:
-                cells = [cell.text.strip() for cell in row.cells]
-                unique = [c for i, c in enumerate(cells) if c and c not in cells[:i]]
-                if unique:
-                    lines.append(" | ".join(unique))
-            continue
-        text = block.text.strip()
-        if not text:
-            continue
-        num = _num_pr(block)
-        label = numbering.label(*num) if num else ""
-        lines.append(f"{label} {text}" if label else text)
+        lines.append(line)
     paragraphs = tidy(lines)
     if not paragraphs:
         raise UnreadableFile("no text")

@@ -155,6 +155,8 @@ class Texts:
         env.filters["datetime"] = self.datetime
         env.filters["time"] = self.time
         env.filters["duration"] = self.duration
+        env.filters["in_time"] = self.in_time
+        env.globals["zone"] = lambda: self.zone_label(dt.datetime.now(self.catalog.tz))
         return env
 
     def has(self, key: str) -> bool:
@@ -218,6 +220,13 @@ class Texts:
         local = self._local(value)
         text = format_datetime(local, self._plain_source("format.datetime"), locale=self.babel)
         return f"{text} {self.zone_label(local)}"
+
+    def in_time(self, value: dt.timedelta) -> str:
+        """`in 2 hours`: a moment ahead, in the locale's grammar (the right case in Russian)."""
+        whole_hours = value.total_seconds() % 3600 == 0
+        return format_timedelta(
+            value, threshold=1 if whole_hours else 1.5, add_direction=True, locale=self.babel
+        )
 
     def duration(self, value: dt.timedelta) -> str:
         """Like `2 minutes`: rounded to the largest sensible unit (CLDR plural forms)."""

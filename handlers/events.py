@@ -51,7 +51,15 @@ from bot.settings import Settings
 from bot.split import split_lines
 from bot.texts import Texts
 from handlers.common import drop_buttons, show
-from storage.events import Event, EventDraft, EventFormat, EventKind, EventStatus, Rsvp
+from storage.events import (
+    EditConflict,
+    Event,
+    EventDraft,
+    EventFormat,
+    EventKind,
+    EventStatus,
+    Rsvp,
+)
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat())
@@ -110,6 +118,18 @@ def _card(t: Texts, card: Rsvp, *, staff_view: bool, page: int) -> tuple[str, In
     )
 
 
+async def send_card(message: Message, viewer: Viewer, events: EventService, event_id: int) -> None:
+    """The card of one event, as a new message (a link from the channel opens it)."""
+    t = viewer.texts
+    card = await events.card(event_id, viewer.id)
+    problem = _unavailable(card.event if card else None, events)
+    if card is None or problem:
+        await message.answer(t(problem or "errors.stale_button"))
+        return
+    text, markup = _card(t, card, staff_view=viewer.is_staff, page=-1)
+    await message.answer(text, reply_markup=markup)
+
+
 def _staff_view(query: CallbackQuery, viewer: Viewer | None) -> bool:
     """Staff buttons only in a private chat (never on a message in the channel)."""
     message = query.message
@@ -140,7 +160,7 @@ async def open_card(
     await show(query.message, text, markup)
 
 
-@router.callback_query(EventCb.filter(F.action.in_({"go", "nogo"})))
+@router.callback_query(EventCb.filter(F.action.in_({"go", "nogo", "clear"})))
 async def answer(
     query: CallbackQuery,
     callback_data: EventCb,
@@ -148,12 +168,13 @@ async def answer(
     events: EventService,
     viewer: Viewer | None = None,
 ) -> None:
-    """ "I will attend" / "I will not": a second press takes the answer back."""
+    """ "I will attend" / "I will not"; pressing the one already chosen takes it back."""
     t = texts
     if viewer is None or not viewer.is_registered:
         await query.answer(t.plain("events.alert.start_first"), show_alert=True)
         return
-    card = await events.answer(callback_data.event_id, viewer.id, callback_data.action == "go")
+    chosen = {"go": True, "nogo": False, "clear": None}[callback_data.action]
+    card = await events.answer(callback_data.event_id, viewer.id, chosen)
     problem = _unavailable(card.event if card else None, events)  # then nothing was changed
     if problem or card is None:
         await query.answer(t.plain(problem or "errors.stale_button"), show_alert=True)
@@ -331,7 +352,11 @@ async def begin_edit(
     await state.clear()
     await state.set_state(EventDialog.preview)
     await state.update_data(
-        draft=event.draft.to_json(), editing=True, event_id=event.id, city_en=event.city_name_en
+        draft=event.draft.to_json(),
+        editing=True,
+        event_id=event.id,
+        version=event.version,
+        city_en=event.city_name_en,
     )
     await query.message.answer(
         t("events.edit_menu", title=event.title),
@@ -719,10 +744,10 @@ async def publish(
     if data.get("event_id") is not None:
         await query.answer(viewer.texts.plain("errors.stale_button"), show_alert=True)
         return
-    await state.clear()
     await query.answer()
     message = await drop_buttons(query)
     published = await events.publish(viewer, _draft(data))
+    await state.clear()  # only now: if publishing failed, the dialog is still there
     if message is not None:
         await message.answer(
             viewer.texts("events.published", title=published.event.title, n=published.recipients)
@@ -739,12 +764,18 @@ async def save(
     if event_id is None:
         await query.answer(t.plain("errors.stale_button"), show_alert=True)
         return
-    await state.clear()
-    message = await drop_buttons(query)
-    changed = await events.update(viewer, int(event_id), _draft(data))
+    changed = await events.update(viewer, int(event_id), _draft(data), int(data["version"]))
     if changed is None:
+        await state.clear()
         await query.answer(t.plain("events.alert.cancelled"), show_alert=True)
         return
+    if isinstance(changed, EditConflict):  # another staff member saved it meanwhile
+        await state.clear()
+        await query.answer(t.plain("events.alert.edited_meanwhile"), show_alert=True)
+        await drop_buttons(query)
+        return
+    await state.clear()
+    message = await drop_buttons(query)
     await query.answer()
     if message is not None:
         await message.answer(t("events.saved", title=changed.after.title, n=changed.notified))
@@ -752,8 +783,11 @@ async def save(
 
 @staff.callback_query(EventDialogCb.filter(F.action == "abort"))
 async def abort(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
+    editing = False
     if (await state.get_state() or "").startswith(EventDialog.__name__):
+        editing = bool((await state.get_data()).get("editing"))
         await state.clear()
     await query.answer()
     if isinstance(query.message, Message):
-        await show(query.message, viewer.texts("events.aborted"), None)
+        key = "events.edit_aborted" if editing else "events.aborted"
+        await show(query.message, viewer.texts(key), None)

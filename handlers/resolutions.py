@@ -584,10 +584,10 @@ async def publish(
     query: CallbackQuery, state: FSMContext, viewer: Viewer, resolutions: ResolutionService
 ) -> None:
     data = await state.get_data()
-    await state.clear()
     await query.answer()
     message = await drop_buttons(query)
     published = await resolutions.publish(viewer, _new(data))
+    await state.clear()  # only now: if publishing failed, the dialog is still there
     if message is not None:
         await message.answer(
             viewer.texts(

@@ -11,7 +11,9 @@ from bot.commands import CommandMenus
 from bot.filters import MenuButton, PrivateChat
 from bot.keyboards import main_menu
 from bot.services.contacts import INVITE_PREFIX, ContactService
+from bot.services.events import EVENT_LINK_PREFIX, EventService
 from bot.services.people import PeopleService, Viewer, telegram_user
+from handlers.events import send_card
 from storage.contacts import Redeem
 
 router = Router(name=__name__)
@@ -26,6 +28,7 @@ async def start(
     people: PeopleService,
     contacts: ContactService,
     menus: CommandMenus,
+    events: EventService,
 ) -> None:
     assert message.from_user is not None
     await state.clear()
@@ -38,13 +41,16 @@ async def start(
         await message.answer(t(f"invite.{result.outcome.value}", city=city))
         if result.outcome is Redeem.OK:
             viewer = await people.load_viewer(viewer.id, message.from_user.language_code)
-    elif payload:
+    elif payload and not payload.startswith(EVENT_LINK_PREFIX):
         await message.answer(t("start.unknown_link"))
     key = "start.welcome_new" if created else "start.welcome_back"
     await message.answer(
         t(key, name=message.from_user.first_name, viewer=viewer), reply_markup=main_menu(viewer)
     )
     await menus.refresh(viewer)
+    event_id = payload.removeprefix(EVENT_LINK_PREFIX)
+    if payload.startswith(EVENT_LINK_PREFIX) and event_id.isdigit():  # from the channel post
+        await send_card(message, viewer, events, int(event_id))
 
 
 @router.message(Command("help"))

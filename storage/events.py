@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from storage.db import Database, from_db, to_db
+from storage.outbox import NewJob, cancel_in, enqueue_in, set_arg_in
 
 
 class EventKind(StrEnum):
@@ -222,7 +224,17 @@ class EventRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def create(self, draft: EventDraft, *, created_by: int, now: datetime) -> Event:
+    async def create(
+        self,
+        draft: EventDraft,
+        *,
+        created_by: int,
+        now: datetime,
+        announce: Callable[[Event], list[tuple[NewJob, Sequence[int]]]],
+    ) -> Event:
+        """Store a published event and queue its announcements (job, recipients), in one
+        transaction."""
+
         def create(conn: sqlite3.Connection) -> Event:
             event_id = conn.execute(
                 """
@@ -233,7 +245,10 @@ class EventRepo:
                 (*_fields(draft), created_by, to_db(now), to_db(now)),
             ).lastrowid
             row = conn.execute(f"SELECT {_EVENT} FROM {_FROM} WHERE e.id = ?", (event_id,))
-            return _event(row.fetchone())
+            event = _event(row.fetchone())
+            for job, recipients in announce(event):
+                enqueue_in(conn, job, recipients, now=now)
+            return event
 
         return await self.db.transaction(create)
 
@@ -276,11 +291,12 @@ class EventRepo:
         return [_event(row) for row in rows]
 
     async def answer(
-        self, event_id: int, person_id: int, going: bool, *, now: datetime
+        self, event_id: int, person_id: int, going: bool | None, *, now: datetime
     ) -> Rsvp | None:
-        """Toggle the person's answer: the same answer again takes it back, the other one
-        replaces it. An event cancelled or over is left as it is. Returns the event with its
-        counts after it (None if there is no such event), in one transaction."""
+        """Set the person's answer (None takes it back); setting what is already set changes
+        nothing, so a double tap is harmless. An event cancelled or over is left as it is.
+        Returns the event with its counts after it (None if there is no such event), in one
+        transaction."""
         stamp = to_db(now)
 
         def answer(conn: sqlite3.Connection) -> Rsvp | None:
@@ -290,18 +306,19 @@ class EventRepo:
                 (event_id, stamp),
             ).fetchone()
             if open_event is not None:
-                removed = conn.execute(
-                    "DELETE FROM event_rsvps WHERE event_id = ? AND person_id = ? AND going = ?",
-                    (event_id, person_id, int(going)),
-                ).rowcount
-                if not removed:
+                if going is None:
+                    conn.execute(
+                        "DELETE FROM event_rsvps WHERE event_id = ? AND person_id = ?",
+                        (event_id, person_id),
+                    )
+                else:
                     conn.execute(
                         """
-                        INSERT INTO event_rsvps (event_id, person_id, going, updated_at)
-                        VALUES (?, ?, ?, ?)
-                        ON CONFLICT (event_id, person_id) DO UPDATE
-                           SET going = excluded.going, updated_at = excluded.updated_at
-                        """,
+                    INSERT INTO event_rsvps (event_id, person_id, going, updated_at)
+                    VALUES (?, ?, ?, ?)
+                    ON CONFLICT (event_id, person_id) DO UPDATE
+                       SET going = excluded.going, updated_at = excluded.updated_at
+                    """,
                         (event_id, person_id, int(going), stamp),
                     )
             row = conn.execute(
@@ -338,6 +355,12 @@ class EventRepo:
             for row in rows
         ]
 
+    async def not_going_ids(self, event_id: int) -> set[int]:
+        rows = await self.db.fetchall(
+            "SELECT person_id FROM event_rsvps WHERE event_id = ? AND going = 0", (event_id,)
+        )
+        return {row[0] for row in rows}
+
     async def going_ids(self, event_id: int) -> list[int]:
         """Active people who said they will attend."""
         rows = await self.db.fetchall(
@@ -348,12 +371,21 @@ class EventRepo:
         return [row[0] for row in rows]
 
     async def update(
-        self, event_id: int, draft: EventDraft, *, now: datetime
-    ) -> tuple[Event, Event] | None:
-        """Replace a published event's fields; (before, after), or None if it is not
-        published any more. One transaction."""
+        self,
+        event_id: int,
+        draft: EventDraft,
+        *,
+        version: int,
+        now: datetime,
+        notice: Callable[[Event, Event], NewJob],
+    ) -> Updated | EditConflict | None:
+        """Replace a published event's fields, in one transaction with what follows from it:
+        the change notice to those who will attend, the new text for announcements and
+        reminders still being sent (reminders for another start time are dropped).
+        None if it is not published any more; EditConflict if someone saved it since
+        `version` was read (nothing is changed then)."""
 
-        def update(conn: sqlite3.Connection) -> tuple[Event, Event] | None:
+        def update(conn: sqlite3.Connection) -> Updated | EditConflict | None:
             row = conn.execute(
                 f"SELECT {_EVENT} FROM {_FROM} WHERE e.id = ? AND e.status = 'published'",
                 (event_id,),
@@ -361,6 +393,8 @@ class EventRepo:
             if row is None:
                 return None
             before = _event(row)
+            if before.version != version:
+                return EditConflict(before)
             conn.execute(
                 """
                 UPDATE events SET kind = ?, title = ?, city_id = ?, city_name = ?,
@@ -370,15 +404,33 @@ class EventRepo:
                 """,
                 (*_fields(draft), to_db(now), event_id),
             )
-            after = conn.execute(f"SELECT {_EVENT} FROM {_FROM} WHERE e.id = ?", (event_id,))
-            return before, _event(after.fetchone())
+            after = _event(
+                conn.execute(f"SELECT {_EVENT} FROM {_FROM} WHERE e.id = ?", (event_id,)).fetchone()
+            )
+            going = _going(conn, event_id)
+            notified = 0
+            if going and before.draft != after.draft:
+                enqueue_in(conn, notice(before, after), going, now=now)
+                notified = len(going)
+            changed = set_arg_in(conn, f"event:{event_id}:announce%", "event", after.to_json())
+            cancelled: list[int] = []
+            reminders = f"event:{event_id}:remind:%"
+            if after.starts_at != before.starts_at:
+                cancelled = cancel_in(conn, reminders, now=now)
+            else:
+                changed += set_arg_in(conn, reminders, "event", after.to_json())
+            return Updated(before, after, notified, changed, cancelled)
 
         return await self.db.transaction(update)
 
-    async def cancel(self, event_id: int, *, now: datetime) -> Event | None:
-        """Published -> cancelled; the event as it was, or None if it was not published."""
+    async def cancel(
+        self, event_id: int, *, now: datetime, notice: Callable[[Event], NewJob]
+    ) -> Withdrawn | None:
+        """Published -> cancelled, in one transaction with the notice to those who will attend
+        and the end of its announcement and reminders still being sent. None if it was not
+        published."""
 
-        def cancel(conn: sqlite3.Connection) -> Event | None:
+        def cancel(conn: sqlite3.Connection) -> Withdrawn | None:
             row = conn.execute(
                 f"SELECT {_EVENT} FROM {_FROM} WHERE e.id = ? AND e.status = 'published'",
                 (event_id,),
@@ -389,6 +441,44 @@ class EventRepo:
                 "UPDATE events SET status = 'cancelled', updated_at = ? WHERE id = ?",
                 (to_db(now), event_id),
             )
-            return replace(_event(row), status=EventStatus.CANCELLED)
+            event = replace(_event(row), status=EventStatus.CANCELLED)
+            going = _going(conn, event_id)
+            if going:
+                enqueue_in(conn, notice(event), going, now=now)
+            stopped = cancel_in(conn, f"event:{event_id}:announce%", now=now)
+            stopped += cancel_in(conn, f"event:{event_id}:remind:%", now=now)
+            return Withdrawn(event, len(going), stopped)
 
         return await self.db.transaction(cancel)
+
+
+def _going(conn: sqlite3.Connection, event_id: int) -> list[int]:
+    rows = conn.execute(
+        "SELECT r.person_id FROM event_rsvps r JOIN people p ON p.id = r.person_id "
+        "WHERE r.event_id = ? AND r.going = 1 AND p.is_active = 1 ORDER BY r.person_id",
+        (event_id,),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Updated:
+    before: Event
+    after: Event
+    notified: int
+    changed_jobs: list[int]  # announcements and reminders now sent with the new text
+    cancelled_jobs: list[int]  # reminders for the old start time
+
+
+@dataclass(frozen=True, slots=True)
+class EditConflict:
+    """Someone else saved the event after this edit began."""
+
+    current: Event
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    event: Event
+    notified: int
+    stopped_jobs: list[int]

@@ -108,6 +108,93 @@ def _ids(values: Iterable[int]) -> str:
     return json.dumps([int(v) for v in values])
 
 
+# --- inside another repository's transaction (the transactional outbox) -----------------------
+# A change and the messages announcing it are written in one transaction: neither can be
+# lost without the other.
+
+
+def enqueue_in(
+    conn: sqlite3.Connection,
+    job: NewJob,
+    chat_ids: Sequence[int] | None,
+    *,
+    now: datetime,
+    scheduled_at: datetime | None = None,
+) -> tuple[int, bool]:
+    """A job with its recipients. `chat_ids=None` with `scheduled_at` makes a scheduled job
+    whose recipients are chosen when it starts. A job whose `dedup_key` exists already is
+    not created again: (its id, False)."""
+    stamp = to_db(now)
+    recipients = list(dict.fromkeys(chat_ids or []))
+    if job.dedup_key is not None:
+        row = conn.execute(
+            "SELECT id FROM delivery_jobs WHERE dedup_key = ?", (job.dedup_key,)
+        ).fetchone()
+        if row is not None:
+            return int(row[0]), False
+    status = JobStatus.SCHEDULED if chat_ids is None else JobStatus.RUNNING
+    job_id = conn.execute(
+        """
+        INSERT INTO delivery_jobs (kind, dedup_key, created_by, audience, payload,
+            priority, status, total, created_at, scheduled_at, started_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        (
+            job.kind,
+            job.dedup_key,
+            job.created_by,
+            json.dumps(job.audience, ensure_ascii=False),
+            json.dumps(job.payload, ensure_ascii=False),
+            job.priority,
+            status.value,
+            len(recipients),
+            stamp,
+            to_db(scheduled_at),
+            None if status is JobStatus.SCHEDULED else stamp,
+        ),
+    ).lastrowid
+    assert job_id is not None
+    conn.executemany(
+        "INSERT OR IGNORE INTO deliveries (job_id, chat_id) VALUES (?, ?)",
+        [(job_id, chat_id) for chat_id in recipients],
+    )
+    return job_id, True
+
+
+def set_arg_in(conn: sqlite3.Connection, key_like: str, name: str, value: Any) -> list[int]:
+    """Rewrite one argument of the rendered payload of unfinished jobs whose key is LIKE
+    `key_like` (recipients not served yet get the new value). Returns the jobs changed."""
+    rows = conn.execute(
+        f"""
+        UPDATE delivery_jobs SET payload = json_set(payload, '$.args.{name}', json(?))
+         WHERE dedup_key LIKE ? AND status IN ('scheduled', 'running')
+        RETURNING id
+        """,
+        (json.dumps(value, ensure_ascii=False), key_like),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def cancel_in(conn: sqlite3.Connection, key_like: str, *, now: datetime) -> list[int]:
+    """Cancel unfinished jobs whose key is LIKE `key_like`; returns their ids."""
+    rows = conn.execute(
+        """
+        UPDATE delivery_jobs SET status = 'cancelled', finished_at = ?
+         WHERE dedup_key LIKE ? AND status IN ('scheduled', 'running')
+        RETURNING id
+        """,
+        (to_db(now), key_like),
+    ).fetchall()
+    ids = [row[0] for row in rows]
+    if ids:
+        conn.execute(
+            "UPDATE deliveries SET status = 'cancelled' "
+            "WHERE status = 'pending' AND job_id IN (SELECT value FROM json_each(?))",
+            (_ids(ids),),
+        )
+    return ids
+
+
 class OutboxRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -120,51 +207,10 @@ class OutboxRepo:
         now: datetime,
         scheduled_at: datetime | None = None,
     ) -> tuple[int, bool]:
-        """Create a job with its recipients in one transaction.
-
-        `chat_ids=None` with `scheduled_at` creates a scheduled job whose recipients are
-        resolved when it starts. A job with a `dedup_key` that exists already is not created
-        again: returns (its id, False).
-        """
-        stamp = to_db(now)
-        recipients = list(dict.fromkeys(chat_ids or []))
-
-        def enqueue(conn: sqlite3.Connection) -> tuple[int, bool]:
-            if job.dedup_key is not None:
-                row = conn.execute(
-                    "SELECT id FROM delivery_jobs WHERE dedup_key = ?", (job.dedup_key,)
-                ).fetchone()
-                if row is not None:
-                    return int(row[0]), False
-            status = JobStatus.SCHEDULED if chat_ids is None else JobStatus.RUNNING
-            job_id = conn.execute(
-                """
-                INSERT INTO delivery_jobs (kind, dedup_key, created_by, audience, payload,
-                    priority, status, total, created_at, scheduled_at, started_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                (
-                    job.kind,
-                    job.dedup_key,
-                    job.created_by,
-                    json.dumps(job.audience, ensure_ascii=False),
-                    json.dumps(job.payload, ensure_ascii=False),
-                    job.priority,
-                    status.value,
-                    len(recipients),
-                    stamp,
-                    to_db(scheduled_at),
-                    None if status is JobStatus.SCHEDULED else stamp,
-                ),
-            ).lastrowid
-            assert job_id is not None
-            conn.executemany(
-                "INSERT OR IGNORE INTO deliveries (job_id, chat_id) VALUES (?, ?)",
-                [(job_id, chat_id) for chat_id in recipients],
-            )
-            return job_id, True
-
-        return await self.db.transaction(enqueue)
+        """Create a job with its recipients in one transaction (see `enqueue_in`)."""
+        return await self.db.transaction(
+            lambda conn: enqueue_in(conn, job, chat_ids, now=now, scheduled_at=scheduled_at)
+        )
 
     async def start(self, job_id: int, chat_ids: Sequence[int], *, now: datetime) -> bool:
         """A scheduled job begins: its recipients are added and it starts running.

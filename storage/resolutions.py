@@ -4,12 +4,14 @@ and the comments people send on drafts."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from storage.db import Database, to_db
+from storage.outbox import NewJob, enqueue_in
 
 # snippet() and highlight() wrap each match in these; the caller escapes the text and then
 # turns them into markup (control characters never occur in a stored text: see `clean`).
@@ -145,9 +147,17 @@ class ResolutionRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def create(self, new: NewResolution, *, created_by: int, now: datetime) -> Resolution:
-        """Store a resolution; an adopted one given its draft links the draft to it (a draft
-        already linked to another adopted text is left as it is). One transaction."""
+    async def create(
+        self,
+        new: NewResolution,
+        *,
+        created_by: int,
+        now: datetime,
+        announce: Callable[[Resolution], tuple[NewJob, Sequence[int]]],
+    ) -> Resolution:
+        """Store a resolution and queue its delivery (job, recipients), in one transaction;
+        an adopted one given its draft links the draft to it (a draft already linked to
+        another adopted text is left as it is)."""
 
         def create(conn: sqlite3.Connection) -> Resolution:
             resolution_id = conn.execute(
@@ -178,7 +188,10 @@ class ResolutionRepo:
             row = conn.execute(
                 f"SELECT {_RESOLUTION} FROM {_FROM} WHERE r.id = ?", (resolution_id,)
             ).fetchone()
-            return _resolution(row)
+            resolution = _resolution(row)
+            job, recipients = announce(resolution)
+            enqueue_in(conn, job, recipients, now=now)
+            return resolution
 
         return await self.db.transaction(create)
 

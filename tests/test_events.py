@@ -141,7 +141,7 @@ async def test_dialog_refuses_bad_dates_then_publishes_to_the_topic(
     assert "Анонс мероприятия Союза" in announcement.plain_text
     assert announcement.buttons()[0] == ["🙋 Я приду · 0", "🙅 Не приду · 0"]
     assert people[1].messages() == []  # not subscribed to the topic
-    assert "Анонс мероприятия" in owner.last_message().plain_text  # the owner subscribes
+    assert any("Анонс мероприятия" in m.plain_text for m in owner.messages())  # subscribed
 
 
 async def test_rsvp_toggles_and_counts(tg: FakeTelegram, run_bot: RunBot) -> None:
@@ -510,8 +510,22 @@ async def test_announcement_reaches_the_channel(tg: FakeTelegram, run_bot: RunBo
         row = await app.db.fetchone("SELECT city_name, city_id FROM events")
         assert row is not None
         assert tuple(row) == ("Москва", None)
-    assert "Анонс мероприятия Союза" in channel.last_message().plain_text
-    assert "📍 Москва" in channel.last_message().plain_text
+    post = channel.last_message()
+    assert "Анонс мероприятия Союза" in post.plain_text
+    assert "📍 Москва" in post.plain_text
+    assert post.reply_markup == {  # answers are personal: a link into the bot instead
+        "inline_keyboard": [
+            [{"text": "🗓 Открыть в боте", "url": "https://t.me/union_test_bot?start=ev_1"}]
+        ]
+    }
+    guest = tg.user(2999, first_name="Гость")
+    async with run_bot():
+        await guest.send("/start ev_1")
+        card = guest.last_message()
+        assert "Встреча в Москве" in card.plain_text
+        assert card.buttons()[0] == ["🙋 Я приду · 0", "🙅 Не приду · 0"]
+        await guest.press("Я приду")
+        assert guest.alerts()[-1] == "Отмечено — Вы придёте. Напомним перед началом."
 
 
 @pytest.mark.parametrize("command", ["/event_new", "/resolution_new", "/digest 2026", "/digest"])
@@ -579,3 +593,109 @@ async def test_the_longest_event_allowed_still_fits_every_message(
         assert failed == 0  # the fake refuses a message over 4096 characters with 400
     assert "Изменения в мероприятии" in anna.messages()[-2].plain_text
     assert "Описание: Описание & <подробности>" in anna.messages()[-2].plain_text
+
+
+async def test_a_double_tap_on_an_old_keyboard_keeps_the_answer(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    owner = tg.user(OWNER, first_name="Ольга")
+    async with run_bot() as app:
+        await owner.send("/start")
+        (anna,) = await add_people(app, tg, [2601])
+        event_id = await publish_event(app, owner)
+        announcement = anna.last_message().message_id
+        stale = f"ev:go:{event_id}:-1"  # both taps come from the keyboard before the first
+        await anna.press_data(stale, message_id=announcement)
+        await anna.press_data(stale, message_id=announcement)
+        assert anna.alerts()[-2:] == ["Отмечено — Вы придёте. Напомним перед началом."] * 2
+        assert await app.db.fetchval("SELECT going FROM event_rsvps") == 1
+
+
+async def test_two_staff_editing_at_once_cannot_undo_each_other(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    owner = tg.user(OWNER, first_name="Ольга")
+    petr = tg.user(200, first_name="Пётр")
+    async with run_bot() as app:
+        await owner.send("/start")
+        await owner.send("/staff add 200")
+        await petr.send("/start")
+        await publish_event(app, owner)
+        for member in (owner, petr):
+            await member.send("/events")
+            await member.press("1. Цифровой муниципалитет")
+            await member.press("✏️ Изменить")
+        await owner.press("Название")
+        await owner.send("Новое название")
+        await petr.press("Описание")
+        await petr.send("Новое описание.")
+        await owner.press("✅ Сохранить")
+        await petr.press("✅ Сохранить")
+        assert petr.alerts()[-1].startswith("Пока Вы правили, мероприятие изменил другой")
+        row = await app.db.fetchone("SELECT title, description, version FROM events")
+        assert row is not None
+        assert tuple(row) == ("Новое название", "Пленарное заседание и секции.", 2)
+
+
+async def test_an_edit_reaches_people_the_announcement_has_not_reached_yet(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    owner = tg.user(OWNER, first_name="Ольга")
+    async with run_bot(broadcast_rate=2) as app:  # slow: most copies are still queued
+        await owner.send("/start")
+        people = await add_people(app, tg, [2701, 2702, 2703, 2704])
+        await create_event(owner)
+        await owner.press("✅ Опубликовать")
+        await owner.send("/events")
+        await owner.press("1. Цифровой муниципалитет")
+        await owner.press("✏️ Изменить")
+        await owner.press("Название")
+        await owner.send("Исправленное название")
+        await owner.press("✅ Сохранить")
+        await app.sender.wait_idle()
+    titles = [p.messages()[0].plain_text for p in people]
+    corrected = [t for t in titles if "Исправленное название" in t]
+    assert len(corrected) >= 3, titles  # only a copy already on its way kept the old title
+    assert all("Цифровой муниципалитет" in t or t in corrected for t in titles)
+
+
+async def test_cancelling_stops_the_announcement_still_going_out(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    owner = tg.user(OWNER, first_name="Ольга")
+    async with run_bot(broadcast_rate=2) as app:
+        await owner.send("/start")
+        people = await add_people(app, tg, list(range(2801, 2811)))
+        await create_event(owner)
+        await owner.press("✅ Опубликовать")
+        await tg.wait_calls(lambda c: c.method == "sendMessage" and (c.chat_id or 0) > 2800, 1)
+        await owner.send("/events")
+        await owner.press("1. Цифровой муниципалитет")
+        await owner.press("❌ Отменить мероприятие")
+        await owner.press("Да, отменить")
+        await app.sender.wait_idle()
+        counts = dict(
+            tuple(row)
+            for row in await app.db.fetchall(
+                "SELECT d.status, count(*) FROM deliveries d JOIN delivery_jobs j "
+                "ON j.id = d.job_id WHERE j.kind = 'event_announce' GROUP BY d.status"
+            )
+        )
+    assert counts.get("cancelled", 0) >= 5
+    assert sum(1 for p in people if p.messages()) <= 5
+
+
+async def test_those_who_will_not_come_get_no_reminder(
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+) -> None:
+    owner = tg.user(OWNER, first_name="Ольга")
+    async with run_bot(event_reminders="2h", event_reminders_to_subscribers=True) as app:
+        await owner.send("/start")
+        anna, boris = await add_people(app, tg, [2901, 2902])
+        await publish_event(app, owner)
+        await boris.press("Не приду")
+        clock.moment = STARTS - timedelta(hours=2)
+        await app.scheduler.run_due()
+        await app.sender.wait_idle()
+    assert "Напоминание" in anna.last_message().plain_text
+    assert all("Напоминание" not in m.plain_text for m in boris.messages())

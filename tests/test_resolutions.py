@@ -368,6 +368,9 @@ async def test_search_finds_russian_word_forms_and_survives_any_input(
             assert "молодёжной" not in found, query
         await ivan.send("/resolutions молодежные советы")
         assert "О молодёжной политике" in ivan.last_text()
+        for short in ("тепла", "воды", "совет"):  # short words find their other forms too
+            await ivan.send(f"/resolutions {short}")
+            assert "ничего не найдено" not in ivan.last_message().plain_text, short
         await ivan.send("/resolutions ещё")  # yo and ye are one letter to the search
         assert "О жилищно-коммунальном хозяйстве" in ivan.last_text()
         for nasty in ('"тариф', "тариф*) OR (", "NEAR(a b", "-", "<b>&amp;", "AND OR NOT"):

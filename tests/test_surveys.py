@@ -558,3 +558,30 @@ async def test_the_digest_counts_the_cities_that_answered(
         text = digest_message(app.catalog.get("ru"), digest)
         assert "• Тарифы ЖКХ — 2026 — 1 город из 30" in text
         assert await app.deps["digests"].build(2025) != digest
+
+
+def test_typed_text_never_becomes_a_spreadsheet_formula() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.surveys.definition import parse_definition
+    from bot.surveys.export import build_table, to_csv, to_xlsx
+    from bot.texts import TextCatalog
+    from storage.surveys import Participation, ResponseExport
+
+    definition = parse_definition(EXAMPLE.decode())
+    response = ResponseExport(
+        city_id=1, city_name="Вологда", person_id=None, person_name=None, status="submitted",
+        submitted_at=START, submitted_by="=HYPERLINK(\"x\")", edited_at=None,
+        answers={"comment": "=1+2", "cold_water": -3.5},
+    )  # fmt: skip
+    table = build_table(
+        TextCatalog.load().get("ru"), definition, [response], Participation(1, 0, 30),
+        ZoneInfo("Europe/Moscow"), by_cities=True,
+    )  # fmt: skip
+    rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][2] == "-3,5"  # a number stays a number
+    assert rows[1][9] == "'=1+2"
+    assert rows[1][10] == '\'=HYPERLINK("x")'
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(table, "T"))).active
+    assert sheet["J2"].data_type == "s"
+    assert sheet["J2"].value == "=1+2"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bot.clock import Clock
@@ -35,6 +35,16 @@ class Outbox:
     async def cancel(self, job_id: int) -> bool:
         self.sender.cancel_job(job_id)
         return await self.repo.cancel(job_id, now=self.clock.now())
+
+    def rewritten(self, job_ids: Iterable[int]) -> None:
+        """Jobs whose payload a transaction changed (see storage.outbox.set_arg_in)."""
+        for job_id in job_ids:
+            self.sender.forget_job(job_id)
+
+    def stopped(self, job_ids: Iterable[int]) -> None:
+        """Jobs a transaction cancelled (see storage.outbox.cancel_in)."""
+        for job_id in job_ids:
+            self.sender.cancel_job(job_id)
 
     async def get(self, job_id: int) -> Job | None:
         return await self.repo.get(job_id)

@@ -38,7 +38,7 @@ from aiogram.types import BufferedInputFile, Message, MessageId
 from bot.clock import Clock
 from bot.delivery.pacing import Pacer
 from bot.delivery.parts import CopyPart, DocumentPart, Part, PhotoPart, Renderers, TextPart
-from bot.texts import TextCatalog
+from bot.texts import TextCatalog, Texts
 from storage.files import FileRepo
 from storage.outbox import Job, JobStatus, OutboxRepo, Outcome, Pending, Result
 
@@ -156,6 +156,10 @@ class Sender:
     def cancel_job(self, job_id: int) -> None:
         self.cancelled_jobs.add(job_id)
 
+    def forget_job(self, job_id: int) -> None:
+        """The job's payload was rewritten: read it again before the next send."""
+        self._jobs.pop(job_id, None)
+
     async def settle(self, job_id: int, at_most: float = 5.0) -> None:
         """Until no message of this job is in flight and every result is stored (after a
         cancel, so the report counts the messages that were already on their way)."""
@@ -235,12 +239,11 @@ class Sender:
         if job is None or job.status is not JobStatus.RUNNING or row.job_id in self.cancelled_jobs:
             return Result(row.id, row.chat_id, Outcome.CANCELLED)
         texts = self.catalog.pick(row.language, row.tg_language)
-        parts = self.renderers.parts(job.payload, texts)
         first_message_id: int | None = None
         sent = row.parts_sent
-        for part in parts[row.parts_sent :]:
+        while sent < len(self.renderers.parts(job.payload, texts)):
             try:
-                message_id = await self._send(row, part)
+                message_id = await self._send(row, texts, sent)
             except _Cancelled:
                 # cut between parts: what reached the person counts as sent
                 outcome = Outcome.SENT if sent > row.parts_sent else Outcome.CANCELLED
@@ -274,18 +277,25 @@ class Sender:
             if first_message_id is None:
                 first_message_id = message_id
             sent += 1
+            job = await self._job(row.job_id) or job
         return Result(
             row.id, row.chat_id, Outcome.SENT, message_id=first_message_id, parts_sent=sent
         )
 
-    async def _send(self, row: Pending, part: Part) -> int:
-        """One message, retried through 429s; network trouble raises _Retry."""
+    async def _send(self, row: Pending, texts: Texts, index: int) -> int:
+        """Part `index` of the row's message, retried through 429s; network trouble raises
+        _Retry. It is rendered when its turn comes, so a payload rewritten while it waited
+        (an edited event) goes out as it is now."""
         while True:
             async with self.pacer.turn(row.chat_id):
-                if row.job_id in self.cancelled_jobs:  # checked last thing before the request
+                job = await self._job(row.job_id)
+                if job is None or row.job_id in self.cancelled_jobs:  # checked last thing
+                    raise _Cancelled
+                parts = self.renderers.parts(job.payload, texts)
+                if index >= len(parts):
                     raise _Cancelled
                 try:
-                    return await self._call(row.chat_id, part)
+                    return await self._call(row.chat_id, parts[index])
                 except TelegramRetryAfter as error:
                     log.warning("Telegram asks to wait %s s (429)", error.retry_after)
                     self.pacer.pause(error.retry_after)

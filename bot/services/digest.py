@@ -8,9 +8,10 @@ The survey section comes from `survey_participation(year)`, a callable the app p
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -82,25 +83,51 @@ class DigestService:
 # --- output -----------------------------------------------------------------------------------
 
 
-def _values(t: Texts, digest: Digest) -> dict[str, object]:
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
+_MARKDOWN_LIST_START = re.compile(r"^(\d+)([.)])|^([-+])")
+
+
+def markdown_escape(text: str) -> str:
+    """`text` shown literally in Markdown (CommonMark, GitHub's tables): line breaks become
+    spaces (a row or an item is one line), a backslash goes before each of
+    \\ ` * _ [ ] < > # | ~ & and before a leading "-", "+" or "1." (a list of its own)."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _MARKDOWN_LIST_START.sub(
+        lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", text, count=1
+    )
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _values(t: Texts, digest: Digest, escape: Callable[[str], str] = _same) -> dict[str, object]:
+    """The template's values; `escape` applies to every text that comes from the data."""
     return {
         "year": digest.year,
         "total": len(digest.events),
-        "kinds": [(t.plain(f"events.kind.{kind.value}"), n) for kind, n in digest.by_kind()],
-        "cities": digest.by_city(t.locale),
-        "events": [(e.starts_at, e.title, e.city(t.locale)) for e in digest.events],
-        "surveys": digest.surveys,
-        "resolutions": [(r.assembly_date, r.city(t.locale), r.title) for r in digest.resolutions],
+        "kinds": [
+            (escape(t.plain(f"events.kind.{kind.value}")), n) for kind, n in digest.by_kind()
+        ],
+        "cities": [(escape(city), n) for city, n in digest.by_city(t.locale)],
+        "events": [(e.starts_at, escape(e.title), escape(e.city(t.locale))) for e in digest.events],
+        "surveys": [replace(line, title=escape(line.title)) for line in digest.surveys],
+        "resolutions": [
+            (r.assembly_date, escape(r.city(t.locale)), escape(r.title)) for r in digest.resolutions
+        ],
     }
 
 
 def digest_message(t: Texts, digest: Digest) -> str:
-    """The summary as a Telegram message (the lists in full go into the files)."""
+    """The summary as a Telegram message (the lists in full go into the files); the
+    template escapes for HTML."""
     return t("digest.message", **_values(t, digest))
 
 
 def digest_markdown(t: Texts, digest: Digest) -> str:
-    return t.plain("digest.markdown", **_values(t, digest)) + "\n"
+    """The digest as Markdown: titles and names escaped, so "|" cannot break a table row
+    and "<b>", "*" or "_" show as typed."""
+    return t.plain("digest.markdown", **_values(t, digest, markdown_escape)) + "\n"
 
 
 def digest_docx(t: Texts, digest: Digest) -> bytes:

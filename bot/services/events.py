@@ -13,16 +13,19 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 from zoneinfo import ZoneInfo
 
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from markupsafe import Markup
 
+from bot.cells import text_cell
 from bot.clock import Clock
 from bot.dates import DateInputError, DateProblem, parse_when
 from bot.delivery.outbox import Outbox
@@ -36,6 +39,7 @@ from storage.audit import AuditRepo
 from storage.db import to_db
 from storage.events import (
     Attendee,
+    EditConflict,
     Event,
     EventDraft,
     EventKind,
@@ -47,6 +51,7 @@ from storage.subscriptions import SubscriptionRepo
 from storage.timed import TimedAction
 
 REMINDER = "event_reminder"
+EVENT_LINK_PREFIX = "ev_"  # /start ev_<id> opens the event's card
 PAGE_SIZE = 5
 TITLE_MAX = 200
 PLACE_MAX = 300
@@ -168,6 +173,20 @@ def render_announcement(t: Texts, args: dict[str, Any]) -> list[Part]:
     ]
 
 
+def render_channel_announcement(t: Texts, args: dict[str, Any]) -> list[Part]:
+    """The channel's copy: the card, and a link that opens the event in the bot (answers and
+    the calendar file are personal, so they live there)."""
+    event = _event(args)
+    username = args.get("bot")
+    markup = None
+    if username:
+        link = f"https://t.me/{username}?start={EVENT_LINK_PREFIX}{event.id}"
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text=t.plain("events.btn.in_bot"), url=link)]]
+        )
+    return [TextPart(card_text(t, event, header=t("events.announce_header")), reply_markup=markup)]
+
+
 def render_reminder(t: Texts, args: dict[str, Any]) -> list[Part]:
     event = _event(args)
     left = timedelta(seconds=float(args["left"]))
@@ -227,11 +246,13 @@ class EventService:
         self.remind_subscribers = remind_subscribers
         self.channel_id = channel_id
         self.tz = tz
+        self.bot_username: str | None = None  # set at start, for links into the bot
         scheduler.register(REMINDER, self._remind, grace=None)
 
     @staticmethod
     def register_renderers(renderers: Renderers) -> None:
         renderers.register("event.announce", render_announcement)
+        renderers.register("event.announce_channel", render_channel_announcement)
         renderers.register("event.reminder", render_reminder)
         renderers.register("event.changed", render_changed)
         renderers.register("event.cancelled", render_cancelled)
@@ -270,84 +291,134 @@ class EventService:
 
     # --- answers ------------------------------------------------------------------------------
 
-    async def answer(self, event_id: int, person_id: int, going: bool) -> Rsvp | None:
-        """Toggle "I will attend" / "I will not"; None if the event is gone."""
+    async def answer(self, event_id: int, person_id: int, going: bool | None) -> Rsvp | None:
+        """Set "I will attend" / "I will not" (None: no answer); None if the event is gone."""
         return await self.repo.answer(event_id, person_id, going, now=self.clock.now())
 
     # --- staff --------------------------------------------------------------------------------
 
     async def publish(self, staff: Viewer, draft: EventDraft) -> Published:
+        """Store the event and queue its announcement (one transaction), then arm its
+        reminders (`reconcile` arms them at start if the bot stopped in between)."""
         now = self.clock.now()
-        event = await self.repo.create(draft, created_by=staff.id, now=now)
-        await self._schedule_reminders(event)
-        recipients = await self.audience(event.kind)
+        topic = KIND_TOPIC[draft.kind]
+        recipients = await self.audience(draft.kind)
+
+        def announce(event: Event) -> list[tuple[NewJob, Sequence[int]]]:
+            jobs: list[tuple[NewJob, Sequence[int]]] = [
+                (
+                    NewJob(
+                        kind="event_announce",
+                        audience={"topic": topic.value if topic else None, "event_id": event.id},
+                        payload=render_payload("event.announce", event=event.to_json()),
+                        created_by=staff.id,
+                        dedup_key=f"event:{event.id}:announce",
+                    ),
+                    recipients,
+                )
+            ]
+            if self.channel_id is not None:  # the channel: no answer buttons, a link instead
+                jobs.append(
+                    (
+                        NewJob(
+                            kind="event_announce",
+                            audience={"channel": self.channel_id, "event_id": event.id},
+                            payload=render_payload(
+                                "event.announce_channel",
+                                event=event.to_json(),
+                                bot=self.bot_username,
+                            ),
+                            created_by=staff.id,
+                            dedup_key=f"event:{event.id}:announce_channel",
+                        ),
+                        [self.channel_id],
+                    )
+                )
+            return jobs
+
+        event = await self.repo.create(draft, created_by=staff.id, now=now, announce=announce)
         if self.channel_id is not None:
-            recipients.append(self.channel_id)
-        topic = KIND_TOPIC[event.kind]
-        await self.outbox.send(
-            NewJob(
-                kind="event_announce",
-                audience={"topic": topic.value if topic else None, "event_id": event.id},
-                payload=render_payload("event.announce", event=event.to_json()),
-                created_by=staff.id,
-                dedup_key=f"event:{event.id}:announce",
-            ),
-            recipients,
-        )
+            recipients = [*recipients, self.channel_id]
+        self.outbox.sender.wake()
+        await self._schedule_reminders(event)
         await self.audit.record(
             staff.id, "event.publish", str(event.id), now=now, recipients=len(recipients)
         )
         return Published(event, len(recipients))
 
-    async def update(self, staff: Viewer, event_id: int, draft: EventDraft) -> Changed | None:
-        """Save the edited event, move its reminders, tell those who will attend what
-        changed. None if it was cancelled meanwhile."""
+    async def update(
+        self, staff: Viewer, event_id: int, draft: EventDraft, version: int
+    ) -> Changed | EditConflict | None:
+        """Save the edited event and tell those who will attend what changed, in one
+        transaction; announcements and reminders still going out get the new text; the
+        reminders move. None if it was cancelled meanwhile; EditConflict if another staff
+        member saved it after `version`."""
         now = self.clock.now()
-        result = await self.repo.update(event_id, draft, now=now)
-        if result is None:
-            return None
-        before, after = result
-        await self._schedule_reminders(after)
-        going = await self.repo.going_ids(event_id)
-        if going and before.draft != after.draft:
-            await self.outbox.send(
-                NewJob(
-                    kind="event_changed",
-                    audience={"event_id": event_id, "going": True},
-                    payload=render_payload(
-                        "event.changed", before=before.to_json(), after=after.to_json()
-                    ),
-                    created_by=staff.id,
-                    dedup_key=f"event:{event_id}:v{after.version}",
-                    priority=1,
+
+        def notice(before: Event, after: Event) -> NewJob:
+            return NewJob(
+                kind="event_changed",
+                audience={"event_id": event_id, "going": True},
+                payload=render_payload(
+                    "event.changed", before=before.to_json(), after=after.to_json()
                 ),
-                going,
+                created_by=staff.id,
+                dedup_key=f"event:{event_id}:v{after.version}",
+                priority=1,
             )
+
+        result = await self.repo.update(event_id, draft, version=version, now=now, notice=notice)
+        if result is None or isinstance(result, EditConflict):
+            return result
+        self.outbox.rewritten(result.changed_jobs)
+        self.outbox.stopped(result.cancelled_jobs)
+        self.outbox.sender.wake()
+        await self._schedule_reminders(result.after)
         await self.audit.record(staff.id, "event.edit", str(event_id), now=now)
-        return Changed(before, after, len(going))
+        return Changed(result.before, result.after, result.notified)
 
     async def cancel(self, staff: Viewer, event_id: int) -> Cancelled | None:
+        """Cancel, tell those who will attend, and stop its announcement and reminders
+        still going out (one transaction); the reminders are dropped."""
         now = self.clock.now()
-        event = await self.repo.cancel(event_id, now=now)
-        if event is None:
-            return None
-        for offset in self.reminders:
-            await self.scheduler.cancel(REMINDER, _ref(event.id, offset))
-        going = await self.repo.going_ids(event_id)
-        if going:
-            await self.outbox.send(
-                NewJob(
-                    kind="event_cancelled",
-                    audience={"event_id": event_id, "going": True},
-                    payload=render_payload("event.cancelled", event=event.to_json()),
-                    created_by=staff.id,
-                    dedup_key=f"event:{event_id}:cancelled",
-                    priority=1,
-                ),
-                going,
+
+        def notice(event: Event) -> NewJob:
+            return NewJob(
+                kind="event_cancelled",
+                audience={"event_id": event_id, "going": True},
+                payload=render_payload("event.cancelled", event=event.to_json()),
+                created_by=staff.id,
+                dedup_key=f"event:{event_id}:cancelled",
+                priority=1,
             )
+
+        result = await self.repo.cancel(event_id, now=now, notice=notice)
+        if result is None:
+            return None
+        self.outbox.stopped(result.stopped_jobs)
+        self.outbox.sender.wake()
+        for offset in self.reminders:
+            await self.scheduler.cancel(REMINDER, _ref(event_id, offset))
         await self.audit.record(staff.id, "event.cancel", str(event_id), now=now)
-        return Cancelled(event, len(going))
+        return Cancelled(result.event, result.notified)
+
+    async def reconcile(self) -> None:
+        """At start: reminders of upcoming events are armed (the bot may have stopped
+        between publishing an event and arming them). Arming is idempotent."""
+        page = 0
+        while True:
+            rows, total = await self.repo.upcoming(
+                now=self.clock.now(), limit=100, offset=page * 100
+            )
+            for card in rows:
+                for offset in self.reminders:
+                    found = await self.scheduler.find(REMINDER, _ref(card.event.id, offset))
+                    if found is None:
+                        await self._schedule_reminders(card.event)
+                        break
+            page += 1
+            if page * 100 >= total:
+                return
 
     # --- reminders ----------------------------------------------------------------------------
 
@@ -373,8 +444,9 @@ class EventService:
         if any(o < offset and event.starts_at - o <= now for o in self.reminders):
             raise TooLate  # the bot was down: a later reminder is due as well and goes instead
         recipients = set(await self.repo.going_ids(event.id))
-        if self.remind_subscribers:
+        if self.remind_subscribers:  # the topic's subscribers, but not who said "I won't"
             recipients |= set(await self.audience(event.kind))
+            recipients -= await self.repo.not_going_ids(event.id)
         if not recipients:
             return
         await self.outbox.send(
@@ -462,7 +534,7 @@ def attendees_csv(t: Texts, attendees: list[Attendee]) -> bytes:
     for person in attendees:
         writer.writerow(
             [
-                person.full_name,
+                text_cell(person.full_name),
                 f"@{person.username}" if person.username else "",
                 person.person_id,
                 person.cities,

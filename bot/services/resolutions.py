@@ -10,6 +10,7 @@ comment reaches the staff, and a staff answer reaches its author (personal notic
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -93,6 +94,19 @@ def render_resolution(t: Texts, args: dict[str, Any]) -> list[Part]:
     return parts
 
 
+# Russian word endings are vowels, or a soft or short sign: a short word loses one, so
+# "цена" finds "цены" and "ценах", "школы" finds "школа".
+_ENDING = frozenset("\u0430\u0435\u0438\u043e\u0443\u044b\u044d\u044e\u044f\u044c\u0439")
+
+
+def _stem(word: str) -> str:
+    if len(word) >= 6:
+        return word[: max(5, len(word) - 2)]
+    if len(word) >= 4 and word[-1] in _ENDING:
+        return word[:-1]
+    return word
+
+
 def fts_query(words: str) -> str | None:
     """User words as a safe FTS5 query: each word a quoted prefix term, all required.
 
@@ -104,8 +118,7 @@ def fts_query(words: str) -> str | None:
         word = word.replace("_", "")
         if not word:
             continue
-        stem = word[: max(5, len(word) - 2)] if len(word) >= 6 else word
-        terms.append(f'"{stem}"*')
+        terms.append(f'"{_stem(word)}"*')
     return " ".join(terms) or None
 
 
@@ -176,14 +189,15 @@ class ResolutionService:
         return list(dict.fromkeys(people))
 
     async def publish(self, staff: Viewer, new: NewResolution) -> Published:
+        """Store the resolution and queue its delivery in one transaction."""
         now = self.clock.now()
-        resolution = await self.repo.create(new, created_by=staff.id, now=now)
-        recipients = await self.recipients(resolution.status)
-        chats = [*recipients]
-        if self.channel_id is not None and not resolution.is_draft:
-            chats.append(self.channel_id)  # public: adopted texts only
-        await self.outbox.send(
-            NewJob(
+        recipients = await self.recipients(new.status)
+
+        def announce(resolution: Resolution) -> tuple[NewJob, Sequence[int]]:
+            chats = [*recipients]
+            if self.channel_id is not None and not resolution.is_draft:
+                chats.append(self.channel_id)  # public: adopted texts only
+            job = NewJob(
                 kind="resolution",
                 audience={"resolution_id": resolution.id, "status": resolution.status.value},
                 payload=render_payload(
@@ -191,9 +205,12 @@ class ResolutionService:
                 ),
                 created_by=staff.id,
                 dedup_key=f"resolution:{resolution.id}:publish",
-            ),
-            chats,
-        )
+            )
+            return job, chats
+
+        resolution = await self.repo.create(new, created_by=staff.id, now=now, announce=announce)
+        self.outbox.sender.wake()
+        chats = announce(resolution)[1]
         await self.audit.record(
             staff.id,
             "resolution.publish",

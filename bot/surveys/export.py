@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.cells import text_cell
 from bot.surveys.definition import Definition, QuestionType
 from bot.surveys.engine import plan
 from bot.texts import Texts
@@ -92,6 +93,8 @@ def _csv_cell(value: Cell) -> str:
         return value.strftime("%d.%m.%Y")
     if isinstance(value, float):
         return repr(value).replace(".", ",")
+    if isinstance(value, str):
+        return text_cell(value)
     return str(value)
 
 
@@ -122,7 +125,9 @@ def to_xlsx(table: Table, title: str) -> bytes:
         sheet.append(row)
     for row_cells in sheet.iter_rows(min_row=2):
         for cell in row_cells:
-            if isinstance(cell.value, datetime):
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # what someone typed, not a formula to run
+            elif isinstance(cell.value, datetime):
                 cell.number_format = "DD.MM.YYYY HH:MM"
             elif isinstance(cell.value, date):
                 cell.number_format = "DD.MM.YYYY"
