@@ -95,7 +95,7 @@ def render_resolution(t: Texts, args: dict[str, Any]) -> list[Part]:
 
 
 # Russian word endings are vowels, or a soft or short sign: a short word loses one, so
-# "цена" finds "цены" and "ценах", "школы" finds "школа".
+# a typed singular finds the plural and the other cases (tsena finds tseny, tsenakh).
 _ENDING = frozenset("\u0430\u0435\u0438\u043e\u0443\u044b\u044d\u044e\u044f\u044c\u0439")
 
 
