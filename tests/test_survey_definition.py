@@ -207,3 +207,24 @@ def test_skip_logic_follows_the_answers_that_count() -> None:
     assert no.total == 7
     assert "smart_city_solutions" not in no.effective  # answered earlier, no longer counts
     assert no.position("has_metering") == 4
+
+
+def test_results_of_a_long_survey_fit_telegram_messages() -> None:
+    from bot.delivery.parts import TextPart
+    from bot.surveys.messages import render_results
+    from tests.fake_telegram import parse_html, utf16_len
+
+    stats = [
+        {"key": f"q{i}", "text": "Вопрос о тарифах и ценах " * 8, "type": "choice",
+         "unit": None, "answers": 30, "counts": {f"вариант {j}" * 3: j for j in range(12)},
+         "median": None, "low": None, "high": None}
+        for i in range(40)
+    ]  # fmt: skip
+    args = {"title": "Большой обмен", "submitted": 25, "total": 30, "by_cities": True,
+            "stats": stats, "charts": [], "captions": []}  # fmt: skip
+    parts = render_results(TextCatalog.load().get("ru"), args)
+    assert len(parts) > 1
+    for part in parts:
+        assert isinstance(part, TextPart)
+        plain, _ = parse_html(part.text)
+        assert utf16_len(plain) <= 4096

@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import SurveyAdminCb, SurveyCb
 from bot.delivery.parts import Part, PhotoPart, Renderers, TextPart
+from bot.split import split_lines
 from bot.surveys.definition import Answer, Question, QuestionType
 from bot.surveys.service import Step
 from bot.texts import Texts
@@ -228,19 +229,16 @@ def render_closed(t: Texts, args: dict[str, Any]) -> list[Part]:
 
 
 def render_results(t: Texts, args: dict[str, Any]) -> list[Part]:
-    parts: list[Part] = [
-        TextPart(
-            t(
-                "surveys.results",
-                title=args["title"],
-                submitted=args["submitted"],
-                total=args["total"],
-                by_cities=args["by_cities"],
-                stats=args["stats"],
-                charts=len(args.get("charts", [])),
-            )
-        )
-    ]
+    summary = t(
+        "surveys.results",
+        title=args["title"],
+        submitted=args["submitted"],
+        total=args["total"],
+        by_cities=args["by_cities"],
+        stats=args["stats"],
+        charts=len(args.get("charts", [])),
+    )
+    parts: list[Part] = [TextPart(chunk) for chunk in split_lines(summary)]  # many questions
     for key, caption in zip(args.get("charts", []), args.get("captions", []), strict=False):
         parts.append(PhotoPart(key, caption=caption[:1000]))
     return parts
