@@ -159,6 +159,14 @@ class PeopleRepo:
         def forget(conn: sqlite3.Connection) -> bool:
             conn.execute("DELETE FROM fsm WHERE user_id = ?", (person_id,))
             conn.execute("DELETE FROM staff WHERE person_id = ?", (person_id,))
+            # Their own survey responses go; a city's response stays, without their name.
+            conn.execute("DELETE FROM responses WHERE person_id = ?", (person_id,))
+            conn.execute(
+                "UPDATE responses SET submitted_by = NULL WHERE submitted_by = ?", (person_id,)
+            )
+            conn.execute(
+                "UPDATE answers SET answered_by = NULL WHERE answered_by = ?", (person_id,)
+            )
             return conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount > 0
 
         return await self.db.transaction(forget)

@@ -585,3 +585,22 @@ def test_typed_text_never_becomes_a_spreadsheet_formula() -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(table, "T"))).active
     assert sheet["J2"].data_type == "s"
     assert sheet["J2"].value == "=1+2"
+
+
+async def test_forgetting_a_contact_keeps_the_citys_response_without_their_name(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await open_example(app, tg, owner)
+        ivan = tg.user(VOLOGDA_1)
+        await complete(ivan)
+        await ivan.send("/forget")
+        await ivan.press("Да, удалить")
+        row = await app.db.fetchone("SELECT status, submitted_by FROM responses")
+        assert row is not None
+        assert tuple(row) == ("submitted", None)
+        assert (
+            await app.db.fetchval("SELECT count(*) FROM answers WHERE answered_by IS NOT NULL") == 0
+        )
+        assert await app.db.fetchval("SELECT count(*) FROM answers") == 7
