@@ -17,7 +17,7 @@ from bot.filters import MenuButton, NotCommand, PrivateChat, TypedText
 from bot.services.cities import CityService
 from bot.services.people import Viewer
 from bot.surveys.answers import AnswerError
-from bot.surveys.definition import QuestionType
+from bot.surveys.definition import Question, QuestionType
 from bot.surveys.messages import (
     question_keyboard,
     question_text,
@@ -245,6 +245,13 @@ async def not_text(
 # --- buttons --------------------------------------------------------------------------------------
 
 
+async def _question(surveys: SurveyService, cb: SurveyCb) -> Question | None:
+    """The question a button belongs to; None for a survey or question that is gone."""
+    survey = await surveys.get(cb.s)
+    questions = survey.definition.questions if survey else ()
+    return questions[cb.q] if 0 <= cb.q < len(questions) else None
+
+
 @router.callback_query(SurveyCb.filter(F.a.in_({"ch", "yn", "sc", "sk", "md"})))
 async def answered(
     query: CallbackQuery,
@@ -255,12 +262,10 @@ async def answered(
 ) -> None:
     t = viewer.texts
     cb = callback_data
-    survey = await surveys.get(cb.s)
-    questions = survey.definition.questions if survey else ()
-    if not 0 <= cb.q < len(questions):
+    question = await _question(surveys, cb)
+    if question is None:
         await query.answer(t.plain("errors.stale_button"), show_alert=True)
         return
-    question = questions[cb.q]
     result: Step | Refusal
     if cb.a == "md":
         current = await surveys.step(viewer, cb.s, cb.c, at=question.key)
@@ -323,12 +328,10 @@ async def toggled(
 ) -> None:
     t = viewer.texts
     cb = callback_data
-    survey = await surveys.get(cb.s)
-    questions = survey.definition.questions if survey else ()
-    if not 0 <= cb.q < len(questions) or questions[cb.q].type is not QuestionType.MULTI:
+    question = await _question(surveys, cb)
+    if question is None or question.type is not QuestionType.MULTI:
         await query.answer(t.plain("errors.stale_button"), show_alert=True)
         return
-    question = questions[cb.q]
     if not 0 <= cb.v < len(question.options):
         await query.answer(t.plain("errors.stale_button"), show_alert=True)
         return
@@ -354,9 +357,8 @@ async def navigate(
     """Back to the previous question, to the review, or to one question from the review."""
     t = viewer.texts
     cb = callback_data
-    survey = await surveys.get(cb.s)
-    questions = survey.definition.questions if survey else ()
-    key = questions[cb.q].key if 0 <= cb.q < len(questions) else None
+    question = await _question(surveys, cb)
+    key = question.key if question else None
     if cb.a != "rv" and key is None:
         await query.answer(t.plain("errors.stale_button"), show_alert=True)
         return
