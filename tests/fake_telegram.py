@@ -51,7 +51,7 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import aiogram.methods
 from aiogram import Dispatcher
@@ -1097,7 +1097,7 @@ class FakeTelegram:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def __aenter__(self) -> FakeTelegram:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
