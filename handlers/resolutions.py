@@ -595,6 +595,7 @@ async def publish(
                 title=published.resolution.title,
                 n=published.recipients,
                 status=published.resolution.status.value,
+                draft_taken=published.draft_taken,
             )
         )
 

@@ -324,6 +324,42 @@ async def test_adopting_a_draft_links_the_two(tg: FakeTelegram, run_bot: RunBot)
         assert "Принятый пункт" in sent[-1].plain_text
 
 
+async def test_two_staff_adopting_one_draft_the_second_is_told(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    owner = tg.user(OWNER, first_name="Ольга")
+    staff = tg.user(STAFF, first_name="Пётр")
+    async with run_bot() as app:
+        await owner.send("/start")
+        await owner.send(f"/staff add {STAFF}")
+        await staff.send("/start")
+        await begin(owner, "📝 Проект решения", "12.03.2026", "Вологда", TITLE)
+        await owner.send("1. Проектный пункт.")
+        await owner.press("✅ Готово")
+        await owner.press("✅ Опубликовать")
+
+        for user in (owner, staff):  # both pick the same draft before either publishes
+            await user.send("/resolution_new")
+            await user.press("✅ Принятое решение")
+            await user.press(f"12 марта 2026 г. — {TITLE[:39]}")
+            await user.send("12.03.2026")
+            await user.press("Вологда")
+            await user.send(TITLE)
+            await user.send(f"1. Пункт от {user.first_name}.")
+            await user.press("✅ Готово")
+        await owner.press("✅ Опубликовать")
+        assert "⚠️" not in owner.last_text()
+        await staff.press("✅ Опубликовать")
+        told = staff.last_text()
+        assert told.startswith(f"✅ Решение «{TITLE}» опубликовано.")
+        assert "Выбранный проект тем временем уже связан с другим принятым решением" in told
+
+        rows = await app.db.fetchall("SELECT id, adopted_id FROM resolutions ORDER BY id")
+        draft, first, second = (tuple(r) for r in rows)
+        assert draft == (draft[0], first[0])  # the draft points at the first adopted text
+        assert second[1] is None
+
+
 async def publish_direct(
     app: App, title: str, body: str, day: date, status: str = "adopted"
 ) -> None:

@@ -52,6 +52,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 class Published:
     resolution: Resolution
     recipients: int
+    draft_taken: bool = False  # the chosen draft was adopted by another text meanwhile
 
 
 @lru_cache(maxsize=16)
@@ -220,7 +221,8 @@ class ResolutionService:
             recipients=len(chats),
             draft_id=new.draft_id,
         )
-        return Published(resolution, len(chats))
+        taken = new.draft_id is not None and resolution.draft_id != new.draft_id
+        return Published(resolution, len(chats), draft_taken=taken)
 
     async def send_text(self, person_id: int, resolution: Resolution) -> None:
         """The whole text to one person who asked for it (through the outbox: same parts,
