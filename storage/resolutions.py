@@ -24,6 +24,42 @@ def clean(text: str) -> str:
     return text.replace(MATCH_START, "").replace(MATCH_END, "")
 
 
+_FOLD = str.maketrans("\u0451\u0401", "\u0435\u0415")  # yo -> ye, as the index holds it
+
+
+def _fold(text: str) -> str:
+    """What the index holds (see the FTS triggers in migration 0004): yo written as ye."""
+    return text.translate(_FOLD)
+
+
+def _unfold(marked: str, original: str) -> str:
+    """Put back the letters the index folded: `marked` is a piece of _fold(original) with
+    match markers and, from snippet(), an ellipsis at either end. The folding keeps every
+    character where it was, so the piece's characters are read from the original instead."""
+    core = marked
+    head = tail = ""
+    if core.startswith("…"):
+        head, core = "…", core[1:]
+    if core.endswith("…"):
+        core, tail = core[:-1], "…"
+    start = _fold(original).find(clean(core))
+    if start < 0:  # the ellipses were the text's own: the piece is the whole text
+        head = tail = ""
+        core = marked
+        start = _fold(original).find(clean(core))
+        if start < 0:
+            return marked
+    out = []
+    at = start
+    for char in core:
+        if char in (MATCH_START, MATCH_END):
+            out.append(char)
+        else:
+            out.append(original[at])
+            at += 1
+    return head + "".join(out) + tail
+
+
 class ResolutionStatus(StrEnum):
     DRAFT = "draft"
     ADOPTED = "adopted"
@@ -252,7 +288,12 @@ class ResolutionRepo:
             if "fts5" not in str(error):
                 raise
             return []
-        return [Found(_resolution(row), row["hit_title"], row["hit_body"]) for row in rows]
+        found = []
+        for row in rows:
+            resolution = _resolution(row)
+            title = _unfold(row["hit_title"], resolution.title)
+            found.append(Found(resolution, title, _unfold(row["hit_body"], resolution.body)))
+        return found
 
     async def adopted_in(self, year: int) -> list[Resolution]:
         """Adopted texts of the year, oldest first (for the digest)."""

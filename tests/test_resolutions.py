@@ -392,7 +392,13 @@ async def test_search_finds_russian_word_forms_and_survives_any_input(
             date(2026, 3, 12),
         )
         await publish_direct(
-            app, "О молодёжной политике", "1. Поддержать молодёжные советы.", date(2025, 10, 2)
+            app,
+            "О молодёжной политике",
+            "Собрание учитывает опыт городов, в которых ещё до принятия программ работали "
+            "молодёжные советы при главах городов и студенческие объединения.\n"
+            "1. Поддержать молодёжные советы.\n2. Обобщить опыт ещё раз через год "
+            "и доложить на следующем Собрании Союза городов с учётом замечаний.",
+            date(2025, 10, 2),
         )
         await app.sender.wait_idle()
 
@@ -409,6 +415,12 @@ async def test_search_finds_russian_word_forms_and_survives_any_input(
             assert "ничего не найдено" not in ivan.last_message().plain_text, short
         await ivan.send("/resolutions ещё")  # yo and ye are one letter to the search
         assert "О жилищно-коммунальном хозяйстве" in ivan.last_text()
+        assert "Учесть <b>еще</b> раз" in ivan.last_text()  # each text keeps its own letters
+        await ivan.send("/resolutions поддержать")  # a piece from the middle of a long text
+        piece = ivan.last_text().rsplit("\n", 1)[-1]
+        assert piece.startswith("…"), piece
+        assert piece.endswith("…"), piece
+        assert "<b>Поддержать</b> молодёжные советы. 2. Обобщить опыт ещё раз" in piece
         for nasty in ('"тариф', "тариф*) OR (", "NEAR(a b", "-", "<b>&amp;", "AND OR NOT"):
             await ivan.send(f"/resolutions {nasty}")
             assert "Что-то пошло не так" not in ivan.last_text(), nasty
