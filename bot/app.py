@@ -7,6 +7,7 @@ import gc
 import logging
 import signal
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -16,27 +17,34 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot import ui
+from bot.broadcasts import messages as broadcast_messages
+from bot.broadcasts.service import BroadcastService
 from bot.clock import Clock
 from bot.commands import CommandMenus
+from bot.contacts import messages as contact_messages
+from bot.contacts.service import ContactService
+from bot.delivery.notify import Notifier
 from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import CountEverySend
 from bot.delivery.parts import Renderers
 from bot.delivery.progress import Progress
 from bot.delivery.sender import Sender, SenderConfig
-from bot.middlewares import UpdateTracker, ViewerMiddleware
+from bot.events import messages as event_messages
+from bot.events.service import EventService
+from bot.middlewares import StaleButtons, UpdateTracker, ViewerMiddleware
+from bot.resolutions import messages as resolution_messages
+from bot.resolutions.service import ResolutionService
 from bot.scheduler import Scheduler
-from bot.services.broadcasts import BroadcastService
 from bot.services.cities import CityService
-from bot.services.contacts import ContactService
 from bot.services.digest import DigestService
-from bot.services.events import EventService
-from bot.services.notify import Notifier
 from bot.services.people import PeopleService
-from bot.services.resolutions import ResolutionService
 from bot.services.staff import StaffService
+from bot.services.subscriptions import SubscriptionService
 from bot.settings import Settings
 from bot.surveys import messages as survey_messages
 from bot.surveys.digest import participation_by_year
@@ -46,6 +54,7 @@ from handlers import build_router, detach
 from storage.audit import AuditRepo
 from storage.cities import CityRepo
 from storage.contacts import ContactRepo, InviteRepo, RequestRepo
+from storage.db import Database
 from storage.events import EventRepo
 from storage.files import FileRepo
 from storage.fsm import SQLiteStorage
@@ -91,6 +100,30 @@ def _words(catalog: TextCatalog, key: str) -> set[str]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What handlers may ask for by name (aiogram injects each field as a handler argument):
+    services, the text catalog and settings; never a repository or the database."""
+
+    settings: Settings
+    clock: Clock
+    catalog: TextCatalog
+    people: PeopleService
+    menus: CommandMenus
+    subscriptions: SubscriptionService
+    cities: CityService
+    staff: StaffService
+    contacts: ContactService
+    broadcasts: BroadcastService
+    surveys: SurveyService
+    events: EventService
+    resolutions: ResolutionService
+    digests: DigestService
+
+    def as_data(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
 class App:
     """One running bot. Use `async with App(settings) as app:` then a run method."""
 
@@ -129,146 +162,32 @@ class App:
             db, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
         )
 
-        people_repo = PeopleRepo(db)
-        staff_repo = StaffRepo(db)
-        audit = AuditRepo(db)
-        cities_repo = CityRepo(db)
-        clock = self.clock
-        owners = settings.admin_ids
-
-        people = PeopleService(people_repo, staff_repo, catalog, self.fsm, clock, owners)
-        notifier = Notifier(bot, people, people_repo, clock)
-        self.menus = CommandMenus(bot, catalog, people, MenuRepo(db))
-
-        outbox_repo = OutboxRepo(db)
-        self.renderers = Renderers()
-        files = FileRepo(db)
-        self.sender = Sender(
-            bot,
-            outbox_repo,
-            files,
-            self.renderers,
-            catalog,
-            clock,
-            SenderConfig(rate=settings.broadcast_rate),
-        )
-        bot.session.middleware(CountEverySend(self.sender.pacer))
-        self.outbox = Outbox(outbox_repo, self.sender, clock)
-        self.progress = Progress(bot, outbox_repo, people, clock, settings.broadcast_rate)
-        self.sender.on_finished.append(self.progress.finished)
-        self.scheduler = Scheduler(
-            TimedActionRepo(db),
-            clock,
-            settings.schedule_grace,
-            paused=self.timers_driven_by_caller,
-        )
-        contact_repo = ContactRepo(db)
-        subscriptions = SubscriptionRepo(db)
-        survey_messages.register(self.renderers)
-        surveys = SurveyService(
-            SurveyRepo(db),
-            ResponseRepo(db),
-            cities_repo,
-            contact_repo,
-            subscriptions,
-            files,
-            people,
-            self.outbox,
-            self.scheduler,
-            audit,
-            clock,
-            settings.survey_reminders,
-            yes_words=_words(catalog, "surveys.yes_words"),
-            no_words=_words(catalog, "surveys.no_words"),
-        )
-        channel = settings.announce_channel_id
-        event_repo, resolution_repo = EventRepo(db), ResolutionRepo(db)
-        events = EventService(
-            event_repo, subscriptions, self.outbox, self.scheduler, audit, clock,
-            reminders=settings.event_reminders, channel_id=channel, tz=settings.tz,
-            remind_subscribers=settings.event_reminders_to_subscribers,
-        )  # fmt: skip
-        resolutions = ResolutionService(
-            resolution_repo, files, subscriptions, contact_repo, people, self.outbox, notifier,
-            audit, clock, channel_id=channel,
-        )  # fmt: skip
-        for feature in (events, resolutions):
-            feature.register_renderers(self.renderers)
-        deps: dict[str, Any] = {
-            "settings": settings,
-            "clock": clock,
-            "catalog": catalog,
-            "db": db,
-            "people": people,
-            "notifier": notifier,
-            "menus": self.menus,
-            "subscriptions": subscriptions,
-            "surveys": surveys,
-            "outbox": self.outbox,
-            "scheduler": self.scheduler,
-            "broadcasts": BroadcastService(
-                self.outbox,
-                outbox_repo,
-                subscriptions,
-                contact_repo,
-                people,
-                people_repo,
-                self.scheduler,
-                self.progress,
-                notifier,
-                audit,
-                clock,
-            ),
-            "events": events,
-            "resolutions": resolutions,
-            # The surveys feature passes its participation query here (see bot/services/digest.py).
-            "digests": DigestService(
-                event_repo,
-                resolution_repo,
-                clock,
-                settings.tz,
-                survey_participation=participation_by_year(SurveyRepo(db), settings.tz),
-            ),
-            "audit": audit,
-            "cities": CityService(cities_repo, audit, clock),
-            "staff": StaffService(staff_repo, audit, clock, owners),
-            "contacts": ContactService(
-                cities_repo,
-                contact_repo,
-                InviteRepo(db),
-                RequestRepo(db),
-                audit,
-                people,
-                notifier,
-                clock,
-                settings.invite_ttl,
-            ),
-        }
-        self.deps = deps
-
+        self.me = await bot.me()  # the username goes into links the bot makes
+        self.services = self._services(db, bot, self.fsm, catalog)
+        self.menus = self.services.menus
         self.dispatcher = dp = Dispatcher(
-            storage=self.fsm, events_isolation=SimpleEventIsolation(), **deps
+            storage=self.fsm, events_isolation=SimpleEventIsolation(), **self.services.as_data()
         )
         dp.update.outer_middleware(self.tracker)
-        viewer = ViewerMiddleware()
-        dp.message.outer_middleware(viewer)
-        dp.callback_query.outer_middleware(viewer)
+        dp.update.outer_middleware(ViewerMiddleware())
+        for observer in (dp.message, dp.callback_query):
+            observer.middleware(CallbackAnswerMiddleware())
+            observer.middleware(StaleButtons())
         self.router = build_router()
         dp.include_router(self.router)
         dp.startup.register(self._on_startup)
         dp.shutdown.register(self._on_shutdown)
 
     async def _on_startup(self) -> None:
-        me = await self.bot.me()
+        me = self.me
         log.info("bot @%s (id %s) starting in %s mode", me.username, me.id, self.settings.mode)
-        self.deps["events"].bot_username = me.username
         try:
             await self.menus.setup_defaults()
             await self.menus.refresh_everyone_special()
         except Exception:  # a menu is not worth refusing to start
             log.exception("could not set the command menus")
-        await self.deps["broadcasts"].reconcile()
-        await self.deps["events"].reconcile()
+        await self.services.broadcasts.reconcile()
+        await self.services.events.reconcile()
         await self.scheduler.start()
         await self.progress.resume()
         self.sender.start()  # last: if anything above fails, nothing is left running
@@ -276,6 +195,79 @@ class App:
         # from walking it again and again (it showed as 100+ ms pauses under load).
         gc.freeze()
         self.started.set()
+
+    def _services(
+        self, db: Database, bot: Bot, fsm: SQLiteStorage, catalog: TextCatalog
+    ) -> Services:
+        """Repositories, the delivery engine and the services, wired once."""
+        settings, clock, owners = self.settings, self.clock, self.settings.admin_ids
+        people_repo, staff_repo, audit = PeopleRepo(db), StaffRepo(db), AuditRepo(db)
+        cities_repo, contact_repo = CityRepo(db), ContactRepo(db)
+        subscriptions, files = SubscriptionRepo(db), FileRepo(db)
+        event_repo, resolution_repo, survey_repo = EventRepo(db), ResolutionRepo(db), SurveyRepo(db)
+
+        people = PeopleService(people_repo, staff_repo, catalog, fsm, clock, owners)
+        self.renderers = renderers = Renderers()
+        ui.register(renderers)
+        contact_messages.register(renderers)
+        broadcast_messages.register(renderers)
+        survey_messages.register(renderers)
+        event_messages.register(renderers, self.me.username or "")
+        resolution_messages.register(renderers)
+        notifier = Notifier(bot, renderers, people.texts_of, people.deactivate)
+
+        outbox_repo = OutboxRepo(db)
+        self.sender = Sender(
+            bot, outbox_repo, files, renderers, catalog, clock,
+            SenderConfig(rate=settings.broadcast_rate),
+        )  # fmt: skip
+        bot.session.middleware(CountEverySend(self.sender.pacer))
+        self.outbox = outbox = Outbox(outbox_repo, self.sender, clock)
+        self.progress = Progress(bot, outbox_repo, people.texts_of, clock, settings.broadcast_rate)
+        self.sender.on_finished.append(self.progress.finished)
+        self.scheduler = scheduler = Scheduler(
+            TimedActionRepo(db), clock, settings.schedule_grace,
+            paused=self.timers_driven_by_caller,
+        )  # fmt: skip
+        channel = settings.announce_channel_id
+        return Services(
+            settings=settings,
+            clock=clock,
+            catalog=catalog,
+            people=people,
+            menus=CommandMenus(bot, catalog, people, MenuRepo(db)),
+            subscriptions=SubscriptionService(subscriptions),
+            cities=CityService(cities_repo, audit, clock),
+            staff=StaffService(staff_repo, audit, notifier, clock, owners),
+            contacts=ContactService(
+                cities_repo, contact_repo, InviteRepo(db), RequestRepo(db), audit, people,
+                notifier, clock, settings.invite_ttl,
+            ),
+            broadcasts=BroadcastService(
+                outbox, outbox_repo, subscriptions, contact_repo, people, people_repo,
+                scheduler, self.progress, notifier, audit, clock,
+            ),
+            surveys=SurveyService(
+                survey_repo, ResponseRepo(db), cities_repo, contact_repo, subscriptions, files,
+                people, outbox, scheduler, audit, clock, settings.survey_reminders,
+                yes_words=_words(catalog, "surveys.yes_words"),
+                no_words=_words(catalog, "surveys.no_words"),
+            ),
+            events=EventService(
+                event_repo, subscriptions, outbox, scheduler, audit, clock,
+                reminders=settings.event_reminders, channel_id=channel, tz=settings.tz,
+                remind_subscribers=settings.event_reminders_to_subscribers,
+            ),
+            resolutions=ResolutionService(
+                resolution_repo, files, subscriptions, contact_repo, people, outbox, notifier,
+                audit, clock, channel_id=channel,
+            ),
+            # The surveys feature passes its participation query (see bot/services/digest.py).
+            digests=DigestService(
+                event_repo, resolution_repo, clock, settings.tz,
+                survey_participation=participation_by_year(survey_repo, settings.tz),
+            ),
+        )  # fmt: skip
 
     async def _on_shutdown(self) -> None:
         # Tasks for updates fetched just before the stop are created but may not have

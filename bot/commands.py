@@ -16,8 +16,9 @@ from aiogram.types import (
     BotCommandScopeUnion,
 )
 
-from bot.services.people import PeopleService, Viewer
+from bot.services.people import PeopleService
 from bot.texts import TextCatalog, Texts
+from bot.viewer import Viewer
 from storage.menus import MenuRepo
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ from aiogram.enums import ChatType
 from aiogram.filters import Filter
 from aiogram.types import Message, TelegramObject
 
-from bot.services.people import Viewer
 from bot.texts import TextCatalog
+from bot.viewer import Viewer
 
 
 class IsStaff(Filter):

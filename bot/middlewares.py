@@ -9,9 +9,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.buttons import Stale
 from bot.services.people import PeopleService
+from bot.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +78,8 @@ class UpdateTracker(BaseMiddleware):
 
 
 class ViewerMiddleware(BaseMiddleware):
-    """Loads the sender (one query) as `viewer`, and their `texts`, for filters and handlers."""
+    """Loads the sender (one query) as `viewer`, and their `texts`, for filters, handlers
+    and the error handler (it runs on updates, so what it loads reaches them all)."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
@@ -89,3 +93,31 @@ class ViewerMiddleware(BaseMiddleware):
         data["viewer"] = viewer
         data["texts"] = viewer.texts
         return await handler(event, data)
+
+
+class StaleButtons(BaseMiddleware):
+    """Answers a `Stale` raised by a handler: an alert under a button, a message after a
+    command or link. Any other failure under a button gets the apology alert (and goes on
+    to the error handler, which logs it). Runs inside aiogram's CallbackAnswerMiddleware."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        texts: Texts = data["texts"]
+        try:
+            return await handler(event, data)
+        except Stale as stale:
+            if isinstance(event, CallbackQuery):
+                _alert(data, texts.plain(stale.key, **stale.values))
+            elif isinstance(event, Message):
+                await event.answer(texts(stale.key, **stale.values))
+            return None
+        except Exception:
+            if isinstance(event, CallbackQuery):
+                _alert(data, texts.plain("errors.internal_alert"))
+            raise
+
+
+def _alert(data: dict[str, Any], text: str) -> None:
+    answer: CallbackAnswer | None = data.get("callback_answer")
+    if answer is not None and not answer.answered:
+        answer.text = text
+        answer.show_alert = True

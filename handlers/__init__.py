@@ -14,6 +14,7 @@ from handlers import (
     events,
     fallback,
     group,
+    replies,
     resolutions,
     staff_admin,
     start,
@@ -45,6 +46,7 @@ def build_router() -> Router:
             events.router,
             resolutions.router,
             digest.router,
+            replies.router,
             fallback.router,  # last: catches what nothing else did
         )
     return _root

@@ -10,12 +10,14 @@ from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter, Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, ReplyKeyboardRemove
 
+from bot.buttons import Stale, message_of
 from bot.callbacks import ForgetCb, LanguageCb
 from bot.commands import CommandMenus
 from bot.filters import IsRegistered, MenuButton, PrivateChat
-from bot.keyboards import confirm_forget_keyboard, language_keyboard, main_menu
-from bot.services.people import PeopleService, Viewer
+from bot.services.people import PeopleService
 from bot.texts import TextCatalog
+from bot.ui import confirm_forget_keyboard, language_keyboard, main_menu
+from bot.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +51,12 @@ async def set_language(
     menus: CommandMenus,
 ) -> None:
     if callback_data.locale not in catalog.locales:
-        await query.answer(viewer.texts.plain("errors.stale_button"), show_alert=True)
-        return
+        raise Stale
+    message = message_of(query)
     viewer = await people.set_language(viewer, callback_data.locale)
     t = viewer.texts
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(t("language.set"))
-        await query.message.answer(t("language.menu_hint"), reply_markup=main_menu(viewer))
+    await message.edit_text(t("language.set"))
+    await message.answer(t("language.menu_hint"), reply_markup=main_menu(viewer))
     await menus.refresh(viewer)
 
 
@@ -81,19 +81,17 @@ async def forget(
     menus: CommandMenus,
 ) -> None:
     t = viewer.texts
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return
+    message = message_of(query)
     if not callback_data.confirm:
-        await query.message.edit_text(t("forget.kept"))
+        await message.edit_text(t("forget.kept"))
         return
     await state.clear()
     await people.forget(viewer.id)
     log.info("person %s deleted their data", viewer.id)
     key = "forget.done_owner" if viewer.is_owner else "forget.done"
-    await query.message.edit_text(t(key))
+    await message.edit_text(t(key))
     if not viewer.is_owner:
-        await query.message.answer(t("forget.bye"), reply_markup=ReplyKeyboardRemove())
+        await message.answer(t("forget.bye"), reply_markup=ReplyKeyboardRemove())
     await menus.refresh_person(viewer.id)
 
 

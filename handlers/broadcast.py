@@ -2,269 +2,238 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
-from aiogram.filters import Command, StateFilter
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from typing import Any
 
-from bot.callbacks import BroadcastCb, JobCb
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from pydantic import BaseModel
+
+from bot.broadcasts.messages import describe, jobs_keyboard, listing_text
+from bot.broadcasts.service import Audience, AudienceKind, BroadcastService
+from bot.buttons import Stale
+from bot.callbacks import JobCb
 from bot.clock import Clock
 from bot.dates import DateInputError, parse_when
-from bot.filters import IsStaff, NotCommand, PrivateChat, TypedText
-from bot.keyboards import (
-    audience_keyboard,
-    broadcast_confirm_keyboard,
-    broadcast_topics_keyboard,
-    cities_multiselect_keyboard,
-    jobs_keyboard,
-)
-from bot.services.broadcasts import Audience, AudienceKind, BroadcastService
+from bot.dialogs import END, Ask, Context, Dialog, Labels, Outcome, Problem, Stay, Step
+from bot.filters import IsStaff, PrivateChat
 from bot.services.cities import CityService
-from bot.services.people import Viewer
 from bot.settings import Settings
-from bot.texts import Texts
-from storage.outbox import JobStatus
+from bot.topics import ALL_TOPICS
+from bot.viewer import Viewer
+from storage.cities import City
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat(), IsStaff())
 router.callback_query.filter(IsStaff())
 
 
-class BroadcastDialog(StatesGroup):
-    message = State()
-    audience = State()
-    confirm = State()
-    when = State()
+class BroadcastForm(BaseModel):
+    chat_id: int = 0  # the staff member's message that is copied to everyone
+    message_id: int = 0
+    kind: AudienceKind | None = None
+    topic: str | None = None
+    city_ids: list[int] = []
+    cities_done: bool = False
+    scheduling: bool = False
+
+    def audience(self) -> Audience:
+        assert self.kind is not None, "the dialog asks it first"
+        return Audience(self.kind, topic=self.topic, city_ids=tuple(self.city_ids))
 
 
-async def describe(t: Texts, audience: Audience, cities: CityService) -> str:
-    """The audience in words, for the preview and the list."""
-    if audience.kind is AudienceKind.TOPIC:
-        return t.plain("broadcast.audience.topic", topic=t.plain(f"topic.{audience.topic}"))
-    if audience.kind is AudienceKind.CITIES:
-        names = [c.title(t.locale) for c in await cities.members() if c.id in audience.city_ids]
-        return t.plain("broadcast.audience.cities", names=names)
-    return t.plain(f"broadcast.audience.{audience.kind.value}")
+Ctx = Context[BroadcastForm]
 
 
-# --- the dialog ---------------------------------------------------------------------------------
+async def _members(ctx: Ctx) -> list[City]:
+    return await ctx.get("cities", CityService).members()
+
+
+async def ask_message(ctx: Ctx) -> Ask:
+    return Ask(ctx.t("broadcast.ask_message"))
+
+
+async def got_message(ctx: Ctx, message: Message) -> Outcome[BroadcastForm]:
+    if (message.text or "").startswith("/"):
+        return Problem("broadcast.ask_message")
+    return ctx.draft.model_copy(
+        update={"chat_id": message.chat.id, "message_id": message.message_id}
+    )
+
+
+async def ask_audience(ctx: Ctx) -> Ask:
+    kinds = [(ctx.t.plain(f"broadcast.choose.{kind.value}"), kind.value) for kind in AudienceKind]
+    return Ask(ctx.t("broadcast.ask_audience"), ctx.options(kinds))
+
+
+async def got_audience(ctx: Ctx, value: str) -> Outcome[BroadcastForm]:
+    if value not in set(AudienceKind):
+        return Problem("errors.stale_button")
+    update: dict[str, Any] = {
+        "kind": AudienceKind(value),
+        "topic": None,
+        "city_ids": [],
+        "cities_done": False,
+    }
+    return ctx.draft.model_copy(update=update)
+
+
+def _back(ctx: Ctx) -> tuple[str, str, str]:
+    return (ctx.t.plain("broadcast.back"), "field", "audience")
+
+
+async def ask_topic(ctx: Ctx) -> Ask:
+    rows = [[(ctx.t.plain(f"topic.{topic.value}"), "pick", topic.value)] for topic in ALL_TOPICS]
+    return Ask(ctx.t("broadcast.ask_topic"), ctx.keyboard([*rows, [_back(ctx)]]))
+
+
+async def got_topic(ctx: Ctx, value: str) -> Outcome[BroadcastForm]:
+    form = ctx.draft.model_copy(update={"topic": value})
+    return form if form.audience().complete else Problem("errors.stale_button")
+
+
+def _cities_screen(ctx: Ctx, members: list[City], chosen: set[int]) -> Ask:
+    t = ctx.t
+    items = [
+        (
+            t.plain(f"subscribe.mark_{'on' if c.id in chosen else 'off'}", label=c.title(t.locale)),
+            "pick",
+            str(c.id),
+        )
+        for c in members[:96]
+    ]
+    rows = [items[i : i + 2] for i in range(0, len(items), 2)]
+    rows.append([_back(ctx), (t.plain("broadcast.cities_done", n=len(chosen)), "pick", "done")])
+    return Ask(t("broadcast.ask_cities"), ctx.keyboard(rows))
+
+
+async def ask_cities(ctx: Ctx) -> Ask:
+    return _cities_screen(ctx, await _members(ctx), set(ctx.draft.city_ids))
+
+
+async def got_city(ctx: Ctx, value: str) -> Outcome[BroadcastForm]:
+    """A city toggled (the keyboard is redrawn in place), or "done"."""
+    if value == "done":
+        if not ctx.draft.city_ids:
+            return Problem("broadcast.no_cities")
+        return ctx.draft.model_copy(update={"cities_done": True})
+    members = await _members(ctx)
+    city_id = int(value) if value.isdigit() else 0
+    if city_id not in {c.id for c in members}:
+        return Problem("errors.stale_button")
+    chosen = set(ctx.draft.city_ids) ^ {city_id}
+    form = ctx.draft.model_copy(update={"city_ids": sorted(chosen)})
+    return Stay(form, _cities_screen(ctx, members, chosen))
+
+
+async def ask_when(ctx: Ctx) -> Ask:
+    return Ask(ctx.t("broadcast.ask_when"))
+
+
+async def got_when(ctx: Ctx, text: str) -> Outcome[BroadcastForm]:
+    t, form = ctx.t, ctx.draft
+    settings, clock = ctx.get("settings", Settings), ctx.get("clock", Clock)
+    try:
+        at = parse_when(text, now=clock.now(), tz=settings.tz)
+    except DateInputError as error:
+        return Problem(f"dates.{error.problem.value}")
+    await ctx.finish()  # first: a retyped time after a crash must not schedule it twice
+    audience = form.audience()
+    broadcasts = ctx.get("broadcasts", BroadcastService)
+    await broadcasts.schedule(ctx.viewer, form.chat_id, form.message_id, audience, at)
+    described = describe(t, audience, await _members(ctx))
+    await ctx.get("bot", Bot).send_message(
+        ctx.viewer.id, t("broadcast.scheduled", at=at, audience=described)
+    )
+    return END
+
+
+STEPS: list[Step[BroadcastForm]] = [
+    Step("message", ask_message, message=got_message),
+    Step("audience", ask_audience, pressed=got_audience, resets=("topic", "cities", "when")),
+    Step(
+        "topic",
+        ask_topic,
+        pressed=got_topic,
+        applies=lambda form: form.kind is AudienceKind.TOPIC,
+    ),
+    Step(
+        "cities",
+        ask_cities,
+        pressed=got_city,
+        applies=lambda form: form.kind is AudienceKind.CITIES,
+    ),
+    Step(
+        "when",
+        ask_when,
+        typed=got_when,
+        applies=lambda form: form.scheduling,
+        not_expected="dates.format",
+    ),
+]
+
+
+async def preview(ctx: Ctx) -> Ask:
+    """The message as recipients will see it, the audience and the count; ask."""
+    t, form = ctx.t, ctx.draft
+    audience = form.audience()
+    count = len(await ctx.get("broadcasts", BroadcastService).recipients(audience))
+    described = describe(t, audience, await _members(ctx))
+    await ctx.get("bot", Bot).copy_message(
+        ctx.viewer.id,
+        from_chat_id=form.chat_id,
+        message_id=form.message_id,
+        disable_notification=True,
+    )
+    rows = []
+    if count > 0:
+        rows += [
+            [(t.plain("broadcast.send_now"), "send", "")],
+            [(t.plain("broadcast.schedule"), "schedule", "")],
+        ]
+    rows.append([(t.plain("broadcast.change"), "field", "audience")])
+    text = t("broadcast.preview", count=count, audience=described)
+    return Ask(text, ctx.keyboard(rows))
+
+
+async def send_now(ctx: Ctx, message: Message) -> None:
+    form = ctx.draft
+    await ctx.finish()
+    await message.edit_text(ctx.t("broadcast.started"))
+    broadcasts = ctx.get("broadcasts", BroadcastService)
+    await broadcasts.send_now(ctx.viewer, form.chat_id, form.message_id, form.audience())
+
+
+async def schedule(ctx: Ctx, message: Message) -> None:
+    await message.edit_reply_markup(reply_markup=None)
+    ctx.draft = ctx.draft.model_copy(update={"scheduling": True})
+    await dialog.advance(ctx, message)
+
+
+dialog = Dialog(
+    "bc",
+    BroadcastForm,
+    STEPS,
+    preview=preview,
+    actions={"send": send_now, "schedule": schedule},
+    labels=Labels(
+        skip="events.btn.skip",
+        abort="broadcast.abort",
+        to_preview="events.btn.to_preview",
+        press="broadcast.press",
+        text="dates.format",
+        fields="broadcast.ask_audience",
+        aborted="broadcast.aborted",
+    ),
+    router=router,
+)
 
 
 @router.message(Command("broadcast"))
-async def begin(message: Message, state: FSMContext, viewer: Viewer) -> None:
-    await state.clear()
-    await state.set_state(BroadcastDialog.message)
-    await message.answer(viewer.texts("broadcast.ask_message"))
-
-
-@router.message(StateFilter(BroadcastDialog.message), NotCommand())
-async def got_message(message: Message, state: FSMContext, viewer: Viewer) -> None:
-    await state.update_data(chat_id=message.chat.id, message_id=message.message_id)
-    await state.set_state(BroadcastDialog.audience)
-    await message.answer(
-        viewer.texts("broadcast.ask_audience"), reply_markup=audience_keyboard(viewer.texts)
-    )
-
-
-@router.callback_query(StateFilter(BroadcastDialog.audience), BroadcastCb.filter(F.action == "aud"))
-async def picked_kind(
-    query: CallbackQuery,
-    callback_data: BroadcastCb,
-    state: FSMContext,
-    viewer: Viewer,
-    bot: Bot,
-    broadcasts: BroadcastService,
-    cities: CityService,
-) -> None:
-    t = viewer.texts
-    if not isinstance(query.message, Message) or callback_data.value not in set(AudienceKind):
-        await query.answer(t.plain("errors.stale_button"), show_alert=True)
-        return
-    await query.answer()
-    kind = AudienceKind(callback_data.value)
-    if kind is AudienceKind.TOPIC:
-        await query.message.edit_text(
-            t("broadcast.ask_topic"), reply_markup=broadcast_topics_keyboard(t)
-        )
-    elif kind is AudienceKind.CITIES:
-        await state.update_data(city_ids=[])
-        await query.message.edit_text(
-            t("broadcast.ask_cities"),
-            reply_markup=cities_multiselect_keyboard(t, await cities.members(), set()),
-        )
-    else:
-        await _preview(query.message, state, viewer, bot, broadcasts, cities, Audience(kind))
-
-
-@router.callback_query(
-    StateFilter(BroadcastDialog.audience), BroadcastCb.filter(F.action == "topic")
-)
-async def picked_topic(
-    query: CallbackQuery,
-    callback_data: BroadcastCb,
-    state: FSMContext,
-    viewer: Viewer,
-    bot: Bot,
-    broadcasts: BroadcastService,
-    cities: CityService,
-) -> None:
-    audience = Audience(AudienceKind.TOPIC, topic=callback_data.value)
-    if not isinstance(query.message, Message) or not audience.complete:
-        await query.answer(viewer.texts.plain("errors.stale_button"), show_alert=True)
-        return
-    await query.answer()
-    await _preview(query.message, state, viewer, bot, broadcasts, cities, audience)
-
-
-@router.callback_query(
-    StateFilter(BroadcastDialog.audience), BroadcastCb.filter(F.action == "city")
-)
-async def toggled_city(
-    query: CallbackQuery,
-    callback_data: BroadcastCb,
-    state: FSMContext,
-    viewer: Viewer,
-    cities: CityService,
-) -> None:
-    t = viewer.texts
-    members = await cities.members()
-    city_id = int(callback_data.value) if callback_data.value.isdigit() else 0
-    if not isinstance(query.message, Message) or city_id not in {c.id for c in members}:
-        await query.answer(t.plain("errors.stale_button"), show_alert=True)
-        return
-    chosen = set((await state.get_data()).get("city_ids", []))
-    chosen ^= {city_id}
-    await state.update_data(city_ids=sorted(chosen))
-    await query.answer()
-    await query.message.edit_reply_markup(
-        reply_markup=cities_multiselect_keyboard(t, members, chosen)
-    )
-
-
-@router.callback_query(
-    StateFilter(BroadcastDialog.audience), BroadcastCb.filter(F.action == "cities_done")
-)
-async def cities_done(
-    query: CallbackQuery,
-    state: FSMContext,
-    viewer: Viewer,
-    bot: Bot,
-    broadcasts: BroadcastService,
-    cities: CityService,
-) -> None:
-    chosen = tuple((await state.get_data()).get("city_ids", []))
-    if not chosen or not isinstance(query.message, Message):
-        await query.answer(viewer.texts.plain("broadcast.no_cities"), show_alert=True)
-        return
-    await query.answer()
-    audience = Audience(AudienceKind.CITIES, city_ids=chosen)
-    await _preview(query.message, state, viewer, bot, broadcasts, cities, audience)
-
-
-@router.callback_query(BroadcastCb.filter(F.action == "back"))
-async def back_to_audience(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
-    current = await state.get_state()
-    if current not in {BroadcastDialog.audience.state, BroadcastDialog.confirm.state}:
-        await query.answer(viewer.texts.plain("errors.stale_button"), show_alert=True)
-        return
-    await state.set_state(BroadcastDialog.audience)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            viewer.texts("broadcast.ask_audience"), reply_markup=audience_keyboard(viewer.texts)
-        )
-
-
-async def _preview(
-    panel: Message,
-    state: FSMContext,
-    viewer: Viewer,
-    bot: Bot,
-    broadcasts: BroadcastService,
-    cities: CityService,
-    audience: Audience,
-) -> None:
-    """Show the message as recipients will see it, the audience and the count; ask."""
-    t = viewer.texts
-    data = await state.update_data(audience=audience.to_json())
-    await state.set_state(BroadcastDialog.confirm)
-    count = len(await broadcasts.recipients(audience))
-    described = await describe(t, audience, cities)
-    await panel.edit_text(t("broadcast.audience_chosen", audience=described))
-    await bot.copy_message(
-        viewer.id,
-        from_chat_id=data["chat_id"],
-        message_id=data["message_id"],
-        disable_notification=True,
-    )
-    await panel.answer(
-        t("broadcast.preview", count=count, audience=described),
-        reply_markup=broadcast_confirm_keyboard(t, can_send=count > 0),
-    )
-
-
-@router.callback_query(StateFilter(BroadcastDialog.confirm), BroadcastCb.filter(F.action == "send"))
-async def send_now(
-    query: CallbackQuery, state: FSMContext, viewer: Viewer, broadcasts: BroadcastService
-) -> None:
-    data = await state.get_data()
-    await state.clear()
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(viewer.texts("broadcast.started"))
-    await broadcasts.send_now(
-        viewer, data["chat_id"], data["message_id"], Audience.from_json(data["audience"])
-    )
-
-
-@router.callback_query(
-    StateFilter(BroadcastDialog.confirm), BroadcastCb.filter(F.action == "schedule")
-)
-async def ask_when(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
-    await state.set_state(BroadcastDialog.when)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(viewer.texts("broadcast.ask_when"))
-
-
-@router.message(StateFilter(BroadcastDialog.when), TypedText())
-async def got_when(
-    message: Message,
-    state: FSMContext,
-    viewer: Viewer,
-    settings: Settings,
-    broadcasts: BroadcastService,
-    cities: CityService,
-    clock: Clock,
-) -> None:
-    t = viewer.texts
-    try:
-        at = parse_when(message.text or "", now=clock.now(), tz=settings.tz)
-    except DateInputError as error:
-        await message.answer(t(f"dates.{error.problem.value}"))
-        return
-    data = await state.get_data()
-    await state.clear()  # first: a retyped time after a crash must not schedule it twice
-    audience = Audience.from_json(data["audience"])
-    await broadcasts.schedule(viewer, data["chat_id"], data["message_id"], audience, at)
-    await message.answer(
-        t("broadcast.scheduled", at=at, audience=await describe(t, audience, cities))
-    )
-
-
-@router.message(StateFilter(BroadcastDialog.when), NotCommand())
-async def when_not_text(message: Message, viewer: Viewer) -> None:
-    await message.answer(viewer.texts("dates.format"))
-
-
-@router.callback_query(BroadcastCb.filter(F.action == "abort"))
-async def abort(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
-    if (await state.get_state() or "").startswith(BroadcastDialog.__name__):
-        await state.clear()
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(viewer.texts("broadcast.aborted"))
+async def begin(message: Message, state: FSMContext, **data: Any) -> None:
+    await dialog.start(message, state, data, BroadcastForm())
 
 
 # --- the list, and cancelling -------------------------------------------------------------------
@@ -274,28 +243,11 @@ async def abort(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None
 async def list_broadcasts(
     message: Message, viewer: Viewer, broadcasts: BroadcastService, cities: CityService
 ) -> None:
-    text, markup = await _listing(viewer.texts, broadcasts, cities)
-    await message.answer(text, reply_markup=markup)
-
-
-async def _listing(
-    t: Texts, broadcasts: BroadcastService, cities: CityService
-) -> tuple[str, InlineKeyboardMarkup | None]:
+    t = viewer.texts
     summaries = await broadcasts.recent()
-    rows = [
-        {
-            "job": s.job,
-            "counts": {k.value: v for k, v in s.counts.items()},
-            "audience": await describe(t, s.audience, cities),
-        }
-        for s in summaries
-    ]
-    active = [
-        (number, s.job.id)
-        for number, s in enumerate(summaries, 1)
-        if s.job.status in (JobStatus.SCHEDULED, JobStatus.RUNNING)
-    ]
-    return t("broadcast.list", rows=rows), jobs_keyboard(t, active)
+    await message.answer(
+        listing_text(t, summaries, await cities.members()), reply_markup=jobs_keyboard(t, summaries)
+    )
 
 
 @router.callback_query(JobCb.filter(F.action == "cancel"))
@@ -305,16 +257,21 @@ async def cancel_job(
     viewer: Viewer,
     broadcasts: BroadcastService,
     cities: CityService,
+    callback_answer: CallbackAnswer,
 ) -> None:
     t = viewer.texts
     if not await broadcasts.is_active(callback_data.job_id):
-        await query.answer(t.plain("broadcast.already_over"), show_alert=True)
-        return
-    await query.answer(t.plain("broadcast.cancelled"))  # at once: stopping may take a moment
+        raise Stale("broadcast.already_over")
+    # Answered at once: stopping may take a moment.
+    await query.answer(t.plain("broadcast.cancelled"))
+    callback_answer.disable()
     job = await broadcasts.cancel(viewer, callback_data.job_id)
-    if job is None:
-        return
     message = query.message
-    if isinstance(message, Message) and message.message_id != job.progress_message_id:
-        text, markup = await _listing(t, broadcasts, cities)
-        await message.edit_text(text, reply_markup=markup)
+    if job is None or not isinstance(message, Message):
+        return
+    if message.message_id != job.progress_message_id:
+        summaries = await broadcasts.recent()
+        await message.edit_text(
+            listing_text(t, summaries, await cities.members()),
+            reply_markup=jobs_keyboard(t, summaries),
+        )

@@ -6,12 +6,13 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.buttons import found, message_of
 from bot.callbacks import CityAdminCb
 from bot.filters import IsStaff, MenuButton, PrivateChat
-from bot.keyboards import confirm_city_removal_keyboard
 from bot.services.cities import CityService
-from bot.services.people import Viewer
 from bot.split import split_lines
+from bot.ui import confirm_city_removal_keyboard
+from bot.viewer import Viewer
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat(), IsStaff())
@@ -56,13 +57,10 @@ async def remove_city(
     query: CallbackQuery, callback_data: CityAdminCb, viewer: Viewer, cities: CityService
 ) -> None:
     t = viewer.texts
-    city = await cities.get(callback_data.city_id)
-    if city is None or not isinstance(query.message, Message):
-        await query.answer(t.plain("errors.stale_button"), show_alert=True)
-        return
-    await query.answer()
+    city = found(await cities.get(callback_data.city_id))
+    message = message_of(query)
     if callback_data.action != "remove":
-        await query.message.edit_text(t("cities.remove_cancelled"))
+        await message.edit_text(t("cities.remove_cancelled"))
         return
     await cities.remove(viewer.id, city)
-    await query.message.edit_text(t("cities.removed", city=city.title(t.locale)))
+    await message.edit_text(t("cities.removed", city=city.title(t.locale)))

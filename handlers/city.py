@@ -8,12 +8,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
+from bot.buttons import Stale, message_of
 from bot.callbacks import CityPickCb
+from bot.contacts.service import Ask, ContactService
 from bot.filters import IsRegistered, MenuButton, PrivateChat, TypedText
-from bot.keyboards import cities_keyboard, main_menu
 from bot.services.cities import CityService
-from bot.services.contacts import Ask, ContactService
-from bot.services.people import Viewer
+from bot.ui import cities_keyboard, main_menu
+from bot.viewer import Viewer
 from storage.cities import City
 
 router = Router(name=__name__)
@@ -82,12 +83,9 @@ async def picked_city(
 ) -> None:
     result = await contacts.ask(viewer, callback_data.city_id)
     if result.outcome is Ask.NO_CITY:
-        await query.answer(viewer.texts.plain("errors.stale_button"), show_alert=True)
-        return
+        raise Stale
     await state.clear()
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(_outcome_text(viewer, result.outcome, result.city))
+    await message_of(query).edit_text(_outcome_text(viewer, result.outcome, result.city))
 
 
 def _outcome_text(viewer: Viewer, outcome: Ask, city: City | None) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
+
+from storage.people import TelegramUser
 
 
 async def show(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -22,3 +24,14 @@ async def drop_buttons(query: CallbackQuery) -> Message | None:
     with contextlib.suppress(TelegramBadRequest):
         await query.message.edit_reply_markup(reply_markup=None)
     return query.message
+
+
+def telegram_user(user: User) -> TelegramUser:
+    """The sender as storage keeps them."""
+    return TelegramUser(
+        id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )

@@ -7,20 +7,19 @@ from itertools import groupby
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
+from bot.buttons import Stale, found, message_of
 from bot.callbacks import CityPickCb, ContactCb, RequestCb
 from bot.commands import CommandMenus
+from bot.contacts.messages import city_contacts_keyboard, confirm_contact_removal_keyboard
+from bot.contacts.service import ContactService, Decision
 from bot.filters import IsStaff, MenuButton, PrivateChat
-from bot.keyboards import (
-    cities_keyboard,
-    city_contacts_keyboard,
-    confirm_contact_removal_keyboard,
-)
 from bot.services.cities import CityService
-from bot.services.contacts import ContactService, Decision
-from bot.services.people import Viewer
 from bot.split import split_lines
+from bot.ui import cities_keyboard
+from bot.viewer import Viewer
 from storage.cities import City
 
 router = Router(name=__name__)
@@ -60,12 +59,8 @@ async def invite_picked(
     cities: CityService,
     contacts: ContactService,
 ) -> None:
-    city = await cities.get(callback_data.city_id)
-    if city is None or not isinstance(query.message, Message):
-        await query.answer(viewer.texts.plain("errors.stale_button"), show_alert=True)
-        return
-    await query.answer()
-    await _send_invite(query.message, bot, viewer, contacts, city)
+    city = found(await cities.get(callback_data.city_id))
+    await _send_invite(message_of(query), bot, viewer, contacts, city)
 
 
 async def _send_invite(
@@ -89,20 +84,15 @@ async def decide_request(
     viewer: Viewer,
     contacts: ContactService,
     menus: CommandMenus,
+    callback_answer: CallbackAnswer,
 ) -> None:
     t = viewer.texts
     result = await contacts.decide(viewer, callback_data.request_id, approve=callback_data.approve)
-    if result.outcome is Decision.GONE or result.request is None:
-        await query.answer(t.plain("errors.stale_button"), show_alert=True)
-        return
+    request = found(None if result.outcome is Decision.GONE else result.request)
     if result.outcome is Decision.ALREADY_DECIDED:
-        await query.answer(
-            t.plain("contacts.already_decided", status=result.request.status.value),
-            show_alert=True,
-        )
-        return
-    await query.answer(t.plain(f"contacts.decided_{result.request.status.value}"))
-    await menus.refresh_person(result.request.person_id)
+        raise Stale("contacts.already_decided", status=request.status.value)
+    callback_answer.text = t.plain(f"contacts.decided_{request.status.value}")
+    await menus.refresh_person(request.person_id)
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -139,13 +129,9 @@ async def city_contacts(
     contacts: ContactService,
 ) -> None:
     t = viewer.texts
-    city = await cities.get(callback_data.city_id)
-    if city is None or not isinstance(query.message, Message):
-        await query.answer(t.plain("errors.stale_button"), show_alert=True)
-        return
+    city = found(await cities.get(callback_data.city_id))
     people = [c for c in await contacts.all_contacts() if c.city.id == city.id]
-    await query.answer()
-    await query.message.answer(
+    await message_of(query).answer(
         t("contacts.of_city", city=city.title(t.locale), contacts=people),
         reply_markup=city_contacts_keyboard(t, people) if people else None,
     )
@@ -156,12 +142,10 @@ async def confirm_removal(
     query: CallbackQuery, callback_data: ContactCb, viewer: Viewer, contacts: ContactService
 ) -> None:
     t = viewer.texts
-    contact = await contacts.get(callback_data.city_id, callback_data.person_id)
-    if contact is None or not isinstance(query.message, Message):
-        await query.answer(t.plain("contacts.not_a_contact"), show_alert=True)
-        return
-    await query.answer()
-    await query.message.answer(
+    contact = found(
+        await contacts.get(callback_data.city_id, callback_data.person_id), "contacts.not_a_contact"
+    )
+    await message_of(query).answer(
         t(
             "contacts.remove_confirm",
             city=contact.city.title(t.locale),
@@ -180,19 +164,15 @@ async def remove_contact(
     menus: CommandMenus,
 ) -> None:
     t = viewer.texts
-    if not isinstance(query.message, Message):
-        await query.answer()
-        return
+    message = message_of(query)
     if callback_data.action == "keep":
-        await query.answer()
-        await query.message.edit_text(t("contacts.remove_cancelled"))
+        await message.edit_text(t("contacts.remove_cancelled"))
         return
-    contact = await contacts.remove(viewer, callback_data.city_id, callback_data.person_id)
-    if contact is None:
-        await query.answer(t.plain("contacts.not_a_contact"), show_alert=True)
-        return
-    await query.answer()
-    await query.message.edit_text(
+    contact = found(
+        await contacts.remove(viewer, callback_data.city_id, callback_data.person_id),
+        "contacts.not_a_contact",
+    )
+    await message.edit_text(
         t("contacts.removed", city=contact.city.title(t.locale), name=contact.person.full_name)
     )
     await menus.refresh_person(contact.person.id)

@@ -11,9 +11,9 @@ from aiogram.types import BufferedInputFile, Message
 from bot.clock import Clock
 from bot.filters import IsStaff, PrivateChat
 from bot.services.digest import DigestService, digest_docx, digest_markdown, digest_message
-from bot.services.people import Viewer
 from bot.settings import Settings
 from bot.split import split_lines
+from bot.viewer import Viewer
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat(), IsStaff())

@@ -8,11 +8,12 @@ from aiogram import Router
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
+from bot.buttons import Stale
 from bot.commands import STAFF_COMMANDS
 from bot.filters import IsCommand, PrivateChat
-from bot.keyboards import main_menu
-from bot.services.people import Viewer
 from bot.texts import Texts
+from bot.ui import main_menu
+from bot.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +43,20 @@ async def anything_else(message: Message, viewer: Viewer) -> None:
 
 
 @router.callback_query()
-async def stale_button(query: CallbackQuery, texts: Texts) -> None:
+async def stale_button(query: CallbackQuery) -> None:
     """A button whose object is gone, or callback data that does not parse."""
-    await query.answer(texts.plain("errors.stale_button"), show_alert=True)
+    raise Stale
 
 
 @router.errors()
 async def on_error(event: ErrorEvent, texts: Texts | None = None) -> None:
+    """Logged once; a person who wrote gets an apology (under a button, the alert was
+    already shown: see bot.middlewares.StaleButtons)."""
     log.error("error while handling update %s", event.update.update_id, exc_info=event.exception)
-    if texts is None:
-        return
-    query = event.update.callback_query
     message = event.update.message
+    if texts is None or message is None or message.chat.type != ChatType.PRIVATE:
+        return
     try:
-        if query is not None:
-            await query.answer(texts.plain("errors.internal_alert"), show_alert=True)
-        elif message is not None and message.chat.type == ChatType.PRIVATE:
-            await message.answer(texts("errors.internal"))
+        await message.answer(texts("errors.internal"))
     except Exception:
         log.debug("could not tell the person about the error", exc_info=True)

@@ -8,9 +8,8 @@ from aiogram.types import Message
 
 from bot.commands import CommandMenus
 from bot.filters import IsOwner, PrivateChat
-from bot.services.notify import Notifier
-from bot.services.people import Viewer
 from bot.services.staff import StaffChange, StaffService
+from bot.viewer import Viewer
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat(), IsOwner())
@@ -22,7 +21,6 @@ async def staff_command(
     command: CommandObject,
     viewer: Viewer,
     staff: StaffService,
-    notifier: Notifier,
     menus: CommandMenus,
 ) -> None:
     t = viewer.texts
@@ -42,5 +40,4 @@ async def staff_command(
         change = await staff.remove(viewer, person_id)
     await message.answer(t(f"staff.{action}_{change.value}", person_id=person_id))
     if change is StaffChange.DONE:
-        await notifier.send(person_id, lambda pt: (pt(f"staff.you_{action}"), None))
         await menus.refresh_person(person_id)

@@ -8,12 +8,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.commands import CommandMenus
+from bot.contacts.service import INVITE_PREFIX, ContactService
+from bot.events.messages import EVENT_LINK_PREFIX
+from bot.events.service import EventService
 from bot.filters import MenuButton, PrivateChat
-from bot.keyboards import main_menu
-from bot.services.contacts import INVITE_PREFIX, ContactService
-from bot.services.events import EVENT_LINK_PREFIX, EventService
-from bot.services.people import PeopleService, Viewer, telegram_user
-from handlers.events import send_card
+from bot.services.people import PeopleService
+from bot.ui import main_menu
+from bot.viewer import Viewer
+from handlers.common import telegram_user
+from handlers.events.cards import send_card
 from storage.contacts import Redeem
 
 router = Router(name=__name__)

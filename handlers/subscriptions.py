@@ -8,13 +8,15 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.buttons import found, message_of
 from bot.callbacks import TopicCb
 from bot.filters import IsRegistered, MenuButton, PrivateChat
-from bot.keyboards import topics_keyboard
-from bot.services.people import Viewer
+from bot.services.subscriptions import SubscriptionService
 from bot.topics import Topic
-from storage.subscriptions import SubscriptionRepo
+from bot.ui import topics_keyboard
+from bot.viewer import Viewer
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat(), IsRegistered())
@@ -23,33 +25,35 @@ router.callback_query.filter(IsRegistered())
 
 @router.message(Command("subscribe"))
 @router.message(MenuButton("subscribe"))
-async def show_topics(message: Message, viewer: Viewer, subscriptions: SubscriptionRepo) -> None:
+async def show_topics(message: Message, viewer: Viewer, subscriptions: SubscriptionService) -> None:
     t = viewer.texts
     topics = await subscriptions.topics_of(viewer.id)
     await message.answer(t("subscribe.prompt"), reply_markup=topics_keyboard(t, topics))
 
 
 @router.callback_query(TopicCb.filter(F.topic == "done"))
-async def done(query: CallbackQuery, viewer: Viewer, subscriptions: SubscriptionRepo) -> None:
+async def done(query: CallbackQuery, viewer: Viewer, subscriptions: SubscriptionService) -> None:
     t = viewer.texts
     topics = await subscriptions.topics_of(viewer.id)
     labels = [t.plain(f"topic.{topic.value}") for topic in Topic if topic.value in topics]
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(t("subscribe.summary", labels=labels))
+    await message_of(query).edit_text(t("subscribe.summary", labels=labels))
 
 
-@router.callback_query(TopicCb.filter(F.topic.in_({topic.value for topic in Topic})))
+@router.callback_query(TopicCb.filter())
 async def toggle(
-    query: CallbackQuery, callback_data: TopicCb, viewer: Viewer, subscriptions: SubscriptionRepo
+    query: CallbackQuery,
+    callback_data: TopicCb,
+    viewer: Viewer,
+    subscriptions: SubscriptionService,
+    callback_answer: CallbackAnswer,
 ) -> None:
     t = viewer.texts
-    topics = await subscriptions.toggle(viewer.id, callback_data.topic)
+    message = message_of(query)
+    topics = found(await subscriptions.toggle(viewer.id, callback_data.topic))
     on = callback_data.topic in topics
     label = t.plain(f"topic.{callback_data.topic}")
-    await query.answer(
-        t.plain("subscribe.toggled_on" if on else "subscribe.toggled_off", label=label)
+    callback_answer.text = t.plain(
+        "subscribe.toggled_on" if on else "subscribe.toggled_off", label=label
     )
-    if isinstance(query.message, Message):
-        with suppress(TelegramBadRequest):  # a double tap: the keyboard already shows this
-            await query.message.edit_reply_markup(reply_markup=topics_keyboard(t, topics))
+    with suppress(TelegramBadRequest):  # a double tap: the keyboard already shows this
+        await message.edit_reply_markup(reply_markup=topics_keyboard(t, topics))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from typing import NoReturn
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -12,10 +13,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.buttons import Stale, found, message_of
 from bot.callbacks import SurveyAdminCb, SurveyCb
 from bot.filters import MenuButton, NotCommand, PrivateChat, TypedText
 from bot.services.cities import CityService
-from bot.services.people import Viewer
 from bot.surveys.answers import AnswerError
 from bot.surveys.definition import Question, QuestionType
 from bot.surveys.messages import (
@@ -27,6 +28,7 @@ from bot.surveys.messages import (
 )
 from bot.surveys.service import Refusal, Step, Submission, SurveyService
 from bot.texts import Texts
+from bot.viewer import Viewer
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat())
@@ -113,20 +115,12 @@ async def _show(target: Message, step: Step, t: Texts, problem: str | None = Non
     await target.answer(parts[-1], reply_markup=review_keyboard(t, step))
 
 
-async def _refuse(
-    t: Texts,
-    refusal: Refusal,
-    query: CallbackQuery | None,
-    message: Message | None,
-    state: FSMContext,
-) -> None:
+async def _refuse(refusal: Refusal, state: FSMContext) -> NoReturn:
+    """The survey cannot go on (closed, gone, not this person's): leave the dialog and say
+    why (an alert under a button, a message after typing)."""
     if refusal is not Refusal.PICK_CITY:
         await state.clear()
-    text = t.plain(f"surveys.refused.{refusal.value}")
-    if query is not None:
-        await query.answer(text, show_alert=True)
-    elif message is not None:
-        await message.answer(text)
+    raise Stale(f"surveys.refused.{refusal.value}")
 
 
 def _cities_keyboard(
@@ -168,22 +162,20 @@ async def go(
     cities: CityService,
 ) -> None:
     t = viewer.texts
+    message = message_of(query)
     step = await surveys.step(viewer, callback_data.s, callback_data.c)
-    if step is Refusal.PICK_CITY and isinstance(query.message, Message):
-        await query.answer()
+    if step is Refusal.PICK_CITY:
         names = sorted(
             (c.id, c.title(t.locale)) for c in await cities.members() if c.id in viewer.city_ids
         )
-        await query.message.answer(
+        await message.answer(
             t("surveys.pick_city"), reply_markup=_cities_keyboard(t, callback_data.s, names)
         )
         return
-    if isinstance(step, Refusal) or not isinstance(query.message, Message):
-        await _refuse(t, step if isinstance(step, Refusal) else Refusal.GONE, query, None, state)
-        return
-    await query.answer()
+    if isinstance(step, Refusal):
+        await _refuse(step, state)
     await _remember(state, step)
-    await _show(query.message, step, t)
+    await _show(message, step, t)
 
 
 # --- typed answers ------------------------------------------------------------------------------
@@ -199,20 +191,17 @@ async def typed(
     if key == "review":
         step = await surveys.step(viewer, survey_id, city_id, at="review")
         if isinstance(step, Refusal):
-            await _refuse(t, step, None, message, state)
-            return
+            await _refuse(step, state)
         await message.answer(t("surveys.use_review_buttons"))
         await _show(message, step, t)
         return
     result = await surveys.answer_text(viewer, survey_id, city_id, key, message.text or "")
     if isinstance(result, Refusal):
-        await _refuse(t, result, None, message, state)
-        return
+        await _refuse(result, state)
     if isinstance(result, AnswerError):
         step = await surveys.step(viewer, survey_id, city_id, at=key)
         if isinstance(step, Refusal):
-            await _refuse(t, step, None, message, state)
-            return
+            await _refuse(step, state)
         problem = t.plain(f"surveys.problem.{result.problem.value}", **_numbers(t, result))
         await _show(message, step, t, problem=problem)
         return
@@ -237,8 +226,7 @@ async def not_text(
     at = data.get("q", "review")
     step = await surveys.step(viewer, data.get("s", 0), data.get("c", 0), at=at)
     if isinstance(step, Refusal):
-        await _refuse(t, step, None, message, state)
-        return
+        await _refuse(step, state)
     await _show(message, step, t, problem=t.plain("surveys.problem.not_text"))
 
 
@@ -262,10 +250,8 @@ async def answered(
 ) -> None:
     t = viewer.texts
     cb = callback_data
-    question = await _question(surveys, cb)
-    if question is None:
-        await query.answer(t.plain("errors.stale_button"), show_alert=True)
-        return
+    message = message_of(query)
+    question = found(await _question(surveys, cb))
     result: Step | Refusal
     if cb.a == "md":
         current = await surveys.step(viewer, cb.s, cb.c, at=question.key)
@@ -274,31 +260,24 @@ async def answered(
             and question.required
             and not current.plan.effective.get(question.key)
         ):
-            await query.answer(t.plain("surveys.problem.choose_one"), show_alert=True)
-            return
+            raise Stale("surveys.problem.choose_one")
         result = current if isinstance(current, Refusal) else await surveys.step(viewer, cb.s, cb.c)
     elif cb.a == "sk":
         if question.required:
-            await query.answer(t.plain("errors.stale_button"), show_alert=True)
-            return
+            raise Stale
         result = await surveys.answer(viewer, cb.s, cb.c, question.key, None)
     else:
         value = _button_value(
             question.type, question.options, cb.a, cb.v, question.min, question.max
         )
         if value is None:
-            await query.answer(t.plain("errors.stale_button"), show_alert=True)
-            return
+            raise Stale
         result = await surveys.answer(viewer, cb.s, cb.c, question.key, value)
     if isinstance(result, Refusal):
-        await _refuse(t, result, query, None, state)
-        return
-    await query.answer()
-    message = query.message if isinstance(query.message, Message) else None
+        await _refuse(result, state)
     await _settle(message, t, result, question.key)
     await _remember(state, result)
-    if message is not None:
-        await _show(message, result, t)
+    await _show(message, result, t)
 
 
 def _button_value(
@@ -328,22 +307,16 @@ async def toggled(
 ) -> None:
     t = viewer.texts
     cb = callback_data
-    question = await _question(surveys, cb)
-    if question is None or question.type is not QuestionType.MULTI:
-        await query.answer(t.plain("errors.stale_button"), show_alert=True)
-        return
-    if not 0 <= cb.v < len(question.options):
-        await query.answer(t.plain("errors.stale_button"), show_alert=True)
-        return
+    message = message_of(query)
+    question = found(await _question(surveys, cb))
+    if question.type is not QuestionType.MULTI or not 0 <= cb.v < len(question.options):
+        raise Stale
     step = await surveys.toggle(viewer, cb.s, cb.c, question.key, question.options[cb.v])
     if isinstance(step, Refusal):
-        await _refuse(t, step, query, None, state)
-        return
-    await query.answer()
+        await _refuse(step, state)
     await _remember(state, step)
-    if isinstance(query.message, Message):
-        with suppress(TelegramBadRequest):
-            await query.message.edit_reply_markup(reply_markup=question_keyboard(t, step))
+    with suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=question_keyboard(t, step))
 
 
 @router.callback_query(SurveyCb.filter(F.a.in_({"bk", "rv", "ed"})))
@@ -357,29 +330,25 @@ async def navigate(
     """Back to the previous question, to the review, or to one question from the review."""
     t = viewer.texts
     cb = callback_data
+    message = message_of(query)
     question = await _question(surveys, cb)
     key = question.key if question else None
     if cb.a != "rv" and key is None:
-        await query.answer(t.plain("errors.stale_button"), show_alert=True)
-        return
+        raise Stale
     target: str | None = "review" if cb.a == "rv" else key
     if cb.a == "bk" and key is not None:
         current = await surveys.step(viewer, cb.s, cb.c, at=key)
         if isinstance(current, Refusal):
-            await _refuse(t, current, query, None, state)
-            return
+            await _refuse(current, state)
         before = current.plan.before(key)
         target = before.key if before else key
     step = await surveys.step(viewer, cb.s, cb.c, at=target)
     if isinstance(step, Refusal):
-        await _refuse(t, step, query, None, state)
-        return
-    await query.answer()
+        await _refuse(step, state)
     await _remember(state, step)
-    if isinstance(query.message, Message):
-        with suppress(TelegramBadRequest):
-            await query.message.edit_reply_markup(reply_markup=None)
-        await _show(query.message, step, t)
+    with suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)
+    await _show(message, step, t)
 
 
 @router.callback_query(SurveyCb.filter(F.a == "sub"))
@@ -391,14 +360,10 @@ async def submit(
     surveys: SurveyService,
 ) -> None:
     t = viewer.texts
+    message = message_of(query)
     result = await surveys.submit(viewer, callback_data.s, callback_data.c)
     if isinstance(result, Refusal):
-        await _refuse(t, result, query, None, state)
-        return
-    await query.answer()
-    message = query.message if isinstance(query.message, Message) else None
-    if message is None:
-        return
+        await _refuse(result, state)
     with suppress(TelegramBadRequest):
         await message.edit_reply_markup(reply_markup=None)
     if isinstance(result, Submission) and not result.done:
@@ -424,8 +389,7 @@ async def submit(
 async def pause(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
     """Leave the dialog; every answer given so far stays saved."""
     await state.clear()
-    await query.answer()
-    if isinstance(query.message, Message):
-        with suppress(TelegramBadRequest):
-            await query.message.edit_reply_markup(reply_markup=None)
-        await query.message.answer(viewer.texts("surveys.paused"))
+    message = message_of(query)
+    with suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)
+    await message.answer(viewer.texts("surveys.paused"))

@@ -16,17 +16,18 @@ from aiogram.types import (
     Message,
 )
 
+from bot.buttons import Stale, found, message_of
 from bot.callbacks import SurveyAdminCb
 from bot.clock import Clock
 from bot.dates import DateInputError, parse_when
 from bot.filters import DocumentNamed, IsStaff, NotCommand, PrivateChat, TypedText
-from bot.services.people import Viewer
 from bot.settings import Settings
 from bot.split import split_lines
 from bot.surveys.definition import DefinitionError
 from bot.surveys.export import build_table, to_csv, to_xlsx
 from bot.surveys.service import Survey, SurveyService
 from bot.texts import Texts
+from bot.viewer import Viewer
 from storage.surveys import ImportRefusedError, SurveyStatus
 
 router = Router(name=__name__)
@@ -132,14 +133,8 @@ async def not_a_file(message: Message, viewer: Viewer) -> None:
 # --- the card and its actions ---------------------------------------------------------------------
 
 
-async def _survey(
-    query: CallbackQuery, cb: SurveyAdminCb, surveys: SurveyService, t: Texts
-) -> Survey | None:
-    survey = await surveys.get(cb.s)
-    if survey is None or not isinstance(query.message, Message):
-        await query.answer(t.plain("surveys.admin.gone"), show_alert=True)
-        return None
-    return survey
+async def _survey(cb: SurveyAdminCb, surveys: SurveyService) -> Survey:
+    return found(await surveys.get(cb.s), "surveys.admin.gone")
 
 
 @router.callback_query(SurveyAdminCb.filter(F.a == "card"))
@@ -147,12 +142,10 @@ async def card(
     query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
 ) -> None:
     t = viewer.texts
-    survey = await _survey(query, callback_data, surveys, t)
-    if survey is None or not isinstance(query.message, Message):
-        return
-    await query.answer()
+    survey = await _survey(callback_data, surveys)
+    message = message_of(query)
     text, markup = await _card(t, survey, surveys)
-    await query.message.answer(text, reply_markup=markup)
+    await message.answer(text, reply_markup=markup)
 
 
 @router.callback_query(SurveyAdminCb.filter(F.a.in_({"open", "reopen", "when"})))
@@ -165,20 +158,17 @@ async def choose_deadline(
     clock: Clock,
 ) -> None:
     t = viewer.texts
-    survey = await _survey(query, callback_data, surveys, t)
-    if survey is None or not isinstance(query.message, Message):
-        return
+    survey = await _survey(callback_data, surveys)
+    message = message_of(query)
     if survey.status is SurveyStatus.OPEN:
-        await query.answer(t.plain("surveys.admin.already_open"), show_alert=True)
-        return
-    await query.answer()
+        raise Stale("surveys.admin.already_open")
     planned = survey.definition.deadline
     if callback_data.a == "open" and planned is not None and planned > clock.now():
-        await _confirm_open(query.message, state, t, survey, planned, surveys)
+        await _confirm_open(message, state, t, survey, planned, surveys)
         return
     await state.set_state(SurveyAdmin.deadline)
     await state.set_data({"s": survey.id})
-    await query.message.answer(t("surveys.admin.ask_deadline", title=survey.title))
+    await message.answer(t("surveys.admin.ask_deadline", title=survey.title))
 
 
 @router.message(StateFilter(SurveyAdmin.deadline), TypedText())
@@ -242,32 +232,25 @@ async def open_survey(
 ) -> None:
     t = viewer.texts
     data = await state.get_data()
-    survey = await _survey(query, callback_data, surveys, t)
-    if survey is None or not isinstance(query.message, Message):
-        return
+    survey = await _survey(callback_data, surveys)
+    message = message_of(query)
     if data.get("s") != survey.id or "deadline" not in data:
-        await query.answer(t.plain("errors.stale_button"), show_alert=True)
-        return
+        raise Stale
     deadline = datetime.fromisoformat(data["deadline"])
     if deadline <= clock.now():
-        await query.answer(t.plain("dates.past"), show_alert=True)
-        return
+        raise Stale("dates.past")
     opened = await surveys.open(viewer, survey, deadline)
     await state.clear()
     if opened is None:
-        await query.answer(t.plain("surveys.admin.already_open"), show_alert=True)
-        return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(t("surveys.admin.opened", title=opened.title, deadline=deadline))
+        raise Stale("surveys.admin.already_open")
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(t("surveys.admin.opened", title=opened.title, deadline=deadline))
 
 
 @router.callback_query(SurveyAdminCb.filter(F.a == "cancel"))
 async def cancel_action(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
     await state.clear()
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(viewer.texts("surveys.admin.cancelled"))
+    await message_of(query).edit_text(viewer.texts("surveys.admin.cancelled"))
 
 
 @router.callback_query(SurveyAdminCb.filter(F.a == "discard"))
@@ -275,14 +258,11 @@ async def discard(
     query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
 ) -> None:
     t = viewer.texts
-    survey = await _survey(query, callback_data, surveys, t)
-    if survey is None or not isinstance(query.message, Message):
-        return
+    survey = await _survey(callback_data, surveys)
+    message = message_of(query)
     if not await surveys.discard(viewer, survey):
-        await query.answer(t.plain("surveys.admin.not_draft"), show_alert=True)
-        return
-    await query.answer()
-    await query.message.edit_text(t("surveys.admin.discarded", title=survey.title))
+        raise Stale("surveys.admin.not_draft")
+    await message.edit_text(t("surveys.admin.discarded", title=survey.title))
 
 
 @router.callback_query(SurveyAdminCb.filter(F.a.in_({"close", "remind"})))
@@ -290,16 +270,13 @@ async def ask_confirmation(
     query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
 ) -> None:
     t = viewer.texts
-    survey = await _survey(query, callback_data, surveys, t)
-    if survey is None or not isinstance(query.message, Message):
-        return
+    survey = await _survey(callback_data, surveys)
+    message = message_of(query)
     if survey.status is not SurveyStatus.OPEN:
-        await query.answer(t.plain("surveys.admin.not_open"), show_alert=True)
-        return
-    await query.answer()
+        raise Stale("surveys.admin.not_open")
     reach = await surveys.not_submitted(survey)
     action = callback_data.a
-    await query.message.answer(
+    await message.answer(
         t(
             f"surveys.admin.confirm_{action}",
             title=survey.title,
@@ -316,15 +293,12 @@ async def close(
     query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
 ) -> None:
     t = viewer.texts
-    survey = await _survey(query, callback_data, surveys, t)
-    if survey is None or not isinstance(query.message, Message):
-        return
+    survey = await _survey(callback_data, surveys)
+    message = message_of(query)
     closed = await surveys.close(survey, viewer)
     if closed is None:
-        await query.answer(t.plain("surveys.admin.not_open"), show_alert=True)
-        return
-    await query.answer()
-    await query.message.edit_text(t("surveys.admin.closed", title=survey.title))
+        raise Stale("surveys.admin.not_open")
+    await message.edit_text(t("surveys.admin.closed", title=survey.title))
 
 
 @router.callback_query(SurveyAdminCb.filter(F.a == "remind_ok"))
@@ -332,15 +306,12 @@ async def remind(
     query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
 ) -> None:
     t = viewer.texts
-    survey = await _survey(query, callback_data, surveys, t)
-    if survey is None or not isinstance(query.message, Message):
-        return
+    survey = await _survey(callback_data, surveys)
+    message = message_of(query)
     if survey.status is not SurveyStatus.OPEN:
-        await query.answer(t.plain("surveys.admin.not_open"), show_alert=True)
-        return
+        raise Stale("surveys.admin.not_open")
     reach = await surveys.remind_now(viewer, survey)
-    await query.answer()
-    await query.message.edit_text(
+    await message.edit_text(
         t(
             "surveys.admin.reminded",
             people=len(reach.people),
@@ -355,22 +326,22 @@ async def status(
     query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
 ) -> None:
     t = viewer.texts
-    survey = await _survey(query, callback_data, surveys, t)
-    if survey is None or not isinstance(query.message, Message):
-        return
-    await query.answer()
+    survey = await _survey(callback_data, surveys)
+    message = message_of(query)
     part = await surveys.participation(survey)
     cities = await surveys.city_status(survey) if survey.by_cities else []
     total = len(survey.definition.questions)
     text = t("surveys.admin.status_text", survey=survey, part=part, cities=cities, total=total)
     chunks = split_lines(text)
     for chunk in chunks[:-1]:
-        await query.message.answer(chunk)
+        await message.answer(chunk)
     markup = keyboard(t, survey.id, [["remind"]]) if survey.status is SurveyStatus.OPEN else None
-    await query.message.answer(chunks[-1], reply_markup=markup)
+    await message.answer(chunks[-1], reply_markup=markup)
 
 
-@router.callback_query(SurveyAdminCb.filter(F.a.in_({"csv", "xlsx"})))
+@router.callback_query(
+    SurveyAdminCb.filter(F.a.in_({"csv", "xlsx"})), flags={"callback_answer": {"pre": True}}
+)
 async def export(
     query: CallbackQuery,
     callback_data: SurveyAdminCb,
@@ -379,10 +350,8 @@ async def export(
     settings: Settings,
 ) -> None:
     t = viewer.texts
-    survey = await _survey(query, callback_data, surveys, t)
-    if survey is None or not isinstance(query.message, Message):
-        return
-    await query.answer()
+    survey = await _survey(callback_data, surveys)
+    message = message_of(query)
     table = build_table(
         t,
         survey.definition,
@@ -395,7 +364,7 @@ async def export(
         content, name = to_csv(table), f"{survey.row.slug}.csv"
     else:
         content, name = to_xlsx(table, survey.title), f"{survey.row.slug}.xlsx"
-    await query.message.answer_document(
+    await message.answer_document(
         BufferedInputFile(content, filename=name),
         caption=t("surveys.admin.export_caption", title=survey.title, footer=table.footer),
     )
@@ -406,20 +375,17 @@ async def charts(
     query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
 ) -> None:
     t = viewer.texts
-    survey = await _survey(query, callback_data, surveys, t)
-    if survey is None or not isinstance(query.message, Message):
-        return
+    survey = await _survey(callback_data, surveys)
+    message = message_of(query)
     data = await surveys.chart_data(survey)
     if not data:
-        await query.answer(t.plain("surveys.admin.no_charts"), show_alert=True)
-        return
-    await query.answer()
+        raise Stale("surveys.admin.no_charts")
     from bot.surveys.charts import chart_png  # matplotlib loads only when a chart is drawn
 
     median = t.plain("surveys.chart_median")
     for question, points in data:
         unit = f", {question.unit}" if question.unit else ""
-        await query.message.answer_photo(
+        await message.answer_photo(
             BufferedInputFile(chart_png(question, points, median), filename=f"{question.key}.png"),
             caption=f"{question.text}{unit}"[:1000],
         )

@@ -20,7 +20,7 @@ async def add_subscribers(app: App, tg: FakeTelegram, ids: range | list[int]) ->
     """People who sent /start, registered through the same service the bot uses."""
     for person_id in ids:
         tg.user(person_id, first_name=f"P{person_id}")
-        await app.deps["people"].register(TelegramUser(id=person_id, first_name=f"P{person_id}"))
+        await app.services.people.register(TelegramUser(id=person_id, first_name=f"P{person_id}"))
 
 
 async def begin(owner: FakeUser, text: str, *presses: str) -> None:
@@ -225,8 +225,8 @@ async def test_each_audience_kind(
         await sport_fan.send("/subscribe")
         await sport_fan.press("✓ Спорт и Спартакиада")  # 7002 leaves the sport topic
         await owner.send("/staff add 7002")
-        contacts = app.deps["contacts"]
-        cities = app.deps["cities"]
+        contacts = app.services.contacts
+        cities = app.services.cities
         (vologda,) = await cities.find("Вологда")
         (tver,) = await cities.find("Тверь")
         for person_id, city in ((7003, vologda), (7004, tver)):

@@ -24,8 +24,8 @@ MSK = ZoneInfo("Europe/Moscow")
 
 async def seed(app: App, year: int) -> None:
     """Events and resolutions put in through the services the dialogs use."""
-    staff = await app.deps["people"].viewer_of(OWNER)
-    events, resolutions = app.deps["events"], app.deps["resolutions"]
+    staff = await app.services.people.viewer_of(OWNER)
+    events, resolutions = app.services.events, app.services.resolutions
 
     async def event(kind: EventKind, title: str, city: str, day: date) -> int:
         draft = EventDraft(

@@ -29,7 +29,7 @@ async def add_people(app: App, tg: FakeTelegram, ids: list[int]) -> list[FakeUse
     users = []
     for person_id in ids:
         users.append(tg.user(person_id, first_name=f"Участник{person_id}"))
-        await app.deps["people"].register(
+        await app.services.people.register(
             TelegramUser(id=person_id, first_name=f"Участник{person_id}", language_code="ru")
         )
     return users
@@ -77,7 +77,7 @@ async def test_dialog_refuses_bad_dates_then_publishes_to_the_topic(
     async with run_bot() as app:
         await owner.send("/start")
         people = await add_people(app, tg, [2001, 2002])
-        await app.deps["subscriptions"].toggle(2002, "conferences")  # 2002 leaves the topic
+        await app.services.subscriptions.toggle(2002, "conferences")  # 2002 leaves the topic
         await owner.send("/event_new")
         assert "Выберите вид мероприятия" in owner.last_text()
         await owner.press("Круглый стол")
@@ -310,7 +310,7 @@ async def test_subscribers_are_reminded_when_configured(
     async with run_bot(event_reminders="2h", event_reminders_to_subscribers=True) as app:
         await owner.send("/start")
         anna, boris = await add_people(app, tg, [2451, 2452])
-        await app.deps["subscriptions"].toggle(2452, "conferences")  # boris leaves the topic
+        await app.services.subscriptions.toggle(2452, "conferences")  # boris leaves the topic
         await publish_event(app, owner)
         clock.moment = STARTS - timedelta(hours=2)
         await app.scheduler.run_due()
@@ -451,7 +451,7 @@ async def test_past_events_drop_out_of_the_list(
     tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
 ) -> None:
     async with run_bot() as app:
-        staff = await app.deps["people"].viewer_of(OWNER)
+        staff = await app.services.people.viewer_of(OWNER)
         for n in range(7):  # published before anyone subscribed: no announcements to wait for
             starts = datetime(2026, 12, 10 + n, 10, 0, tzinfo=MSK)
             draft = EventDraft(
@@ -466,7 +466,7 @@ async def test_past_events_drop_out_of_the_list(
                 link="https://vks.example.org/s",
                 description="",
             )
-            await app.deps["events"].publish(staff, draft)
+            await app.services.events.publish(staff, draft)
         (anna,) = await add_people(app, tg, [2801])
         await anna.send("/events")
         assert "(страница 1 из 2)" in anna.last_message().plain_text

@@ -66,7 +66,7 @@ async def test_kill_mid_broadcast_resumes_without_losing_or_repeating(
     await world.setup()
     for person_id in (OWNER, *SUBSCRIBERS):
         tg.user(person_id, first_name=f"P{person_id}")
-        await world.deps["people"].register(TelegramUser(id=person_id, first_name="P"))
+        await world.services.people.register(TelegramUser(id=person_id, first_name="P"))
     await world.close()
 
     owner = tg.user(OWNER)

@@ -11,8 +11,8 @@ import pytest
 from docx import Document
 
 from bot.app import App
+from bot.resolutions.files import UnreadableFile, read_docx, read_txt
 from bot.split import split_paragraphs, telegram_length
-from bot.textfiles import UnreadableFile, read_docx, read_txt
 from storage.people import TelegramUser
 from storage.resolutions import NewResolution, ResolutionStatus
 from tests.conftest import RunBot
@@ -56,7 +56,7 @@ async def add_people(app: App, tg: FakeTelegram, ids: list[int]) -> list[FakeUse
     users = []
     for person_id in ids:
         users.append(tg.user(person_id, first_name=f"Подписчик{person_id}"))
-        await app.deps["people"].register(
+        await app.services.people.register(
             TelegramUser(id=person_id, first_name=f"Подписчик{person_id}", language_code="ru")
         )
     return users
@@ -65,11 +65,11 @@ async def add_people(app: App, tg: FakeTelegram, ids: list[int]) -> list[FakeUse
 async def add_contact(app: App, tg: FakeTelegram, person_id: int, city: str) -> FakeUser:
     """A city contact, made through an invite as the staff would."""
     user = tg.user(person_id, first_name="Контакт", last_name=city, username=f"c{person_id}")
-    people, contacts = app.deps["people"], app.deps["contacts"]
+    people, contacts = app.services.people, app.services.contacts
     viewer, _ = await people.register(
         TelegramUser(id=person_id, first_name="Контакт", last_name=city, username=f"c{person_id}")
     )
-    (found,) = await app.deps["cities"].find(city)
+    (found,) = await app.services.cities.find(city)
     invite = await contacts.create_invite(await people.viewer_of(OWNER), found)
     await contacts.redeem(viewer, invite.token)
     return user
@@ -139,7 +139,7 @@ async def test_draft_from_docx_goes_to_topic_and_contacts_with_the_file(
         await owner.send("/start")
         (subscriber,) = await add_people(app, tg, [3001])
         contact = await add_contact(app, tg, 3002, "Вологда")
-        await app.deps["subscriptions"].toggle(3002, "assemblies")  # the contact gets it anyway
+        await app.services.subscriptions.toggle(3002, "assemblies")  # the contact gets it anyway
         await begin(owner, "📝 Проект решения", "12.03.2026", "Вологда", TITLE)
         await owner.send_document("Проект решения.docx", content)
         preview = owner.messages()[-3:]
@@ -364,8 +364,8 @@ async def publish_direct(
     app: App, title: str, body: str, day: date, status: str = "adopted"
 ) -> None:
     """Resolutions put in through the service the dialog uses."""
-    staff = await app.deps["people"].viewer_of(OWNER)
-    await app.deps["resolutions"].publish(
+    staff = await app.services.people.viewer_of(OWNER)
+    await app.services.resolutions.publish(
         staff,
         NewResolution(
             status=ResolutionStatus(status),

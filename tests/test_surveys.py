@@ -25,13 +25,13 @@ async def world(app: App, tg: FakeTelegram) -> FakeUser:
     owner = tg.user(OWNER, first_name="Ольга")
     await owner.send("/start")
     names = {VOLOGDA_1: "Иван", VOLOGDA_2: "Мария", TVER: "Пётр"}
-    cities = app.deps["cities"]
+    cities = app.services.cities
     (vologda,) = await cities.find("Вологда")
     (tver,) = await cities.find("Тверь")
     for person_id, city in ((VOLOGDA_1, vologda), (VOLOGDA_2, vologda), (TVER, tver)):
         tg.user(person_id, first_name=names[person_id])
-        await app.deps["people"].register(TelegramUser(person_id, names[person_id]))
-        await app.deps["contacts"].contacts.add(
+        await app.services.people.register(TelegramUser(person_id, names[person_id]))
+        await app.services.contacts.contacts.add(
             city.id, person_id, via="cli", added_by=None, now=START
         )
     return owner
@@ -327,7 +327,7 @@ async def test_the_deadline_closes_the_survey_and_results_go_to_participants(
 
 
 async def _city(app: App, name: str) -> int:
-    (city,) = await app.deps["cities"].find(name)
+    (city,) = await app.services.cities.find(name)
     return int(city.id)
 
 
@@ -554,10 +554,10 @@ async def test_the_digest_counts_the_cities_that_answered(
         clock.moment = DEADLINE + timedelta(minutes=1)
         await app.scheduler.run_due()
         await app.sender.wait_idle()
-        digest = await app.deps["digests"].build(2026)
+        digest = await app.services.digests.build(2026)
         text = digest_message(app.catalog.get("ru"), digest)
         assert "• Тарифы ЖКХ — 2026 — 1 город из 30" in text
-        assert await app.deps["digests"].build(2025) != digest
+        assert await app.services.digests.build(2025) != digest
 
 
 def test_typed_text_never_becomes_a_spreadsheet_formula() -> None:

@@ -12,10 +12,10 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml import parse_xml
 
+from bot.resolutions.files import read_docx
+from bot.resolutions.messages import render_resolution
 from bot.services.digest import Digest, SurveyLine, digest_markdown, markdown_escape
-from bot.services.resolutions import render_resolution
 from bot.split import TEXT_LIMIT, split_paragraphs, telegram_length
-from bot.textfiles import read_docx
 from bot.texts import TextCatalog, Texts
 from storage.events import Event, EventDraft, EventFormat, EventKind, EventStatus
 from storage.resolutions import Resolution, ResolutionStatus

@@ -36,15 +36,19 @@ class Outbox:
         self.sender.cancel_job(job_id)
         return await self.repo.cancel(job_id, now=self.clock.now())
 
-    def rewritten(self, job_ids: Iterable[int]) -> None:
-        """Jobs whose payload a transaction changed (see storage.outbox.set_arg_in)."""
-        for job_id in job_ids:
+    def committed(self, *, rewritten: Iterable[int] = (), stopped: Iterable[int] = ()) -> None:
+        """A feature's transaction changed the outbox (storage.outbox `enqueue_in`,
+        `set_arg_in`, `cancel_in`): the sender rereads the rewritten jobs, drops the
+        stopped ones, and picks up what was queued."""
+        for job_id in rewritten:
             self.sender.forget_job(job_id)
-
-    def stopped(self, job_ids: Iterable[int]) -> None:
-        """Jobs a transaction cancelled (see storage.outbox.cancel_in)."""
-        for job_id in job_ids:
+        for job_id in stopped:
             self.sender.cancel_job(job_id)
+        self.sender.wake()
+
+    async def settle(self, job_id: int) -> None:
+        """Until no message of this job is in flight and its results are stored."""
+        await self.sender.settle(job_id)
 
     async def get(self, job_id: int) -> Job | None:
         return await self.repo.get(job_id)

@@ -62,14 +62,18 @@ class Renderers:
     def register(self, name: str, renderer: Renderer) -> None:
         self._renderers[name] = renderer
 
+    def render(self, name: str, texts: Texts, args: dict[str, Any]) -> list[Part]:
+        renderer = self._renderers.get(name)
+        if renderer is None:
+            raise UnknownPayloadError(f"no renderer named {name!r}")
+        return renderer(texts, args)
+
     def parts(self, payload: dict[str, Any], texts: Texts) -> list[Part]:
         kind = payload.get("type")
         if kind == "copy":
             return [CopyPart(int(payload["from_chat_id"]), int(payload["message_id"]))]
         if kind == "render":
-            renderer = self._renderers.get(str(payload.get("name")))
-            if renderer is not None:
-                return renderer(texts, dict(payload.get("args") or {}))
+            return self.render(str(payload.get("name")), texts, dict(payload.get("args") or {}))
         raise UnknownPayloadError(f"no renderer for payload {payload!r}")
 
 

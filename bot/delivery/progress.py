@@ -14,7 +14,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import JobCb
 from bot.clock import Clock
-from bot.services.people import PeopleService
+from bot.delivery.notify import TextsOf
 from bot.texts import Texts
 from storage.outbox import Job, JobStatus, OutboxRepo, Outcome
 
@@ -41,14 +41,14 @@ class Progress:
         self,
         bot: Bot,
         repo: OutboxRepo,
-        people: PeopleService,
+        texts_of: TextsOf,
         clock: Clock,
         rate: float,
         interval: float = EDIT_INTERVAL,
     ) -> None:
         self.bot = bot
         self.repo = repo
-        self.people = people
+        self.texts_of = texts_of
         self.clock = clock
         self.rate = rate
         self.interval = interval
@@ -60,7 +60,7 @@ class Progress:
         job = await self.repo.get(job_id)
         if job is None:
             return
-        t = (await self.people.viewer_of(chat_id)).texts
+        t = await self.texts_of(chat_id)
         text = await self._progress_text(t, job)
         try:
             message = await self.bot.send_message(
@@ -146,7 +146,7 @@ class Progress:
     async def _edit(self, job: Job, *, final: bool) -> None:
         if job.progress_chat_id is None or job.progress_message_id is None:
             return
-        t = (await self.people.viewer_of(job.progress_chat_id)).texts
+        t = await self.texts_of(job.progress_chat_id)
         text = await (self._report_text(t, job) if final else self._progress_text(t, job))
         if text == self._last_text.get(job.id):
             return

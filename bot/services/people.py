@@ -2,54 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from aiogram.types import User
-
 from bot.clock import Clock
 from bot.texts import TextCatalog, Texts
 from bot.topics import ALL_TOPICS
+from bot.viewer import Viewer
 from storage.fsm import SQLiteStorage
-from storage.people import PeopleRepo, Person, Profile, TelegramUser
+from storage.people import PeopleRepo, Profile, TelegramUser
 from storage.staff import StaffRepo
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """The person behind the current update, with their roles and language."""
-
-    id: int
-    texts: Texts
-    person: Person | None = None
-    is_owner: bool = False
-    is_staff_member: bool = False
-    city_ids: frozenset[int] = field(default_factory=frozenset)
-
-    @property
-    def is_registered(self) -> bool:
-        return self.person is not None
-
-    @property
-    def is_staff(self) -> bool:
-        return self.is_owner or self.is_staff_member
-
-    @property
-    def is_contact(self) -> bool:
-        return bool(self.city_ids)
-
-    @property
-    def locale(self) -> str:
-        return self.texts.locale
-
-
-def telegram_user(user: User) -> TelegramUser:
-    return TelegramUser(
-        id=user.id,
-        first_name=user.first_name,
-        last_name=user.last_name,
-        username=user.username,
-        language_code=user.language_code,
-    )
 
 
 class PeopleService:
@@ -106,6 +65,10 @@ class PeopleService:
     async def viewer_of(self, person_id: int) -> Viewer:
         """A viewer for someone who is not the sender (to write to them in their language)."""
         return await self.load_viewer(person_id, None)
+
+    async def texts_of(self, person_id: int) -> Texts:
+        """The texts in someone's language (to write to them)."""
+        return (await self.viewer_of(person_id)).texts
 
     async def staff_ids(self) -> set[int]:
         """Owners and staff: everyone who handles requests."""

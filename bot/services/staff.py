@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.clock import Clock
-from bot.services.people import Viewer
+from bot.delivery.notify import Notifier
+from bot.viewer import Viewer
 from storage.audit import AuditRepo
 from storage.staff import StaffMember, StaffRepo
 
@@ -25,10 +26,16 @@ class StaffList:
 
 class StaffService:
     def __init__(
-        self, staff: StaffRepo, audit: AuditRepo, clock: Clock, owner_ids: frozenset[int]
+        self,
+        staff: StaffRepo,
+        audit: AuditRepo,
+        notifier: Notifier,
+        clock: Clock,
+        owner_ids: frozenset[int],
     ) -> None:
         self.staff = staff
         self.audit = audit
+        self.notifier = notifier
         self.clock = clock
         self.owner_ids = owner_ids
 
@@ -42,6 +49,7 @@ class StaffService:
         if not await self.staff.add(person_id, added_by=owner.id, now=now):
             return StaffChange.UNCHANGED
         await self.audit.record(owner.id, "staff.add", str(person_id), now=now)
+        await self.notifier.send(person_id, "staff.changed", added=True)
         return StaffChange.DONE
 
     async def remove(self, owner: Viewer, person_id: int) -> StaffChange:
@@ -50,4 +58,5 @@ class StaffService:
         if not await self.staff.remove(person_id):
             return StaffChange.UNCHANGED
         await self.audit.record(owner.id, "staff.remove", str(person_id), now=self.clock.now())
+        await self.notifier.send(person_id, "staff.changed", added=False)
         return StaffChange.DONE

@@ -13,7 +13,7 @@ from bot.clock import Clock
 from bot.delivery.outbox import Outbox
 from bot.delivery.parts import render_payload
 from bot.scheduler import Scheduler, TooLate
-from bot.services.people import PeopleService, Viewer
+from bot.services.people import PeopleService
 from bot.surveys.answers import AnswerError, parse_typed
 from bot.surveys.definition import (
     NUMERIC,
@@ -27,6 +27,7 @@ from bot.surveys.definition import (
 from bot.surveys.engine import Plan, plan
 from bot.surveys.files import store_survey_file
 from bot.topics import Topic
+from bot.viewer import Viewer
 from storage.audit import AuditRepo
 from storage.cities import City, CityRepo
 from storage.contacts import ContactRepo

@@ -1,7 +1,7 @@
 """Resolutions of the General Assembly: publishing, the archive, search, comments on drafts.
 
 A resolution goes out through the outbox as a header, its text split within Telegram's
-limit (`bot.split.split_paragraphs`: whole paragraphs, numbers kept with their items, the
+limit (see `bot.resolutions.messages`: whole paragraphs, numbers kept with their items, the
 visible length counted, each piece escaped after the cut) and the original file. Drafts go
 to the assemblies topic and to every city contact, with a button to send comments; the
 comment reaches the staff, and a staff answer reaches its author (personal notices).
@@ -9,23 +9,17 @@ comment reaches the staff, and a staff answer reaches its author (personal notic
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
-
-from markupsafe import escape
 
 from bot.clock import Clock
+from bot.delivery.notify import Notifier
 from bot.delivery.outbox import Outbox
-from bot.delivery.parts import DocumentPart, Part, Renderers, TextPart, render_payload
-from bot.keyboards import comment_answer_keyboard, comment_keyboard
-from bot.services.notify import Notifier
-from bot.services.people import PeopleService, Viewer
-from bot.split import TEXT_LIMIT, split_paragraphs
-from bot.texts import Texts
+from bot.delivery.parts import render_payload
+from bot.resolutions.search import search_query
+from bot.services.people import PeopleService
 from bot.topics import Topic
+from bot.viewer import Viewer
 from storage.audit import AuditRepo
 from storage.contacts import ContactRepo, Notice
 from storage.files import FileRepo
@@ -43,9 +37,6 @@ from storage.subscriptions import SubscriptionRepo
 TITLE_MAX = 500
 COMMENT_MAX = 3000  # with the title and the author's name, a notice stays one message
 BODY_MAX = 300_000  # characters: far beyond any resolution, short of a mistake
-PART_MARK_ROOM = 24  # room for "(2/7)" at the head of each part
-SEARCH_WORDS = 8
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,74 +44,6 @@ class Published:
     resolution: Resolution
     recipients: int
     draft_taken: bool = False  # the chosen draft was adopted by another text meanwhile
-
-
-@lru_cache(maxsize=16)
-def text_chunks(body: str) -> tuple[str, ...]:
-    """The body in message-sized plain-text pieces (cached: every recipient of a
-    delivery gets the same pieces)."""
-    return tuple(split_paragraphs(body.split("\n"), TEXT_LIMIT - PART_MARK_ROOM))
-
-
-def header_text(t: Texts, resolution: Resolution, *, parts: int) -> str:
-    return t(
-        "resolutions.header",
-        status=resolution.status.value,
-        date=resolution.assembly_date,
-        city=resolution.city(t.locale),
-        title=resolution.title,
-        parts=parts,
-    )
-
-
-def render_resolution(t: Texts, args: dict[str, Any]) -> list[Part]:
-    """Header, the text in parts, the original file; a draft open to comments ends with
-    the "send comments" button."""
-    resolution = Resolution.from_json(args["resolution"])
-    chunks = text_chunks(resolution.body)
-    parts: list[Part] = [TextPart(header_text(t, resolution, parts=len(chunks)))]
-    for number, chunk in enumerate(chunks, 1):
-        mark = t("resolutions.part", n=number, total=len(chunks)) if len(chunks) > 1 else ""
-        parts.append(TextPart(f"{mark}\n{escape(chunk)}" if mark else str(escape(chunk))))
-    if resolution.file_key:
-        parts.append(DocumentPart(resolution.file_key))
-    if args.get("comments"):
-        last = parts[-1]
-        markup = comment_keyboard(t, resolution.id)
-        parts[-1] = (
-            DocumentPart(last.file_key, last.caption, markup)
-            if isinstance(last, DocumentPart)
-            else TextPart(last.text if isinstance(last, TextPart) else "", markup)
-        )
-    return parts
-
-
-# Russian word endings are vowels, or a soft or short sign: a short word loses one, so
-# a typed singular finds the plural and the other cases (tsena finds tseny, tsenakh).
-_ENDING = frozenset("\u0430\u0435\u0438\u043e\u0443\u044b\u044d\u044e\u044f\u044c\u0439")
-
-
-def _stem(word: str) -> str:
-    if len(word) >= 6:
-        return word[: max(5, len(word) - 2)]
-    if len(word) >= 4 and word[-1] in _ENDING:
-        return word[:-1]
-    return word
-
-
-def fts_query(words: str) -> str | None:
-    """User words as a safe FTS5 query: each word a quoted prefix term, all required.
-
-    Only letters and digits survive, so no FTS syntax reaches SQLite. Case folding is the
-    tokenizer's (Cyrillic included); yo is folded to ye as in the index. A long word loses
-    up to two final letters, so one typed form finds the others (plural, other cases)."""
-    terms = []
-    for word in _WORD.findall(words.casefold().replace("\u0451", "\u0435"))[:SEARCH_WORDS]:
-        word = word.replace("_", "")
-        if not word:
-            continue
-        terms.append(f'"{_stem(word)}"*')
-    return " ".join(terms) or None
 
 
 class ResolutionService:
@@ -149,10 +72,6 @@ class ResolutionService:
         self.clock = clock
         self.channel_id = channel_id
 
-    @staticmethod
-    def register_renderers(renderers: Renderers) -> None:
-        renderers.register("resolution", render_resolution)
-
     # --- the archive --------------------------------------------------------------------------
 
     async def get(self, resolution_id: int) -> Resolution | None:
@@ -168,7 +87,7 @@ class ResolutionService:
         return await self.repo.open_drafts()
 
     async def search(self, words: str) -> list[Found]:
-        query = fts_query(words)
+        query = search_query(words)
         return await self.repo.search(query) if query else []
 
     # --- publishing ---------------------------------------------------------------------------
@@ -210,7 +129,7 @@ class ResolutionService:
             return job, chats
 
         resolution = await self.repo.create(new, created_by=staff.id, now=now, announce=announce)
-        self.outbox.sender.wake()
+        self.outbox.committed()
         chats = announce(resolution)[1]
         await self.audit.record(
             staff.id,
@@ -249,23 +168,12 @@ class ResolutionService:
         comment = await self.repo.add_comment(resolution_id, author.id, text, now=self.clock.now())
         if comment is None:
             return None
-        person = author.person
-        name = person.full_name if person else str(author.id)
-        username = person.username if person else None
         await self.notifier.send_many(
             sorted(await self.people.staff_ids()),
-            lambda t: (
-                t(
-                    "resolutions.comment_to_staff",
-                    title=comment.resolution_title,
-                    person_id=author.id,
-                    name=name,
-                    username=username,
-                    cities=comment.city_names,
-                    text=comment.text,
-                ),
-                comment_answer_keyboard(t, comment.id),
-            ),
+            "resolution.comment",
+            comment=comment,
+            author=author.person,
+            author_id=author.id,
         )
         return comment
 
@@ -281,14 +189,5 @@ class ResolutionService:
         await self.repo.answer_comment(comment_id, staff.id, text, now=now)
         await self.audit.record(staff.id, "resolution.answer", str(comment_id), now=now)
         return await self.notifier.send(
-            comment.person_id,
-            lambda t: (
-                t(
-                    "resolutions.answer_to_person",
-                    title=comment.resolution_title,
-                    comment=comment.text,
-                    text=text,
-                ),
-                None,
-            ),
+            comment.person_id, "resolution.answer", comment=comment, text=text
         )

@@ -8,13 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from aiogram.types import InlineKeyboardMarkup
-
 from bot.clock import Clock
-from bot.keyboards import request_decision_keyboard
-from bot.services.notify import Notifier
-from bot.services.people import PeopleService, Viewer
-from bot.texts import Texts
+from bot.delivery.notify import Notifier
+from bot.services.people import PeopleService
+from bot.viewer import Viewer
 from storage.audit import AuditRepo
 from storage.cities import City, CityRepo
 from storage.contacts import (
@@ -78,13 +75,6 @@ class DecisionResult:
     person: Person | None = None
 
 
-def person_label(person: Person | None, person_id: int) -> dict[str, object]:
-    """Template values naming a person: name, @username, id."""
-    if person is None:
-        return {"name": "", "username": None, "person_id": person_id}
-    return {"name": person.full_name, "username": person.username, "person_id": person.id}
-
-
 class ContactService:
     def __init__(
         self,
@@ -127,17 +117,12 @@ class ContactService:
         city = await self.cities.get(result.invite.city_id) if result.invite else None
         if result.outcome is Redeem.OK and result.invite and city:
             await self.audit.record(viewer.id, "contact.invite_used", city.name, now=now)
-            person = viewer.person
             await self.notifier.send(
                 result.invite.created_by,
-                lambda t: (
-                    t(
-                        "contacts.invite_used_staff",
-                        city=city.title(t.locale),
-                        **person_label(person, viewer.id),
-                    ),
-                    None,
-                ),
+                "contacts.invite_used",
+                city=city,
+                person=viewer.person,
+                person_id=viewer.id,
             )
         return InviteResult(outcome=result.outcome, city=city)
 
@@ -153,18 +138,14 @@ class ContactService:
         request_id = await self.requests.create(viewer.id, city.id, now=self.clock.now())
         if request_id is None:
             return AskResult(Ask.PENDING, city)
-        person = viewer.person
-        staff_ids = await self.people.staff_ids()
-
-        def render(t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
-            text = t(
-                "contacts.request_staff",
-                city=city.title(t.locale),
-                **person_label(person, viewer.id),
-            )
-            return text, request_decision_keyboard(t, request_id)
-
-        notices = await self.notifier.send_many(sorted(staff_ids), render)
+        notices = await self.notifier.send_many(
+            sorted(await self.people.staff_ids()),
+            "contacts.request",
+            city=city,
+            person=viewer.person,
+            person_id=viewer.id,
+            request_id=request_id,
+        )
         await self.requests.add_notices(request_id, notices)
         return AskResult(Ask.SENT, city)
 
@@ -189,25 +170,17 @@ class ContactService:
             now=now,
             person_id=request.person_id,
         )
-        outcome_key = "contacts.request_approved" if approve else "contacts.request_rejected"
-        await self.notifier.send(
-            request.person_id, lambda t: (t(outcome_key, city=city.title(t.locale)), None)
-        )
+        await self.notifier.send(request.person_id, "contacts.outcome", city=city, approved=approve)
         decider = staff.person
-
-        def render(t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
-            return (
-                t(
-                    "contacts.request_decided",
-                    city=city.title(t.locale),
-                    approved=request.status is RequestStatus.APPROVED,
-                    decider=decider.full_name if decider else str(staff.id),
-                    **person_label(person, request.person_id),
-                ),
-                None,
-            )
-
-        await self.notifier.edit(await self.requests.notices(request_id), render)
+        await self.notifier.edit(
+            await self.requests.notices(request_id),
+            "contacts.decided",
+            city=city,
+            approved=request.status is RequestStatus.APPROVED,
+            decider=decider.full_name if decider else str(staff.id),
+            person=person,
+            person_id=request.person_id,
+        )
         return DecisionResult(Decision.DONE, request, city, person)
 
     # --- the list ---------------------------------------------------------------------------
@@ -226,8 +199,5 @@ class ContactService:
         await self.audit.record(
             staff.id, "contact.remove", contact.city.name, now=self.clock.now(), person_id=person_id
         )
-        await self.notifier.send(
-            person_id,
-            lambda t: (t("contacts.removed_person", city=contact.city.title(t.locale)), None),
-        )
+        await self.notifier.send(person_id, "contacts.removed", city=contact.city)
         return contact

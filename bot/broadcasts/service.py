@@ -8,13 +8,14 @@ from enum import StrEnum
 from typing import Any
 
 from bot.clock import Clock
+from bot.delivery.notify import Notifier
 from bot.delivery.outbox import Outbox
 from bot.delivery.parts import copy_payload
 from bot.delivery.progress import Progress
 from bot.scheduler import Scheduler
-from bot.services.notify import Notifier
-from bot.services.people import PeopleService, Viewer
+from bot.services.people import PeopleService
 from bot.topics import Topic
+from bot.viewer import Viewer
 from storage.audit import AuditRepo
 from storage.contacts import ContactRepo
 from storage.outbox import Job, JobStatus, NewJob, OutboxRepo, Outcome
@@ -179,7 +180,7 @@ class BroadcastService:
         if job.status is JobStatus.SCHEDULED:
             await self.scheduler.cancel(KIND, str(job_id))
         await self.audit.record(staff.id, "broadcast.cancel", str(job_id), now=self.clock.now())
-        await self.outbox.sender.settle(job_id)
+        await self.outbox.settle(job_id)
         await self.progress.finished(job_id)
         return await self.repo.get(job_id)
 
@@ -211,8 +212,5 @@ class BroadcastService:
         if job is None or job.status is not JobStatus.SCHEDULED:
             return
         if job.created_by is not None:  # told first: a crash after this repeats the notice
-            due = action.due_at
-            await self.notifier.send(
-                job.created_by, lambda t: (t("broadcast.missed", at=due), None)
-            )
+            await self.notifier.send(job.created_by, "broadcast.missed", at=action.due_at)
         await self.repo.mark_missed(job.id, now=self.clock.now())

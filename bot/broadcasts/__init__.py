@@ -1,0 +1,1 @@
+"""Staff broadcasts: a message copied to an audience, now or at a chosen time."""

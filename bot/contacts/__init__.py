@@ -1,0 +1,1 @@
+"""City contacts: invitations, requests staff approve, the list, removal."""

@@ -1,0 +1,1 @@
+"""Events: announcements, answers, calendar files, reminders, edits, cancellation."""

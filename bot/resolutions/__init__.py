@@ -1,0 +1,1 @@
+"""Resolutions of the General Assembly: publishing, the archive, search, comments."""

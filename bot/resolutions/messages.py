@@ -1,0 +1,247 @@
+"""What resolutions look like: the header and the parts of the text, the archive, the
+card, the notices about comments, and their buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from markupsafe import Markup, escape
+
+from bot.callbacks import CommentCb, ResolutionCb, ResolutionDialogCb, ResolutionYearCb
+from bot.delivery.parts import DocumentPart, Part, Renderers, TextPart
+from bot.split import TEXT_LIMIT, split_paragraphs
+from bot.texts import Texts
+from storage.resolutions import MATCH_END, MATCH_START, Comment, Resolution
+
+PART_MARK_ROOM = 24  # room for "(2/7)" at the head of each part
+
+
+@lru_cache(maxsize=16)
+def text_chunks(body: str) -> tuple[str, ...]:
+    """The body in message-sized plain-text pieces (cached: every recipient of a
+    delivery gets the same pieces)."""
+    return tuple(split_paragraphs(body.split("\n"), TEXT_LIMIT - PART_MARK_ROOM))
+
+
+def header_text(t: Texts, resolution: Resolution, *, parts: int) -> str:
+    return t(
+        "resolutions.header",
+        status=resolution.status.value,
+        date=resolution.assembly_date,
+        city=resolution.city(t.locale),
+        title=resolution.title,
+        parts=parts,
+    )
+
+
+def render_resolution(t: Texts, args: dict[str, Any]) -> list[Part]:
+    """Header, the text in parts, the original file; a draft open to comments ends with
+    the "send comments" button."""
+    resolution = Resolution.from_json(args["resolution"])
+    chunks = text_chunks(resolution.body)
+    parts: list[Part] = [TextPart(header_text(t, resolution, parts=len(chunks)))]
+    for number, chunk in enumerate(chunks, 1):
+        mark = t("resolutions.part", n=number, total=len(chunks)) if len(chunks) > 1 else ""
+        parts.append(TextPart(f"{mark}\n{escape(chunk)}" if mark else str(escape(chunk))))
+    if resolution.file_key:
+        parts.append(DocumentPart(resolution.file_key))
+    if args.get("comments"):
+        last = parts[-1]
+        markup = comment_keyboard(t, resolution.id)
+        parts[-1] = (
+            DocumentPart(last.file_key, last.caption, markup)
+            if isinstance(last, DocumentPart)
+            else TextPart(last.text if isinstance(last, TextPart) else "", markup)
+        )
+    return parts
+
+
+def _comment_to_staff(t: Texts, args: dict[str, Any]) -> list[Part]:
+    comment: Comment = args["comment"]
+    author = args["author"]
+    text = t(
+        "resolutions.comment_to_staff",
+        title=comment.resolution_title,
+        person_id=args["author_id"],
+        name=author.full_name if author else str(args["author_id"]),
+        username=author.username if author else None,
+        cities=comment.city_names,
+        text=comment.text,
+    )
+    return [TextPart(text, comment_answer_keyboard(t, comment.id))]
+
+
+def _answer_to_person(t: Texts, args: dict[str, Any]) -> list[Part]:
+    comment: Comment = args["comment"]
+    text = t(
+        "resolutions.answer_to_person",
+        title=comment.resolution_title,
+        comment=comment.text,
+        text=args["text"],
+    )
+    return [TextPart(text)]
+
+
+def register(renderers: Renderers) -> None:
+    renderers.register("resolution", render_resolution)
+    renderers.register("resolution.comment", _comment_to_staff)
+    renderers.register("resolution.answer", _answer_to_person)
+
+
+# --- the archive and the card -----------------------------------------------------------------
+
+
+def highlighted(text: str) -> Markup:
+    """Search output: the text escaped, each match in <b> (markers come from storage)."""
+    html = str(escape(" ".join(text.split())))
+    if html.count(MATCH_START) != html.count(MATCH_END):
+        html = html.replace(MATCH_START, "").replace(MATCH_END, "")
+    return Markup(html.replace(MATCH_START, "<b>").replace(MATCH_END, "</b>"))
+
+
+def row(t: Texts, number: int, resolution: Resolution) -> dict[str, Any]:
+    return {
+        "number": number,
+        "date": resolution.assembly_date,
+        "city": resolution.city(t.locale),
+        "title": resolution.title,
+        "status": resolution.status.value,
+        "adopted": resolution.adopted_id is not None,
+    }
+
+
+def card_text(t: Texts, resolution: Resolution) -> str:
+    return t(
+        "resolutions.card",
+        row=row(t, 0, resolution),
+        adopted_date=resolution.adopted_date,
+        has_draft=resolution.draft_id is not None,
+        chars=len(resolution.body),
+        file_name=resolution.file_name,
+    )
+
+
+def year_screen(
+    t: Texts, years: Sequence[int], year: int | None, items: Sequence[Resolution]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The archive of one year, with the other years as buttons."""
+    if year is None:
+        return t("resolutions.empty"), None
+    rows = [row(t, n, r) for n, r in enumerate(items, 1)]
+    text = t("resolutions.year", year=year, rows=rows, years=years)
+    return text, resolutions_list_keyboard(t, items, years, year)
+
+
+# --- buttons ----------------------------------------------------------------------------------
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def _rs_dialog(t: Texts, items: Iterable[tuple[str, str, str]]) -> InlineKeyboardMarkup:
+    rows = [
+        [_button(text, ResolutionDialogCb(action=action, value=value))]
+        for text, action, value in items
+    ]
+    rows.append([_button(t.plain("resolutions.btn.abort"), ResolutionDialogCb(action="abort"))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def resolution_status_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    return _rs_dialog(
+        t,
+        [
+            (t.plain(f"resolutions.status.{status}"), "status", status)
+            for status in ("draft", "adopted")
+        ],
+    )
+
+
+def resolution_drafts_keyboard(t: Texts, drafts: Sequence[Resolution]) -> InlineKeyboardMarkup:
+    items = [
+        (t.plain("resolutions.btn.draft", date=d.assembly_date, title=d.title), "draft", str(d.id))
+        for d in drafts
+    ]
+    return _rs_dialog(t, [*items, (t.plain("resolutions.btn.no_draft"), "draft", "0")])
+
+
+def resolution_text_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    return _rs_dialog(t, [(t.plain("resolutions.btn.text_done"), "done", "")])
+
+
+def resolution_preview_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    return _rs_dialog(
+        t,
+        [
+            (t.plain("resolutions.btn.publish"), "publish", ""),
+            (t.plain("resolutions.btn.replace_text"), "retext", ""),
+        ],
+    )
+
+
+def comment_keyboard(t: Texts, resolution_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(
+                    t.plain("resolutions.btn.comment"),
+                    ResolutionCb(action="comment", resolution_id=resolution_id),
+                )
+            ]
+        ]
+    )
+
+
+def comment_answer_keyboard(t: Texts, comment_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(t.plain("resolutions.btn.answer"), CommentCb(comment_id=comment_id))]
+        ]
+    )
+
+
+def resolution_card_keyboard(t: Texts, resolution: Resolution) -> InlineKeyboardMarkup:
+    def cb(action: str, resolution_id: int = resolution.id) -> ResolutionCb:
+        return ResolutionCb(action=action, resolution_id=resolution_id)
+
+    rows = [[_button(t.plain("resolutions.btn.full_text"), cb("text"))]]
+    if resolution.is_draft and resolution.adopted_id is None:
+        rows.append([_button(t.plain("resolutions.btn.comment"), cb("comment"))])
+    if resolution.adopted_id is not None:
+        rows.append(
+            [_button(t.plain("resolutions.btn.adopted"), cb("open", resolution.adopted_id))]
+        )
+    if resolution.draft_id is not None:
+        rows.append([_button(t.plain("resolutions.btn.draft_of"), cb("open", resolution.draft_id))])
+    rows.append(
+        [
+            _button(
+                t.plain("resolutions.btn.back"),
+                ResolutionYearCb(year=resolution.assembly_date.year),
+            )
+        ]
+    )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def resolutions_list_keyboard(
+    t: Texts, items: Sequence[Resolution], years: Sequence[int], year: int | None
+) -> InlineKeyboardMarkup | None:
+    builder = InlineKeyboardBuilder()
+    for number, resolution in enumerate(items, 1):
+        builder.button(
+            text=t.plain("resolutions.btn.open", number=number, title=resolution.title),
+            callback_data=ResolutionCb(action="open", resolution_id=resolution.id),
+        )
+    builder.adjust(1)
+    others = [y for y in years if y != year]
+    if others:
+        builder.row(*[_button(str(y), ResolutionYearCb(year=y)) for y in others[:8]])
+    markup = builder.as_markup()
+    return markup if markup.inline_keyboard else None

@@ -1,0 +1,95 @@
+"""Resolutions for everyone: /resolutions by year, /resolutions <words> to search, a card,
+the full text on request."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.buttons import found, message_of
+from bot.callbacks import ResolutionCb, ResolutionYearCb
+from bot.filters import MenuButton, PrivateChat
+from bot.resolutions.messages import (
+    card_text,
+    highlighted,
+    resolution_card_keyboard,
+    resolutions_list_keyboard,
+    row,
+    year_screen,
+)
+from bot.resolutions.service import ResolutionService
+from bot.texts import Texts
+from bot.viewer import Viewer
+from handlers.common import show
+
+router = Router(name=__name__)
+router.message.filter(PrivateChat())
+
+
+@router.message(Command("resolutions"))
+@router.message(MenuButton("resolutions"))
+async def archive(
+    message: Message,
+    viewer: Viewer,
+    resolutions: ResolutionService,
+    command: CommandObject | None = None,
+) -> None:
+    t = viewer.texts
+    words = (command.args or "").strip() if command else ""
+    if not words:
+        years = await resolutions.years()
+        year = years[0] if years else None
+        items = await resolutions.of_year(year) if year else []
+        text, markup = year_screen(t, years, year, items)
+        await message.answer(text, reply_markup=markup)
+        return
+    hits = await resolutions.search(words)
+    rows = [
+        {**row(t, n, hit.resolution), "snippet": highlighted(hit.snippet)}
+        for n, hit in enumerate(hits, 1)
+    ]
+    await message.answer(
+        t("resolutions.found", query=words[:100], rows=rows),
+        reply_markup=resolutions_list_keyboard(t, [hit.resolution for hit in hits], [], None),
+    )
+
+
+@router.callback_query(ResolutionYearCb.filter())
+async def year_page(
+    query: CallbackQuery,
+    callback_data: ResolutionYearCb,
+    texts: Texts,
+    resolutions: ResolutionService,
+) -> None:
+    message = message_of(query)
+    years = await resolutions.years()
+    year = callback_data.year if callback_data.year in years else (years[0] if years else None)
+    items = await resolutions.of_year(year) if year else []
+    await show(message, *year_screen(texts, years, year, items))
+
+
+@router.callback_query(ResolutionCb.filter(F.action == "open"))
+async def open_card(
+    query: CallbackQuery,
+    callback_data: ResolutionCb,
+    texts: Texts,
+    resolutions: ResolutionService,
+) -> None:
+    message = message_of(query)
+    resolution = found(await resolutions.get(callback_data.resolution_id))
+    await show(message, card_text(texts, resolution), resolution_card_keyboard(texts, resolution))
+
+
+@router.callback_query(ResolutionCb.filter(F.action == "text"))
+async def full_text(
+    query: CallbackQuery,
+    callback_data: ResolutionCb,
+    texts: Texts,
+    resolutions: ResolutionService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    resolution = found(await resolutions.get(callback_data.resolution_id))
+    callback_answer.text = texts.plain("resolutions.alert.sending")
+    await resolutions.send_text(query.from_user.id, resolution)

@@ -1,0 +1,293 @@
+"""Staff: /resolution_new, the publishing dialog (draft or adopted, date, city, title, the
+text from a file or pasted), then the preview."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import date
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from markupsafe import escape
+from pydantic import BaseModel
+
+from bot.dates import DateInputError, parse_day
+from bot.dialogs import Ask, Asker, Context, Dialog, Labels, Outcome, Problem, Stay, Step
+from bot.filters import IsStaff, PrivateChat
+from bot.resolutions.files import UnreadableFile, from_text, read_docx, read_txt
+from bot.resolutions.messages import header_text, text_chunks
+from bot.resolutions.service import BODY_MAX, TITLE_MAX, ResolutionService
+from bot.services.cities import CityService
+from bot.ui import cities_rows
+from storage.resolutions import NewResolution, Resolution, ResolutionStatus
+
+router = Router(name=__name__)
+router.message.filter(PrivateChat(), IsStaff())
+router.callback_query.filter(IsStaff())
+
+FILE_MAX = 20 * 1024 * 1024  # what a bot may download from Telegram
+CITY_MAX = 100
+
+
+class ResolutionForm(BaseModel):
+    status: ResolutionStatus | None = None
+    draft_id: int | None = None  # an adopted text: the draft it adopts
+    assembly_date: date | None = None
+    city_id: int | None = None
+    city_name: str = ""
+    title: str = ""
+    pasted: list[str] = []  # a long text pasted in several messages, until "Done"
+    body: str = ""
+    file_key: str | None = None
+    file_name: str | None = None
+
+    def new(self) -> NewResolution:
+        assert self.status is not None, "the dialog asks it first"
+        assert self.assembly_date is not None
+        return NewResolution(
+            status=self.status,
+            assembly_date=self.assembly_date,
+            city_id=self.city_id,
+            city_name=self.city_name,
+            title=self.title,
+            body=self.body,
+            file_key=self.file_key,
+            file_name=self.file_name,
+            draft_id=self.draft_id,
+        )
+
+
+Ctx = Context[ResolutionForm]
+
+
+def _resolutions(ctx: Ctx) -> ResolutionService:
+    return ctx.get("resolutions", ResolutionService)
+
+
+async def ask_status(ctx: Ctx) -> Ask:
+    choices = [(ctx.t.plain(f"resolutions.status.{s.value}"), s.value) for s in ResolutionStatus]
+    return Ask(ctx.t("resolutions.ask.status"), ctx.options(choices))
+
+
+async def got_status(ctx: Ctx, value: str) -> Outcome[ResolutionForm]:
+    if value not in set(ResolutionStatus):
+        return Problem("errors.stale_button")
+    return ctx.draft.model_copy(update={"status": ResolutionStatus(value), "draft_id": None})
+
+
+async def ask_draft(ctx: Ctx) -> Ask | None:
+    """Which draft an adopted text adopts (nothing to ask when no draft is open)."""
+    drafts = await _resolutions(ctx).open_drafts()
+    if not drafts:
+        return None
+    t = ctx.t
+    choices = [
+        (t.plain("resolutions.btn.draft", date=d.assembly_date, title=d.title), str(d.id))
+        for d in drafts
+    ]
+    choices.append((t.plain("resolutions.btn.no_draft"), "0"))
+    return Ask(t("resolutions.ask.draft"), ctx.options(choices))
+
+
+async def got_draft(ctx: Ctx, value: str) -> Outcome[ResolutionForm]:
+    draft_id = int(value) if value.isdigit() else -1
+    if draft_id and draft_id not in {d.id for d in await _resolutions(ctx).open_drafts()}:
+        return Problem("errors.stale_button")
+    return ctx.draft.model_copy(update={"draft_id": draft_id or None})
+
+
+async def got_date(ctx: Ctx, text: str) -> Outcome[ResolutionForm]:
+    try:
+        day = parse_day(text)
+    except DateInputError as error:
+        return Problem(f"resolutions.error.date_{error.problem.value}")
+    return ctx.draft.model_copy(update={"assembly_date": day})
+
+
+async def ask_city(ctx: Ctx) -> Ask:
+    members = await ctx.get("cities", CityService).members()
+    return Ask(ctx.t("resolutions.ask.city"), ctx.keyboard(cities_rows(ctx.t, members)))
+
+
+async def picked_city(ctx: Ctx, value: str) -> Outcome[ResolutionForm]:
+    city = await ctx.get("cities", CityService).get(int(value) if value.isdigit() else 0)
+    if city is None:
+        return Problem("errors.stale_button")
+    return ctx.draft.model_copy(update={"city_id": city.id, "city_name": city.name})
+
+
+async def typed_city(ctx: Ctx, text: str) -> Outcome[ResolutionForm]:
+    typed = " ".join(text.split())
+    if not typed or len(typed) > CITY_MAX:
+        return Problem("resolutions.error.city", {"limit": CITY_MAX})
+    member = await ctx.get("cities", CityService).named(typed)
+    update = {
+        "city_id": member.id if member else None,
+        "city_name": member.name if member else typed,
+    }
+    return ctx.draft.model_copy(update=update)
+
+
+async def got_title(ctx: Ctx, text: str) -> Outcome[ResolutionForm]:
+    title = " ".join(text.split())
+    if not title or len(title) > TITLE_MAX:
+        return Problem("resolutions.error.title", {"limit": TITLE_MAX})
+    return ctx.draft.model_copy(update={"title": title})
+
+
+def _ask(step: str) -> Asker[ResolutionForm]:
+    async def ask(ctx: Ctx) -> Ask:
+        return Ask(ctx.t(f"resolutions.ask.{step}"))
+
+    return ask
+
+
+def _with_text(
+    ctx: Ctx, paragraphs: list[str], key: str | None, name: str | None
+) -> Outcome[ResolutionForm]:
+    body = "\n".join(paragraphs)
+    if len(body) > BODY_MAX:
+        return Problem("resolutions.error.body_long", {"limit": BODY_MAX})
+    update: dict[str, Any] = {"body": body, "file_key": key, "file_name": name, "pasted": []}
+    return ctx.draft.model_copy(update=update)
+
+
+async def pasted(ctx: Ctx, text: str) -> Outcome[ResolutionForm]:
+    """Long texts arrive in several messages (Telegram splits a long paste): collect them."""
+    pieces = [*ctx.draft.pasted, text]
+    t = ctx.t
+    done = ctx.keyboard([[(t.plain("resolutions.btn.text_done"), "pick", "done")]])
+    ask = Ask(t("resolutions.pasted", n=len(pieces), chars=sum(len(p) for p in pieces)), done)
+    return Stay(ctx.draft.model_copy(update={"pasted": pieces}), ask)
+
+
+async def pasted_done(ctx: Ctx, value: str) -> Outcome[ResolutionForm]:
+    paragraphs = from_text("\n".join(ctx.draft.pasted))
+    if value != "done" or not paragraphs:
+        return Problem("resolutions.alert.no_text")
+    return _with_text(ctx, paragraphs, None, None)
+
+
+async def got_file(ctx: Ctx, message: Message) -> Outcome[ResolutionForm]:
+    document = message.document
+    assert document is not None
+    name = document.file_name or "document"
+    lower = name.lower()
+    if not lower.endswith((".docx", ".txt")):
+        return Problem("resolutions.error.file_type", {"name": name})
+    if (document.file_size or 0) > FILE_MAX:
+        return Problem("resolutions.error.file_size")
+    buffer = io.BytesIO()
+    await ctx.get("bot", Bot).download(document, destination=buffer)
+    content = buffer.getvalue()
+    reader = read_docx if lower.endswith(".docx") else read_txt
+    try:
+        paragraphs = await asyncio.to_thread(reader, content)
+    except UnreadableFile:
+        return Problem("resolutions.error.unreadable", {"name": name})
+    key = await _resolutions(ctx).keep_file(
+        document.file_unique_id, name, content, document.mime_type, document.file_id
+    )
+    return _with_text(ctx, paragraphs, key, name)
+
+
+STEPS: list[Step[ResolutionForm]] = [
+    Step("status", ask_status, pressed=got_status),
+    Step(
+        "draft",
+        ask_draft,
+        pressed=got_draft,
+        applies=lambda form: form.status is ResolutionStatus.ADOPTED,
+    ),
+    Step("date", _ask("date"), typed=got_date),
+    Step("city", ask_city, pressed=picked_city, typed=typed_city),
+    Step("title", _ask("title"), typed=got_title),
+    Step(
+        "text",
+        _ask("text"),
+        typed=pasted,
+        pressed=pasted_done,
+        file=got_file,
+        not_expected="resolutions.ask.text",
+    ),
+]
+
+
+async def preview(ctx: Ctx) -> Ask:
+    t, form = ctx.t, ctx.draft
+    new = form.new()
+    shown = Resolution(
+        id=0,
+        status=new.status,
+        assembly_date=new.assembly_date,
+        city_name=new.city_name,
+        city_name_en=None,
+        title=new.title,
+        body=new.body,
+        file_key=new.file_key,
+        file_name=new.file_name,
+        adopted_id=None,
+        draft_id=new.draft_id,
+    )
+    chunks = text_chunks(new.body)
+    ctx.say(header_text(t, shown, parts=len(chunks)))
+    ctx.say(str(escape(chunks[0])))
+    resolutions = _resolutions(ctx)
+    draft = await resolutions.get(new.draft_id) if new.draft_id else None
+    text = t(
+        "resolutions.preview",
+        parts=len(chunks),
+        chars=len(new.body),
+        file_name=new.file_name,
+        draft=draft.title if draft else None,
+        count=len(await resolutions.recipients(new.status)),
+        status=new.status.value,
+    )
+    rows = [
+        [(t.plain("resolutions.btn.publish"), "publish", "")],
+        [(t.plain("resolutions.btn.replace_text"), "field", "text")],
+    ]
+    return Ask(text, ctx.keyboard(rows))
+
+
+async def publish(ctx: Ctx, message: Message) -> None:
+    published = await _resolutions(ctx).publish(ctx.viewer, ctx.draft.new())
+    await ctx.finish()  # only now: if publishing failed, the dialog is still there
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(
+        ctx.t(
+            "resolutions.published",
+            title=published.resolution.title,
+            n=published.recipients,
+            status=published.resolution.status.value,
+            draft_taken=published.draft_taken,
+        )
+    )
+
+
+dialog = Dialog(
+    "rs",
+    ResolutionForm,
+    STEPS,
+    preview=preview,
+    actions={"publish": publish},
+    labels=Labels(
+        skip="events.btn.skip",
+        abort="resolutions.btn.abort",
+        to_preview="events.btn.to_preview",
+        press="resolutions.error.press",
+        text="resolutions.error.text",
+        fields="resolutions.ask.status",
+        aborted="resolutions.aborted",
+    ),
+    router=router,
+)
+
+
+@router.message(Command("resolution_new"))
+async def begin(message: Message, state: FSMContext, **data: Any) -> None:
+    await dialog.start(message, state, data, ResolutionForm())
