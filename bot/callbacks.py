@@ -53,13 +53,6 @@ class EventListCb(CallbackData, prefix="evl"):
     page: int
 
 
-class EventDialogCb(CallbackData, prefix="evd"):
-    """A step of /event_new and of editing: kind, format, skip, field, publish, save, abort."""
-
-    action: str
-    value: str = ""
-
-
 class ResolutionCb(CallbackData, prefix="rs"):
     """A resolution: "open" its card, "text" (send it in full), "comment" on a draft."""
 
@@ -71,24 +64,10 @@ class ResolutionYearCb(CallbackData, prefix="rsy"):
     year: int
 
 
-class ResolutionDialogCb(CallbackData, prefix="rsd"):
-    """A step of /resolution_new: status, draft (the one adopted), done, publish, abort."""
-
-    action: str
-    value: str = ""
-
-
 class CommentCb(CallbackData, prefix="cm"):
     """Staff answer a comment on a draft."""
 
     comment_id: int
-
-
-class BroadcastCb(CallbackData, prefix="bc"):
-    """A step of the /broadcast dialog: audience kind, topic, city toggle, send, schedule."""
-
-    action: str
-    value: str = ""
 
 
 class JobCb(CallbackData, prefix="jb"):
@@ -114,3 +93,11 @@ class SurveyAdminCb(CallbackData, prefix="sa"):
     a: str  # card, open, discard, close, close_ok, reopen, status, remind, remind_ok,
     # csv, xlsx, charts, go (confirm opening), when (another deadline)
     s: int
+
+
+class DialogCb(CallbackData, prefix="dg"):
+    """A button of a dialog: `d` names the dialog, `a` the action, `v` its value."""
+
+    d: str
+    a: str  # pick, skip, field, fields, preview, abort, or one of the dialog's own actions
+    v: str = ""

@@ -27,27 +27,19 @@ from typing import Any, Final, Generic, TypeAlias, TypeVar
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from pydantic import BaseModel
 
 from bot.buttons import Stale, message_of
+from bot.callbacks import DialogCb
 from bot.filters import NotCommand
 from bot.texts import Texts
 from bot.viewer import Viewer
 
 D = TypeVar("D", bound=BaseModel)
 T = TypeVar("T")
-
-
-class DialogCb(CallbackData, prefix="dg"):
-    """A button of a dialog: `d` names the dialog, `a` the action, `v` its value."""
-
-    d: str
-    a: str  # pick, skip, field, fields, preview, abort, or one of the dialog's own actions
-    v: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
+from aiogram.types import InlineKeyboardMarkup, Message, User
 
 from storage.people import TelegramUser
 
@@ -14,16 +14,6 @@ async def show(message: Message, text: str, markup: InlineKeyboardMarkup | None)
     """Edit a message in place; one already showing exactly this is fine."""
     with contextlib.suppress(TelegramBadRequest):
         await message.edit_text(text, reply_markup=markup)
-
-
-async def drop_buttons(query: CallbackQuery) -> Message | None:
-    """A dialog moves on: the pressed prompt loses its buttons (no stale presses later).
-    Returns the message to answer under, if it is one."""
-    if not isinstance(query.message, Message):
-        return None
-    with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_reply_markup(reply_markup=None)
-    return query.message
 
 
 def telegram_user(user: User) -> TelegramUser:

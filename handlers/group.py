@@ -27,4 +27,4 @@ async def stay_silent(message: Message) -> None:
 
 @router.callback_query()
 async def stale_in_group(query: CallbackQuery) -> None:
-    await query.answer()
+    """Answered with nothing (by the callback-answer middleware)."""

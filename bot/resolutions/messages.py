@@ -3,7 +3,7 @@ card, the notices about comments, and their buttons."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -12,7 +12,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from markupsafe import Markup, escape
 
-from bot.callbacks import CommentCb, ResolutionCb, ResolutionDialogCb, ResolutionYearCb
+from bot.callbacks import CommentCb, ResolutionCb, ResolutionYearCb
 from bot.delivery.parts import DocumentPart, Part, Renderers, TextPart
 from bot.split import TEXT_LIMIT, split_paragraphs
 from bot.texts import Texts
@@ -142,47 +142,6 @@ def year_screen(
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def _rs_dialog(t: Texts, items: Iterable[tuple[str, str, str]]) -> InlineKeyboardMarkup:
-    rows = [
-        [_button(text, ResolutionDialogCb(action=action, value=value))]
-        for text, action, value in items
-    ]
-    rows.append([_button(t.plain("resolutions.btn.abort"), ResolutionDialogCb(action="abort"))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def resolution_status_keyboard(t: Texts) -> InlineKeyboardMarkup:
-    return _rs_dialog(
-        t,
-        [
-            (t.plain(f"resolutions.status.{status}"), "status", status)
-            for status in ("draft", "adopted")
-        ],
-    )
-
-
-def resolution_drafts_keyboard(t: Texts, drafts: Sequence[Resolution]) -> InlineKeyboardMarkup:
-    items = [
-        (t.plain("resolutions.btn.draft", date=d.assembly_date, title=d.title), "draft", str(d.id))
-        for d in drafts
-    ]
-    return _rs_dialog(t, [*items, (t.plain("resolutions.btn.no_draft"), "draft", "0")])
-
-
-def resolution_text_keyboard(t: Texts) -> InlineKeyboardMarkup:
-    return _rs_dialog(t, [(t.plain("resolutions.btn.text_done"), "done", "")])
-
-
-def resolution_preview_keyboard(t: Texts) -> InlineKeyboardMarkup:
-    return _rs_dialog(
-        t,
-        [
-            (t.plain("resolutions.btn.publish"), "publish", ""),
-            (t.plain("resolutions.btn.replace_text"), "retext", ""),
-        ],
-    )
 
 
 def comment_keyboard(t: Texts, resolution_id: int) -> InlineKeyboardMarkup:
