@@ -68,33 +68,22 @@ class JobSummary:
     counts: dict[Outcome, int]
 
 
+@dataclass(eq=False)
 class BroadcastService:
-    def __init__(
-        self,
-        outbox: Outbox,
-        repo: OutboxRepo,
-        subscriptions: SubscriptionRepo,
-        contacts: ContactRepo,
-        people: PeopleService,
-        people_repo: PeopleRepo,
-        scheduler: Scheduler,
-        progress: Progress,
-        notifier: Notifier,
-        audit: AuditRepo,
-        clock: Clock,
-    ) -> None:
-        self.outbox = outbox
-        self.repo = repo
-        self.subscriptions = subscriptions
-        self.contacts = contacts
-        self.people = people
-        self.people_repo = people_repo
-        self.scheduler = scheduler
-        self.progress = progress
-        self.notifier = notifier
-        self.audit = audit
-        self.clock = clock
-        scheduler.register(KIND, self._start_scheduled, grace=DEFAULT_GRACE, missed=self._missed)
+    outbox: Outbox
+    repo: OutboxRepo
+    subscriptions: SubscriptionRepo
+    contacts: ContactRepo
+    people: PeopleService
+    people_repo: PeopleRepo
+    scheduler: Scheduler
+    progress: Progress
+    notifier: Notifier
+    audit: AuditRepo
+    clock: Clock
+
+    def __post_init__(self) -> None:
+        self.scheduler.register(KIND, self._start_scheduled, grace=DEFAULT_GRACE, missed=self._missed)
 
     async def recipients(self, audience: Audience) -> list[int]:
         """Active people in the audience (people who blocked the bot are left out)."""

@@ -75,28 +75,17 @@ class DecisionResult:
     person: Person | None = None
 
 
+@dataclass(eq=False)
 class ContactService:
-    def __init__(
-        self,
-        cities: CityRepo,
-        contacts: ContactRepo,
-        invites: InviteRepo,
-        requests: RequestRepo,
-        audit: AuditRepo,
-        people: PeopleService,
-        notifier: Notifier,
-        clock: Clock,
-        invite_ttl: timedelta,
-    ) -> None:
-        self.cities = cities
-        self.contacts = contacts
-        self.invites = invites
-        self.requests = requests
-        self.audit = audit
-        self.people = people
-        self.notifier = notifier
-        self.clock = clock
-        self.invite_ttl = invite_ttl
+    cities: CityRepo
+    contacts: ContactRepo
+    invites: InviteRepo
+    requests: RequestRepo
+    audit: AuditRepo
+    people: PeopleService
+    notifier: Notifier
+    clock: Clock
+    invite_ttl: timedelta
 
     # --- invites ----------------------------------------------------------------------------
 

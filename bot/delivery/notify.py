@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot
@@ -30,18 +31,12 @@ log = logging.getLogger(__name__)
 TextsOf = Callable[[int], Awaitable[Texts]]
 
 
+@dataclass(eq=False)
 class Notifier:
-    def __init__(
-        self,
-        bot: Bot,
-        renderers: Renderers,
-        texts_of: TextsOf,
-        blocked: Callable[[int], Awaitable[None]],
-    ) -> None:
-        self.bot = bot
-        self.renderers = renderers
-        self.texts_of = texts_of
-        self.blocked = blocked
+    bot: Bot
+    renderers: Renderers
+    texts_of: TextsOf
+    blocked: Callable[[int], Awaitable[None]]
 
     async def _render(self, person_id: int, name: str, args: dict[str, Any]) -> TextPart:
         texts = await self.texts_of(person_id)

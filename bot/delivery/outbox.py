@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import Clock
@@ -10,11 +11,11 @@ from bot.delivery.sender import Sender
 from storage.outbox import Job, NewJob, OutboxRepo
 
 
+@dataclass(eq=False)
 class Outbox:
-    def __init__(self, repo: OutboxRepo, sender: Sender, clock: Clock) -> None:
-        self.repo = repo
-        self.sender = sender
-        self.clock = clock
+    repo: OutboxRepo
+    sender: Sender
+    clock: Clock
 
     async def send(self, job: NewJob, chat_ids: Sequence[int]) -> int:
         """Queue a job for these recipients now. With a `dedup_key` it is queued once."""

@@ -12,7 +12,7 @@ look like is `bot.events.messages`; the service only names the renderer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -79,32 +79,22 @@ def is_over(event: Event, now: datetime) -> bool:
 # --- the service ------------------------------------------------------------------------------
 
 
+@dataclass(eq=False)
 class EventService:
-    def __init__(
-        self,
-        repo: EventRepo,
-        subscriptions: SubscriptionRepo,
-        outbox: Outbox,
-        scheduler: Scheduler,
-        audit: AuditRepo,
-        clock: Clock,
-        *,
-        reminders: list[timedelta],
-        remind_subscribers: bool,
-        channel_id: int | None,
-        tz: ZoneInfo,
-    ) -> None:
-        self.repo = repo
-        self.subscriptions = subscriptions
-        self.outbox = outbox
-        self.scheduler = scheduler
-        self.audit = audit
-        self.clock = clock
-        self.reminders = reminders
-        self.remind_subscribers = remind_subscribers
-        self.channel_id = channel_id
-        self.tz = tz
-        scheduler.register(REMINDER, self._remind, grace=None)
+    repo: EventRepo
+    subscriptions: SubscriptionRepo
+    outbox: Outbox
+    scheduler: Scheduler
+    audit: AuditRepo
+    clock: Clock
+    _: KW_ONLY
+    reminders: list[timedelta]
+    remind_subscribers: bool
+    channel_id: int | None
+    tz: ZoneInfo
+
+    def __post_init__(self) -> None:
+        self.scheduler.register(REMINDER, self._remind, grace=None)
 
     # --- reading ------------------------------------------------------------------------------
 

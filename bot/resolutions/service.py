@@ -10,7 +10,7 @@ comment reaches the staff, and a staff answer reaches its author (personal notic
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from bot.clock import Clock
 from bot.delivery.notify import Notifier
@@ -46,31 +46,19 @@ class Published:
     draft_taken: bool = False  # the chosen draft was adopted by another text meanwhile
 
 
+@dataclass(eq=False)
 class ResolutionService:
-    def __init__(
-        self,
-        repo: ResolutionRepo,
-        files: FileRepo,
-        subscriptions: SubscriptionRepo,
-        contacts: ContactRepo,
-        people: PeopleService,
-        outbox: Outbox,
-        notifier: Notifier,
-        audit: AuditRepo,
-        clock: Clock,
-        *,
-        channel_id: int | None,
-    ) -> None:
-        self.repo = repo
-        self.files = files
-        self.subscriptions = subscriptions
-        self.contacts = contacts
-        self.people = people
-        self.outbox = outbox
-        self.notifier = notifier
-        self.audit = audit
-        self.clock = clock
-        self.channel_id = channel_id
+    repo: ResolutionRepo
+    files: FileRepo
+    subscriptions: SubscriptionRepo
+    contacts: ContactRepo
+    people: PeopleService
+    outbox: Outbox
+    notifier: Notifier
+    audit: AuditRepo
+    clock: Clock
+    _: KW_ONLY
+    channel_id: int | None
 
     # --- the archive --------------------------------------------------------------------------
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.clock import Clock
 from storage.audit import AuditRepo
 from storage.cities import City, CityRepo, CityRow, name_key
 
 
+@dataclass(eq=False)
 class CityService:
-    def __init__(self, cities: CityRepo, audit: AuditRepo, clock: Clock) -> None:
-        self.cities = cities
-        self.audit = audit
-        self.clock = clock
+    cities: CityRepo
+    audit: AuditRepo
+    clock: Clock
 
     async def members(self) -> list[City]:
         return await self.cities.members()

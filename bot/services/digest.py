@@ -52,20 +52,13 @@ class Digest:
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
+@dataclass(eq=False)
 class DigestService:
-    def __init__(
-        self,
-        events: EventRepo,
-        resolutions: ResolutionRepo,
-        clock: Clock,
-        tz: ZoneInfo,
-        survey_participation: SurveyParticipation,
-    ) -> None:
-        self.events = events
-        self.resolutions = resolutions
-        self.clock = clock
-        self.tz = tz
-        self.survey_participation = survey_participation
+    events: EventRepo
+    resolutions: ResolutionRepo
+    clock: Clock
+    tz: ZoneInfo
+    survey_participation: SurveyParticipation
 
     async def build(self, year: int) -> Digest:
         """Events held in the year (started by now, not cancelled), in the bot's time zone;

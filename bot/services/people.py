@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.clock import Clock
 from bot.texts import TextCatalog, Texts
 from bot.topics import ALL_TOPICS
@@ -11,22 +13,14 @@ from storage.people import PeopleRepo, Profile, TelegramUser
 from storage.staff import StaffRepo
 
 
+@dataclass(eq=False)
 class PeopleService:
-    def __init__(
-        self,
-        people: PeopleRepo,
-        staff: StaffRepo,
-        catalog: TextCatalog,
-        fsm: SQLiteStorage,
-        clock: Clock,
-        owner_ids: frozenset[int],
-    ) -> None:
-        self.people = people
-        self.staff = staff
-        self.catalog = catalog
-        self.fsm = fsm
-        self.clock = clock
-        self.owner_ids = owner_ids
+    people: PeopleRepo
+    staff: StaffRepo
+    catalog: TextCatalog
+    fsm: SQLiteStorage
+    clock: Clock
+    owner_ids: frozenset[int]
 
     def viewer(
         self, user_id: int, profile: Profile | None, telegram_language: str | None

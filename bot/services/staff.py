@@ -24,20 +24,13 @@ class StaffList:
     staff: list[StaffMember]
 
 
+@dataclass(eq=False)
 class StaffService:
-    def __init__(
-        self,
-        staff: StaffRepo,
-        audit: AuditRepo,
-        notifier: Notifier,
-        clock: Clock,
-        owner_ids: frozenset[int],
-    ) -> None:
-        self.staff = staff
-        self.audit = audit
-        self.notifier = notifier
-        self.clock = clock
-        self.owner_ids = owner_ids
+    staff: StaffRepo
+    audit: AuditRepo
+    notifier: Notifier
+    clock: Clock
+    owner_ids: frozenset[int]
 
     async def list(self) -> StaffList:
         return StaffList(owners=sorted(self.owner_ids), staff=await self.staff.all())

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.topics import Topic
 from storage.subscriptions import SubscriptionRepo
 
 TOPICS = frozenset(topic.value for topic in Topic)
 
 
+@dataclass(eq=False)
 class SubscriptionService:
-    def __init__(self, repo: SubscriptionRepo) -> None:
-        self.repo = repo
+    repo: SubscriptionRepo
 
     async def topics_of(self, person_id: int) -> set[str]:
         return await self.repo.topics_of(person_id)

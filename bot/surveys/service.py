@@ -144,41 +144,27 @@ class Stat:
     high: float | None
 
 
+@dataclass(eq=False)
 class SurveyService:
-    def __init__(
-        self,
-        surveys: SurveyRepo,
-        responses: ResponseRepo,
-        cities: CityRepo,
-        contacts: ContactRepo,
-        subscriptions: SubscriptionRepo,
-        files: FileRepo,
-        people: PeopleService,
-        outbox: Outbox,
-        scheduler: Scheduler,
-        audit: AuditRepo,
-        clock: Clock,
-        reminders: list[timedelta],
-        yes_words: Collection[str],
-        no_words: Collection[str],
-    ) -> None:
-        self.surveys = surveys
-        self.responses = responses
-        self.cities = cities
-        self.contacts = contacts
-        self.subscriptions = subscriptions
-        self.files = files
-        self.people = people
-        self.outbox = outbox
-        self.scheduler = scheduler
-        self.audit = audit
-        self.clock = clock
-        self.reminders = reminders
-        self.yes_words = yes_words
-        self.no_words = no_words
+    surveys: SurveyRepo
+    responses: ResponseRepo
+    cities: CityRepo
+    contacts: ContactRepo
+    subscriptions: SubscriptionRepo
+    files: FileRepo
+    people: PeopleService
+    outbox: Outbox
+    scheduler: Scheduler
+    audit: AuditRepo
+    clock: Clock
+    reminders: list[timedelta]
+    yes_words: Collection[str]
+    no_words: Collection[str]
+
+    def __post_init__(self) -> None:
         self._cache: dict[int, Survey] = {}
-        scheduler.register(REMIND, self._remind_action, grace=None)
-        scheduler.register(CLOSE, self._close_action, grace=None)
+        self.scheduler.register(REMIND, self._remind_action, grace=None)
+        self.scheduler.register(CLOSE, self._close_action, grace=None)
 
     # --- surveys ----------------------------------------------------------------------------
 
