@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from aiogram import Bot, F, Router
@@ -133,42 +135,86 @@ async def not_a_file(message: Message, viewer: Viewer) -> None:
 # --- the card and its actions ---------------------------------------------------------------------
 
 
-async def _survey(cb: SurveyAdminCb, surveys: SurveyService) -> Survey:
-    return found(await surveys.get(cb.s), "surveys.admin.gone")
+@dataclass(frozen=True, slots=True)
+class On:
+    """A staff member pressed one of a survey's buttons."""
+
+    action: str
+    survey: Survey
+    message: Message
+    state: FSMContext
+    viewer: Viewer
+    surveys: SurveyService
+    settings: Settings
+    clock: Clock
+
+    @property
+    def t(self) -> Texts:
+        return self.viewer.texts
 
 
-@router.callback_query(SurveyAdminCb.filter(F.a == "card"))
-async def card(
-    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
-) -> None:
-    t = viewer.texts
-    survey = await _survey(callback_data, surveys)
-    message = message_of(query)
-    text, markup = await _card(t, survey, surveys)
-    await message.answer(text, reply_markup=markup)
+CardAction = Callable[[On], Awaitable[None]]
+ACTIONS: dict[str, tuple[SurveyStatus | None, str, CardAction]] = {}
 
 
-@router.callback_query(SurveyAdminCb.filter(F.a.in_({"open", "reopen", "when"})))
-async def choose_deadline(
+def action(
+    *names: str, needs: SurveyStatus | None = None, refusal: str = ""
+) -> Callable[[CardAction], CardAction]:
+    """Register what a card button does; `needs`: the status it works in (else `refusal`)."""
+
+    def register(run: CardAction) -> CardAction:
+        for name in names:
+            ACTIONS[name] = (needs, refusal, run)
+        return run
+
+    return register
+
+
+@router.callback_query(SurveyAdminCb.filter(F.a != "go"))
+async def card_button(
     query: CallbackQuery,
     callback_data: SurveyAdminCb,
     state: FSMContext,
     viewer: Viewer,
     surveys: SurveyService,
+    settings: Settings,
     clock: Clock,
 ) -> None:
-    t = viewer.texts
-    survey = await _survey(callback_data, surveys)
+    needs, refusal, run = found(ACTIONS.get(callback_data.a))
     message = message_of(query)
+    if callback_data.a == "cancel":
+        await state.clear()
+        await message.edit_text(viewer.texts("surveys.admin.cancelled"))
+        return
+    survey = found(await surveys.get(callback_data.s), "surveys.admin.gone")
+    if needs is not None and survey.status is not needs:
+        raise Stale(refusal)
+    await run(On(callback_data.a, survey, message, state, viewer, surveys, settings, clock))
+
+
+@action("cancel")
+async def _cancelled(on: On) -> None:
+    """Handled in card_button (it needs no survey)."""
+
+
+@action("card")
+async def card(on: On) -> None:
+    text, markup = await _card(on.t, on.survey, on.surveys)
+    await on.message.answer(text, reply_markup=markup)
+
+
+@action("open", "reopen", "when")
+async def choose_deadline(on: On) -> None:
+    survey = on.survey
     if survey.status is SurveyStatus.OPEN:
         raise Stale("surveys.admin.already_open")
     planned = survey.definition.deadline
-    if callback_data.a == "open" and planned is not None and planned > clock.now():
-        await _confirm_open(message, state, t, survey, planned, surveys)
+    if on.action == "open" and planned is not None and planned > on.clock.now():
+        await _confirm_open(on.message, on.state, on.t, survey, planned, on.surveys)
         return
-    await state.set_state(SurveyAdmin.deadline)
-    await state.set_data({"s": survey.id})
-    await message.answer(t("surveys.admin.ask_deadline", title=survey.title))
+    await on.state.set_state(SurveyAdmin.deadline)
+    await on.state.set_data({"s": survey.id})
+    await on.message.answer(on.t("surveys.admin.ask_deadline", title=survey.title))
 
 
 @router.message(StateFilter(SurveyAdmin.deadline), TypedText())
@@ -232,7 +278,7 @@ async def open_survey(
 ) -> None:
     t = viewer.texts
     data = await state.get_data()
-    survey = await _survey(callback_data, surveys)
+    survey = found(await surveys.get(callback_data.s), "surveys.admin.gone")
     message = message_of(query)
     if data.get("s") != survey.id or "deadline" not in data:
         raise Stale
@@ -247,137 +293,88 @@ async def open_survey(
     await message.answer(t("surveys.admin.opened", title=opened.title, deadline=deadline))
 
 
-@router.callback_query(SurveyAdminCb.filter(F.a == "cancel"))
-async def cancel_action(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
-    await state.clear()
-    await message_of(query).edit_text(viewer.texts("surveys.admin.cancelled"))
-
-
-@router.callback_query(SurveyAdminCb.filter(F.a == "discard"))
-async def discard(
-    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
-) -> None:
-    t = viewer.texts
-    survey = await _survey(callback_data, surveys)
-    message = message_of(query)
-    if not await surveys.discard(viewer, survey):
+@action("discard", needs=SurveyStatus.DRAFT, refusal="surveys.admin.not_draft")
+async def discard(on: On) -> None:
+    if not await on.surveys.discard(on.viewer, on.survey):
         raise Stale("surveys.admin.not_draft")
-    await message.edit_text(t("surveys.admin.discarded", title=survey.title))
+    await on.message.edit_text(on.t("surveys.admin.discarded", title=on.survey.title))
 
 
-@router.callback_query(SurveyAdminCb.filter(F.a.in_({"close", "remind"})))
-async def ask_confirmation(
-    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
-) -> None:
-    t = viewer.texts
-    survey = await _survey(callback_data, surveys)
-    message = message_of(query)
-    if survey.status is not SurveyStatus.OPEN:
-        raise Stale("surveys.admin.not_open")
-    reach = await surveys.not_submitted(survey)
-    action = callback_data.a
-    await message.answer(
-        t(
-            f"surveys.admin.confirm_{action}",
+@action("close", "remind", needs=SurveyStatus.OPEN, refusal="surveys.admin.not_open")
+async def ask_confirmation(on: On) -> None:
+    survey = on.survey
+    reach = await on.surveys.not_submitted(survey)
+    await on.message.answer(
+        on.t(
+            f"surveys.admin.confirm_{on.action}",
             title=survey.title,
             people=len(reach.people),
             cities=reach.cities,
             by_cities=survey.by_cities,
         ),
-        reply_markup=keyboard(t, survey.id, [[f"{action}_ok"], ["cancel"]]),
+        reply_markup=keyboard(on.t, survey.id, [[f"{on.action}_ok"], ["cancel"]]),
     )
 
 
-@router.callback_query(SurveyAdminCb.filter(F.a == "close_ok"))
-async def close(
-    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
-) -> None:
-    t = viewer.texts
-    survey = await _survey(callback_data, surveys)
-    message = message_of(query)
-    closed = await surveys.close(survey, viewer)
-    if closed is None:
+@action("close_ok", needs=SurveyStatus.OPEN, refusal="surveys.admin.not_open")
+async def close(on: On) -> None:
+    if await on.surveys.close(on.survey, on.viewer) is None:
         raise Stale("surveys.admin.not_open")
-    await message.edit_text(t("surveys.admin.closed", title=survey.title))
+    await on.message.edit_text(on.t("surveys.admin.closed", title=on.survey.title))
 
 
-@router.callback_query(SurveyAdminCb.filter(F.a == "remind_ok"))
-async def remind(
-    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
-) -> None:
-    t = viewer.texts
-    survey = await _survey(callback_data, surveys)
-    message = message_of(query)
-    if survey.status is not SurveyStatus.OPEN:
-        raise Stale("surveys.admin.not_open")
-    reach = await surveys.remind_now(viewer, survey)
-    await message.edit_text(
-        t(
+@action("remind_ok", needs=SurveyStatus.OPEN, refusal="surveys.admin.not_open")
+async def remind(on: On) -> None:
+    reach = await on.surveys.remind_now(on.viewer, on.survey)
+    await on.message.edit_text(
+        on.t(
             "surveys.admin.reminded",
             people=len(reach.people),
             cities=reach.cities,
-            by_cities=survey.by_cities,
+            by_cities=on.survey.by_cities,
         )
     )
 
 
-@router.callback_query(SurveyAdminCb.filter(F.a == "status"))
-async def status(
-    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
-) -> None:
-    t = viewer.texts
-    survey = await _survey(callback_data, surveys)
-    message = message_of(query)
-    part = await surveys.participation(survey)
-    cities = await surveys.city_status(survey) if survey.by_cities else []
+@action("status")
+async def status(on: On) -> None:
+    t, survey = on.t, on.survey
+    part = await on.surveys.participation(survey)
+    cities = await on.surveys.city_status(survey) if survey.by_cities else []
     total = len(survey.definition.questions)
     text = t("surveys.admin.status_text", survey=survey, part=part, cities=cities, total=total)
     chunks = split_lines(text)
     for chunk in chunks[:-1]:
-        await message.answer(chunk)
+        await on.message.answer(chunk)
     markup = keyboard(t, survey.id, [["remind"]]) if survey.status is SurveyStatus.OPEN else None
-    await message.answer(chunks[-1], reply_markup=markup)
+    await on.message.answer(chunks[-1], reply_markup=markup)
 
 
-@router.callback_query(
-    SurveyAdminCb.filter(F.a.in_({"csv", "xlsx"})), flags={"callback_answer": {"pre": True}}
-)
-async def export(
-    query: CallbackQuery,
-    callback_data: SurveyAdminCb,
-    viewer: Viewer,
-    surveys: SurveyService,
-    settings: Settings,
-) -> None:
-    t = viewer.texts
-    survey = await _survey(callback_data, surveys)
-    message = message_of(query)
+@action("csv", "xlsx")
+async def export(on: On) -> None:
+    t, survey = on.t, on.survey
     table = build_table(
         t,
         survey.definition,
-        await surveys.export_rows(survey),
-        await surveys.participation(survey),
-        settings.tz,
+        await on.surveys.export_rows(survey),
+        await on.surveys.participation(survey),
+        on.settings.tz,
         by_cities=survey.by_cities,
     )
-    if callback_data.a == "csv":
+    if on.action == "csv":
         content, name = to_csv(table), f"{survey.row.slug}.csv"
     else:
         content, name = to_xlsx(table, survey.title), f"{survey.row.slug}.xlsx"
-    await message.answer_document(
+    await on.message.answer_document(
         BufferedInputFile(content, filename=name),
         caption=t("surveys.admin.export_caption", title=survey.title, footer=table.footer),
     )
 
 
-@router.callback_query(SurveyAdminCb.filter(F.a == "charts"))
-async def charts(
-    query: CallbackQuery, callback_data: SurveyAdminCb, viewer: Viewer, surveys: SurveyService
-) -> None:
-    t = viewer.texts
-    survey = await _survey(callback_data, surveys)
-    message = message_of(query)
-    data = await surveys.chart_data(survey)
+@action("charts")
+async def charts(on: On) -> None:
+    t = on.t
+    data = await on.surveys.chart_data(on.survey)
     if not data:
         raise Stale("surveys.admin.no_charts")
     from bot.surveys.charts import chart_png  # matplotlib loads only when a chart is drawn
@@ -385,7 +382,7 @@ async def charts(
     median = t.plain("surveys.chart_median")
     for question, points in data:
         unit = f", {question.unit}" if question.unit else ""
-        await message.answer_photo(
+        await on.message.answer_photo(
             BufferedInputFile(chart_png(question, points, median), filename=f"{question.key}.png"),
             caption=f"{question.text}{unit}"[:1000],
         )
