@@ -170,8 +170,8 @@ class App:
         )
         dp.update.outer_middleware(self.tracker)
         dp.update.outer_middleware(ViewerMiddleware())
+        dp.callback_query.middleware(CallbackAnswerMiddleware())
         for observer in (dp.message, dp.callback_query):
-            observer.middleware(CallbackAnswerMiddleware())
             observer.middleware(StaleButtons())
         self.router = build_router()
         dp.include_router(self.router)
