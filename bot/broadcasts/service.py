@@ -83,7 +83,9 @@ class BroadcastService:
     clock: Clock
 
     def __post_init__(self) -> None:
-        self.scheduler.register(KIND, self._start_scheduled, grace=DEFAULT_GRACE, missed=self._missed)
+        self.scheduler.register(
+            KIND, self._start_scheduled, grace=DEFAULT_GRACE, missed=self._missed
+        )
 
     async def recipients(self, audience: Audience) -> list[int]:
         """Active people in the audience (people who blocked the bot are left out)."""
