@@ -13,8 +13,8 @@ from typing import Any
 from storage.db import Database, to_db
 from storage.outbox import NewJob, enqueue_in
 
-# snippet() and highlight() wrap each match in these; the caller escapes the text and then
-# turns them into markup (control characters never occur in a stored text: see `clean`).
+# Search results mark each match with these (bot/resolutions/search.py); the caller escapes
+# the text, then turns them into markup (they never occur in a stored text: see `clean`).
 MATCH_START = "\x02"
 MATCH_END = "\x03"
 
@@ -22,42 +22,6 @@ MATCH_END = "\x03"
 def clean(text: str) -> str:
     """Drop the characters the search uses as match markers."""
     return text.replace(MATCH_START, "").replace(MATCH_END, "")
-
-
-_FOLD = str.maketrans("\u0451\u0401", "\u0435\u0415")  # yo -> ye, as the index holds it
-
-
-def _fold(text: str) -> str:
-    """What the index holds (see the FTS triggers in migration 0004): yo written as ye."""
-    return text.translate(_FOLD)
-
-
-def _unfold(marked: str, original: str) -> str:
-    """Put back the letters the index folded: `marked` is a piece of _fold(original) with
-    match markers and, from snippet(), an ellipsis at either end. The folding keeps every
-    character where it was, so the piece's characters are read from the original instead."""
-    core = marked
-    head = tail = ""
-    if core.startswith("…"):
-        head, core = "…", core[1:]
-    if core.endswith("…"):
-        core, tail = core[:-1], "…"
-    start = _fold(original).find(clean(core))
-    if start < 0:  # the ellipses were the text's own: the piece is the whole text
-        head = tail = ""
-        core = marked
-        start = _fold(original).find(clean(core))
-        if start < 0:
-            return marked
-    out = []
-    at = start
-    for char in core:
-        if char in (MATCH_START, MATCH_END):
-            out.append(char)
-        else:
-            out.append(original[at])
-            at += 1
-    return head + "".join(out) + tail
 
 
 class ResolutionStatus(StrEnum):
@@ -131,16 +95,6 @@ class Resolution:
             adopted_id=data.get("adopted_id"),
             draft_id=data.get("draft_id"),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A search hit: the resolution, its title and a piece of its text with the matches
-    wrapped in MATCH_START / MATCH_END."""
-
-    resolution: Resolution
-    title: str
-    snippet: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,32 +222,32 @@ class ResolutionRepo:
         )
         return [_resolution(row) for row in rows]
 
-    async def search(self, query: str, limit: int = 8) -> list[Found]:
-        """`query` is an FTS5 expression built by the caller from safe terms."""
+    async def search(self, query: str, limit: int = 8) -> list[Resolution]:
+        """The best matches first. `query` is an FTS5 expression built by the caller from
+        safe terms. Only ranking happens in SQLite (the pieces of text shown are cut by the
+        caller, for these hits only), and the texts are read for the hits returned."""
         try:
             rows = await self.db.fetchall(
                 f"""
-                SELECT {_RESOLUTION},
-                       highlight(resolutions_fts, 0, ?1, ?2) AS hit_title,
-                       snippet(resolutions_fts, 1, ?1, ?2, '…', 16) AS hit_body
-                  FROM resolutions_fts JOIN resolutions r ON r.id = resolutions_fts.rowid
-                  LEFT JOIN cities c ON c.id = r.city_id
-                 WHERE resolutions_fts MATCH ?3
-                 ORDER BY resolutions_fts.rank, r.assembly_date DESC
-                 LIMIT ?4
+                SELECT {_RESOLUTION}
+                  FROM (SELECT f.rowid AS id, f.rank AS rank, r.assembly_date AS day
+                          FROM resolutions_fts f JOIN resolutions r ON r.id = f.rowid
+                         WHERE resolutions_fts MATCH ?1
+                         ORDER BY f.rank, r.assembly_date DESC LIMIT ?2) hit
+                  JOIN resolutions r ON r.id = hit.id LEFT JOIN cities c ON c.id = r.city_id
+                 ORDER BY hit.rank, hit.day DESC
                 """,
-                (MATCH_START, MATCH_END, query, limit),
+                (query, limit),
             )
         except sqlite3.OperationalError as error:  # a query FTS5 cannot parse finds nothing
             if "fts5" not in str(error):
                 raise
             return []
-        found = []
-        for row in rows:
-            resolution = _resolution(row)
-            title = _unfold(row["hit_title"], resolution.title)
-            found.append(Found(resolution, title, _unfold(row["hit_body"], resolution.body)))
-        return found
+        return [_resolution(row) for row in rows]
+
+    async def optimize_search(self) -> None:
+        """Merge the full-text index into one segment (searches read fewer pages)."""
+        await self.db.execute("INSERT INTO resolutions_fts (resolutions_fts) VALUES ('optimize')")
 
     async def adopted_in(self, year: int) -> list[Resolution]:
         """Adopted texts of the year, oldest first (for the digest)."""

@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.delivery.notify import Notifier
 from bot.delivery.outbox import Outbox
 from bot.delivery.parts import render_payload
-from bot.resolutions.search import search_query
+from bot.resolutions.search import Found, found, fts_query, search_terms
 from bot.services.people import PeopleService
 from bot.topics import Topic
 from bot.viewer import Viewer
@@ -26,7 +26,6 @@ from storage.files import FileRepo
 from storage.outbox import NewJob
 from storage.resolutions import (
     Comment,
-    Found,
     NewResolution,
     Resolution,
     ResolutionRepo,
@@ -75,8 +74,10 @@ class ResolutionService:
         return await self.repo.open_drafts()
 
     async def search(self, words: str) -> list[Found]:
-        query = search_query(words)
-        return await self.repo.search(query) if query else []
+        terms = search_terms(words)
+        if not terms:
+            return []
+        return [found(hit, terms) for hit in await self.repo.search(fts_query(terms))]
 
     # --- publishing ---------------------------------------------------------------------------
 
