@@ -9,6 +9,12 @@
    the engine sustains, and the bot process's peak RSS.
 3. As 1 at 25/s with 5 % random 429s and 2 % random 403s: every recipient who did not
    block the bot gets the message exactly once.
+4. Paid broadcasts: BROADCAST_RATE=1000, 10 000 recipients, the fake enforcing 1 000/s:
+   the achieved rate as a share of 1 000/s (the goal: 97 % or more), and every copy sent
+   with `allow_paid_broadcast`.
+
+    .venv/bin/python benchmarks/broadcast.py --only 4 --repeat 3   # one run, three times
+    .venv/bin/python benchmarks/broadcast.py --only 4 --profile out.txt  # py-spy on the bot
 
 The bot runs as its own process (`python -m bot run`), the fake in this one, so each
 has a core; the staff member drives the broadcast through the chat, as in production.
@@ -48,6 +54,7 @@ class Outcome:
     delivered_once: bool
     peak_rss_mib: float
     seconds: float
+    paid: int = 0  # copies sent with allow_paid_broadcast
 
 
 async def prepare(db: Path, recipients: int) -> None:
@@ -88,6 +95,7 @@ async def run(
     limit: float | None,
     p429: float = 0.0,
     p403: float = 0.0,
+    profile: Path | None = None,
 ) -> Outcome:
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     db = work / "bot.sqlite3"
@@ -120,12 +128,22 @@ async def run(
             if p429 or p403:
                 tg.set_random_errors(p429, p403, seed=7)
             mark = len(tg.calls)
+            spy = None
+            if profile is not None:  # py-spy (pip install py-spy) samples the bot process
+                spy = await asyncio.create_subprocess_exec(
+                    str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
+                    str(bot.pid), "--format", "raw", "--rate", "200", "--output", str(profile),
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                )  # fmt: skip
             await owner.press("✅ Отправить сейчас", wait=False)
             await tg.wait_for(
                 lambda c: c.method == "editMessageText" and "Рассылка завершена" in (c.text or ""),
                 timeout=3600,
             )
             rss = peak_rss_mib(bot.pid)
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                await spy.wait()
         finally:
             bot.send_signal(signal.SIGTERM)
             await bot.wait()
@@ -152,30 +170,47 @@ async def run(
             delivered_once=once,
             peak_rss_mib=rss,
             seconds=seconds,
+            paid=sum(1 for c in sent if c.params.get("allow_paid_broadcast") is True),
         )
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="small numbers, a smoke run")
+    parser.add_argument("--only", type=int, choices=(1, 2, 3, 4), help="run only this one")
+    parser.add_argument("--repeat", type=int, default=1, help="run each this many times")
+    parser.add_argument("--profile", type=Path, help="py-spy samples of the bot (run 4)")
     args = parser.parse_args()
     small, large = (300, 2000) if args.quick else (3000, 10_000)
-    outcomes = [
-        await run("1. limit 30/s", small, 25, limit=30),
-        await run("1. limit 30/s", small, 30, limit=30),
-        await run("2. no limit", large, 1000, limit=None),
-        await run("3. 5% 429, 2% 403", small, 25, limit=30, p429=0.05, p403=0.02),
-    ]
+    plan = {
+        1: [("1. limit 30/s", small, 25, 30.0), ("1. limit 30/s", small, 30, 30.0)],
+        2: [("2. no limit", large, 1000, None)],
+        3: [("3. 5% 429, 2% 403", small, 25, 30.0)],
+        4: [("4. paid, limit 1000/s", large, 1000, 1000.0)],
+    }
+    outcomes = []
+    for number, runs in plan.items():
+        if args.only not in (None, number):
+            continue
+        for name, recipients, rate, limit in runs * args.repeat:
+            errors = (0.05, 0.02) if number == 3 else (0.0, 0.0)
+            outcomes.append(
+                await run(
+                    name, recipients, rate, limit=limit, p429=errors[0], p403=errors[1],
+                    profile=args.profile if number == 4 else None,
+                )
+            )  # fmt: skip
     print()
     print(
         f"{'run':<20} {'recipients':>10} {'rate':>6} {'achieved/s':>10} {'% of rate':>9} "
-        f"{'429s':>5} {'403s':>5} {'once':>5} {'seconds':>8} {'peak RSS':>9}"
+        f"{'429s':>5} {'403s':>5} {'once':>5} {'seconds':>8} {'peak RSS':>9} {'paid':>6}"
     )
     for o in outcomes:
         print(
             f"{o.name:<20} {o.recipients:>10} {o.rate:>6g} {o.achieved:>10.1f} "
             f"{100 * o.achieved / o.rate:>8.1f}% {o.too_many:>5} {o.blocked:>5} "
             f"{'yes' if o.delivered_once else 'NO':>5} {o.seconds:>8.1f} {o.peak_rss_mib:>6.0f} MiB"
+            f" {o.paid:>6}"
         )
 
 

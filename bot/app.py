@@ -8,6 +8,7 @@ import logging
 import signal
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -36,12 +37,14 @@ from bot.delivery.progress import Progress
 from bot.delivery.sender import Sender, SenderConfig
 from bot.events import messages as event_messages
 from bot.events.service import EventService
+from bot.heartbeat import WEBHOOK_CHECK, Heartbeat
 from bot.middlewares import StaleButtons, UpdateTracker, ViewerMiddleware
 from bot.resolutions import messages as resolution_messages
 from bot.resolutions.service import ResolutionService
 from bot.scheduler import Scheduler
 from bot.services.cities import CityService
 from bot.services.digest import DigestService
+from bot.services.maintenance import MaintenanceService
 from bot.services.people import PeopleService
 from bot.services.staff import StaffService
 from bot.services.subscriptions import SubscriptionService
@@ -52,18 +55,21 @@ from bot.surveys.service import SurveyService
 from bot.texts import TextCatalog
 from handlers import build_router, detach
 from storage.audit import AuditRepo
+from storage.backup import BackupFolder
 from storage.cities import CityRepo
 from storage.contacts import ContactRepo, InviteRepo, RequestRepo
 from storage.db import Database
 from storage.events import EventRepo
 from storage.files import FileRepo
 from storage.fsm import SQLiteStorage
+from storage.maintenance import MaintenanceRepo
 from storage.menus import MenuRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.resolutions import ResolutionRepo
 from storage.setup import open_database
 from storage.staff import StaffRepo
+from storage.status import StatusRepo
 from storage.subscriptions import SubscriptionRepo
 from storage.surveys import ResponseRepo, SurveyRepo
 from storage.timed import TimedActionRepo
@@ -188,6 +194,7 @@ class App:
             log.exception("could not set the command menus")
         await self.services.broadcasts.reconcile()
         await self.services.events.reconcile()
+        await self.maintenance.arm()
         await self.scheduler.start()
         await self.progress.resume()
         self.sender.start()  # last: if anything above fails, nothing is left running
@@ -219,7 +226,7 @@ class App:
         outbox_repo = OutboxRepo(db)
         self.sender = Sender(
             bot, outbox_repo, files, renderers, catalog, clock,
-            SenderConfig(rate=settings.broadcast_rate),
+            SenderConfig.for_rate(settings.broadcast_rate),
         )  # fmt: skip
         bot.session.middleware(CountEverySend(self.sender.pacer))
         self.outbox = outbox = Outbox(outbox_repo, self.sender, clock)
@@ -228,6 +235,15 @@ class App:
         self.scheduler = scheduler = Scheduler(
             TimedActionRepo(db), clock, settings.schedule_grace,
             paused=self.timers_driven_by_caller,
+        )  # fmt: skip
+        self.heartbeat = Heartbeat(StatusRepo(db))
+        bot.session.middleware(self.heartbeat)
+        self.maintenance = MaintenanceService(
+            MaintenanceRepo(db), resolution_repo, StatusRepo(db), scheduler, clock,
+            fsm.forget_user, retention=settings.delivery_retention,
+            at=settings.maintenance_time, tz=settings.tz,
+            backups=BackupFolder(db, settings.backup_dir, settings.backup_keep)
+            if settings.backup_dir else None,
         )  # fmt: skip
         channel = settings.announce_channel_id
         return Services(
@@ -315,6 +331,7 @@ class App:
         SimpleRequestHandler(
             dispatcher=self.dispatcher, bot=self.bot, secret_token=secret
         ).register(app, path=settings.webhook_path)
+        self.dispatcher.update.outer_middleware(self.heartbeat.on_update)
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
@@ -332,14 +349,36 @@ class App:
             drop_pending_updates=False,
         )
         log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+        watcher = asyncio.create_task(self._watch_webhook(settings.webhook_url))
         try:
             await self._stop.wait()
         finally:
+            watcher.cancel()
             # Stop taking updates first, then let the ones in flight finish.
             await site.stop()
             await self.dispatcher.emit_shutdown(bot=self.bot, **self.dispatcher.workflow_data)
             await runner.cleanup()
         return runner
+
+    async def _watch_webhook(self, url: str) -> None:
+        """Webhook mode: the heartbeat also beats while Telegram confirms the webhook is
+        set to our URL with no delivery error since the last check (quiet hours)."""
+        since = self.clock.now() - timedelta(seconds=WEBHOOK_CHECK)
+        while True:
+            checked = self.clock.now()
+            try:
+                info = await self.bot.get_webhook_info()
+            except Exception as error:
+                log.warning("could not check the webhook: %s", error)
+            else:
+                error_at = info.last_error_date
+                failing = error_at is not None and error_at > since
+                if info.url == url and not failing:
+                    await self.heartbeat.beat(force=True)
+                elif info.url != url:
+                    log.warning("Telegram has another webhook URL: %r", info.url)
+            since = checked
+            await asyncio.sleep(WEBHOOK_CHECK)
 
     def stop(self) -> None:
         """Stop taking updates (either mode); the run method returns once in-flight work ends."""

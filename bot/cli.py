@@ -14,6 +14,7 @@ from storage.db import Database, SchemaTooNewError
 from storage.setup import open_database
 
 EXIT_USAGE = 2
+HEALTH_MAX_AGE = 180  # seconds: long polls return every 10 s, the heartbeat is written every 30
 
 
 def _year(text: str) -> int:
@@ -49,7 +50,16 @@ def _parser() -> argparse.ArgumentParser:
     exported.add_argument("-o", "--output", type=Path, required=True)
 
     backup = sub.add_parser("backup", help="online copy of the database (safe while running)")
-    backup.add_argument("file", type=Path)
+    backup.add_argument(
+        "file", type=Path, nargs="?", help="where to write; without it, into BACKUP_DIR"
+    )
+    health = sub.add_parser(
+        "health", help="exit 0 if the database is current and the bot polled recently"
+    )
+    health.add_argument(
+        "--max-age", type=int, default=HEALTH_MAX_AGE, metavar="SECONDS",
+        help=f"how old the last poll may be (default {HEALTH_MAX_AGE})",
+    )  # fmt: skip
 
     digest = sub.add_parser("digest", help="the annual digest: events, surveys, resolutions")
     digest.add_argument("year", type=_year)
@@ -156,13 +166,48 @@ def _survey(
     return job
 
 
-def _backup(target: Path) -> Callable[[Database], Awaitable[int]]:
+def _backup(target: Path | None, settings: StorageSettings) -> Callable[[Database], Awaitable[int]]:
     async def job(db: Database) -> int:
-        await db.backup(target)
-        print(f"backed up {db.path} to {target}")
+        if target is not None:
+            await db.backup(target)
+            print(f"backed up {db.path} to {target}")
+            return 0
+        assert settings.backup_dir is not None
+        from storage.backup import BackupFolder
+
+        folder = BackupFolder(db, settings.backup_dir, settings.backup_keep)
+        made = await folder.make(Clock().now())
+        print(f"backed up {db.path} to {made} ({len(folder.existing())} kept)")
         return 0
 
     return job
+
+
+def _health(settings: StorageSettings, max_age: int) -> int:
+    """One line; 0 if the database opens at the current schema and the bot polled (or got
+    a webhook update, or saw its webhook in order) in the last `max_age` seconds."""
+    import sqlite3
+
+    from storage.db import SCHEMA_VERSION
+    from storage.status import probe
+
+    try:
+        version, beat = probe(settings.database_path)
+    except (OSError, sqlite3.Error) as error:
+        print(f"unhealthy: cannot read the database: {error}")
+        return 1
+    if version != SCHEMA_VERSION:
+        print(f"unhealthy: database schema {version}, this bot needs {SCHEMA_VERSION}")
+        return 1
+    if beat is None:
+        print("unhealthy: the bot has not polled Telegram yet")
+        return 1
+    age = int((Clock().now() - beat).total_seconds())
+    if age > max_age:
+        print(f"unhealthy: last poll {age} s ago (more than {max_age} s)")
+        return 1
+    print(f"ok: database at schema {version}, last poll {max(age, 0)} s ago")
+    return 0
 
 
 def _digest(
@@ -238,7 +283,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "survey":
             return asyncio.run(_with_db(storage, _survey(args, storage)))
         if command == "backup":
-            return asyncio.run(_with_db(storage, _backup(args.file)))
+            if args.file is None and storage.backup_dir is None:
+                print("give a FILE, or set BACKUP_DIR", file=sys.stderr)
+                return EXIT_USAGE
+            return asyncio.run(_with_db(storage, _backup(args.file, storage)))
+        if command == "health":
+            return _health(storage, args.max_age)
         if command == "digest":
             return asyncio.run(_with_db(storage, _digest(args, storage)))
     except ConfigError as error:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -61,6 +61,13 @@ class StorageSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     timezone: str = "Europe/Moscow"
     default_locale: Literal["ru", "en"] = "ru"
+    backup_dir: Path | None = None  # daily backups go here (with the daily maintenance)
+    backup_keep: int = Field(default=14, ge=1)
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _no_dir(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -105,6 +112,8 @@ class Settings(StorageSettings):
     invite_ttl: Annotated[timedelta, NoDecode] = timedelta(days=7)
     schedule_grace: Annotated[dict[str, timedelta], NoDecode] = Field(default_factory=dict)
     announce_channel_id: int | None = None
+    delivery_retention: Annotated[timedelta, NoDecode] = timedelta(days=90)
+    maintenance_time: Annotated[time | None, NoDecode] = time(4, 0)  # None: off
 
     @field_validator("bot_token")
     @classmethod
@@ -144,10 +153,23 @@ class Settings(StorageSettings):
             grace[kind] = parse_duration(duration)
         return grace
 
-    @field_validator("invite_ttl", mode="before")
+    @field_validator("invite_ttl", "delivery_retention", mode="before")
     @classmethod
     def _ttl(cls, value: object) -> timedelta:
         return value if isinstance(value, timedelta) else parse_duration(str(value))
+
+    @field_validator("maintenance_time", mode="before")
+    @classmethod
+    def _daily_at(cls, value: object) -> time | None:
+        if value is None or isinstance(value, time):
+            return value
+        text = str(value).strip().lower()
+        if text in {"", "off", "none"}:
+            return None
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValueError(f"expected a time of day like 04:00, or off; got {value!r}")
+        return time(int(match[1]), int(match[2]))
 
     @field_validator("telegram_api_base")
     @classmethod

@@ -7,6 +7,9 @@ and can never interleave with statements from other coroutines.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -16,7 +19,10 @@ from typing import Any, TypeVar, cast
 
 import aiosqlite
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
+_INCREMENTAL = 2  # PRAGMA auto_vacuum
 Params = Sequence[Any] | dict[str, Any]
 
 
@@ -69,6 +75,8 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = sqlite3.Row
+        # Takes effect on a new database; an older one is switched by `reclaim_mode()`.
+        await conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA foreign_keys=ON")
@@ -116,6 +124,21 @@ class Database:
             return [name for _v, name, _s in pending]
 
         return await self.run(apply)
+
+    async def reclaim_mode(self) -> bool:
+        """Make sure freed pages can be given back to the file system (incremental vacuum,
+        see storage.maintenance). A database made before that setting needs one VACUUM to
+        switch: done once, atomically (a crash leaves the old file as it was); if another
+        connection holds the database, it is tried at the next start. True if switched."""
+        if await self.fetchval("PRAGMA auto_vacuum") == _INCREMENTAL:
+            return False
+        try:
+            await self.execute("PRAGMA auto_vacuum=INCREMENTAL")
+            await self.execute("VACUUM")
+        except sqlite3.OperationalError as error:
+            log.warning("could not switch %s to incremental vacuum yet: %s", self.path, error)
+            return False
+        return True
 
     # --- queries ----------------------------------------------------------------------------
 
@@ -180,7 +203,22 @@ class Database:
         return await self.run(wrapped)
 
     async def backup(self, target: Path) -> None:
-        """Online copy of the live database (sqlite3's backup API)."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(target) as dest:
-            await self.conn.backup(dest)
+        """Online copy of the live database, safe while the bot runs: a compact copy made
+        by a connection of its own in a worker thread (WAL: the bot keeps reading and
+        writing meanwhile), written beside the target and renamed into place, so a file
+        with the target's name is always a whole copy."""
+        await asyncio.to_thread(copy_database, self.path, target)
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """`VACUUM INTO` a temporary file beside `target`, then rename it to `target`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    conn = sqlite3.connect(source, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("VACUUM INTO ?", (str(partial),))
+    finally:
+        conn.close()
+    os.replace(partial, target)

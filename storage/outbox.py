@@ -430,8 +430,15 @@ class OutboxRepo:
         return changed > 0
 
     async def counts(self, job_id: int) -> dict[Outcome, int]:
+        """Recipients by outcome: from the per-recipient rows, or, once those are pruned
+        (see storage.maintenance), from the counts kept on the job."""
         rows = await self.db.fetchall(
-            "SELECT status, count(*) FROM deliveries WHERE job_id = ? GROUP BY status", (job_id,)
+            """
+            SELECT status, count(*) FROM deliveries WHERE job_id = ?1 GROUP BY status
+            UNION ALL
+            SELECT c.key, c.value FROM delivery_jobs j, json_each(j.counts) c WHERE j.id = ?1
+            """,
+            (job_id,),
         )
         counts = dict.fromkeys(Outcome, 0)
         counts.update({Outcome(row[0]): row[1] for row in rows})

@@ -17,6 +17,7 @@ async def open_database(path: Path | str, now: datetime) -> Database:
         applied = await db.migrate()
         if applied and applied[0].startswith("0001"):
             await CityRepo(db).seed(member_cities_file(), now=now)
+        await db.reclaim_mode()
     except BaseException:
         await db.close()
         raise

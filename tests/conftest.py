@@ -44,6 +44,7 @@ def make_settings(tg: FakeTelegram, db_path: Path) -> SettingsFactory:
             "admin_ids": str(OWNER),
             "database_path": db_path,
             "telegram_api_base": tg.base_url,
+            "maintenance_time": "off",  # tests that want the daily maintenance turn it on
         }
         values.update(overrides)
         return load_settings(Settings, **values)

@@ -45,6 +45,7 @@ from storage.outbox import Job, JobStatus, OutboxRepo, Outcome, Pending, Result
 log = logging.getLogger(__name__)
 
 Finished = Callable[[int], Awaitable[None]]
+FREE_RATE = 30.0  # messages a second Telegram allows a bot without paid broadcasts
 MIN_WAIT = 0.05  # seconds: the shortest nap of an idle sender
 PAUSE_UNAUTHORIZED = 60.0  # seconds: Telegram refused the token (revoked?); try again later
 
@@ -60,6 +61,15 @@ class SenderConfig:
     flush_interval: float = 0.05
     flush_size: int = 64
     idle_poll: float = 1.0
+    paid: bool = False  # allow_paid_broadcast on every send (above Telegram's free 30/s)
+
+    @classmethod
+    def for_rate(cls, rate: float) -> SenderConfig:
+        """Above the free limit the sends are paid broadcasts, with more of them in flight
+        (a send takes tens of milliseconds: 1 000/s needs dozens at once)."""
+        if rate <= FREE_RATE:
+            return cls(rate=rate)
+        return cls(rate=rate, paid=True, concurrency=max(32, int(rate * 0.1)))
 
 
 class _Retry(Exception):
@@ -101,6 +111,7 @@ class Sender:
         self.clock = clock
         self.config = config
         self.pacer = Pacer(config.rate, config.per_chat_interval)
+        self._paid = True if config.paid else None  # None: the parameter is not sent at all
         self.on_finished: list[Finished] = []
         self.claimed: dict[int, int] = {}  # delivery id -> job id, while being sent
         self.cancelled_jobs: set[int] = set()
@@ -315,11 +326,12 @@ class Sender:
                 from_chat_id=part.from_chat_id,
                 message_id=part.message_id,
                 reply_markup=part.reply_markup,
+                allow_paid_broadcast=self._paid,
             )
             return copied.message_id
         if isinstance(part, TextPart):
             message: Message = await self.bot.send_message(
-                chat_id, part.text, reply_markup=part.reply_markup
+                chat_id, part.text, reply_markup=part.reply_markup, allow_paid_broadcast=self._paid
             )
             return message.message_id
         return await self._send_file(chat_id, part)
@@ -358,10 +370,18 @@ class Sender:
     ) -> Message:
         if isinstance(part, DocumentPart):
             return await self.bot.send_document(
-                chat_id, media, caption=part.caption, reply_markup=part.reply_markup
+                chat_id,
+                media,
+                caption=part.caption,
+                reply_markup=part.reply_markup,
+                allow_paid_broadcast=self._paid,
             )
         return await self.bot.send_photo(
-            chat_id, media, caption=part.caption, reply_markup=part.reply_markup
+            chat_id,
+            media,
+            caption=part.caption,
+            reply_markup=part.reply_markup,
+            allow_paid_broadcast=self._paid,
         )
 
     # --- results ----------------------------------------------------------------------------

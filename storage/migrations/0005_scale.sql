@@ -1,5 +1,6 @@
--- Scale: a search index without a second copy of the texts, and an index for the
--- adopted-draft lookups.
+-- Scale and operations: a search index without a second copy of the texts, an index for
+-- the adopted-draft lookups, job counts that outlive the per-recipient rows, and the bot's
+-- own status (heartbeat, last maintenance, last backup).
 
 -- A draft's adopted text is looked up for every resolution shown; without an index each
 -- lookup read every resolution, long texts and all.
@@ -41,3 +42,18 @@ CREATE TRIGGER resolutions_fts_delete AFTER DELETE ON resolutions BEGIN
         replace(replace(old.title, 'ё', 'е'), 'Ё', 'Е'),
         replace(replace(old.body, 'ё', 'е'), 'Ё', 'Е'));
 END;
+
+-- After DELIVERY_RETENTION a finished job's per-recipient rows are deleted; its counts
+-- stay on the job (JSON: {"sent": n, "blocked": n, ...}).
+ALTER TABLE delivery_jobs ADD COLUMN counts TEXT;
+ALTER TABLE delivery_jobs ADD COLUMN pruned_at TEXT;
+CREATE INDEX delivery_jobs_finished ON delivery_jobs(finished_at)
+    WHERE pruned_at IS NULL AND finished_at IS NOT NULL;
+
+-- What the bot says about itself: `heartbeat` (the last poll or webhook update), the
+-- last maintenance and backup. Read by `unionbot health`.
+CREATE TABLE bot_status (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID;
