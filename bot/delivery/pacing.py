@@ -4,11 +4,16 @@ Telegram counts every message toward a bot's rate, not only broadcasts. Mass sen
 evenly spaced slots (`Pacer.turn`); everything else the bot sends (replies, notices) goes
 out at once but is counted (`CountEverySend`), and the next slots wait so that no
 one-second window holds more than the rate allows.
+
+A send reserves its slot at once (no lock, no await in between) and sleeps until it, so
+many sends wake in one turn of the event loop: at 1 000 messages a second, handing one
+lock from send to send held the rate near the loop's own pace.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import math
 from collections import deque
 from collections.abc import AsyncIterator
@@ -35,6 +40,12 @@ WINDOW = 1.0
 # jitter would put one send too many into Telegram's one-second window (measured: 9 429s
 # in 300 sends at 30/s against a 30/s limit without it, none with it).
 JITTER = 0.01
+# A 429 although the window was kept means Telegram's clock saw our sends bunched (its own
+# jitter, or ours): the room left doubles after each one, up to this, and halves again
+# after a minute without one.
+JITTER_MAX = 0.08
+JITTER_RELAX = 60.0
+LATE = 0.001  # a send this much later than its slot is counted at its real time
 
 SENDING_METHODS = frozenset(
     {
@@ -56,8 +67,9 @@ class Pacer:
         self.per_chat_interval = per_chat_interval
         self._next = 0.0
         self._paused_until = 0.0
-        self._lock = asyncio.Lock()
-        self._recent: deque[float] = deque()
+        self.jitter = JITTER
+        self._jitter_since = 0.0
+        self._recent: deque[float] = deque()  # sends and reserved slots, in time order
         self._chat_last: dict[int, float] = {}
 
     @staticmethod
@@ -69,7 +81,17 @@ class Pacer:
             self._recent.popleft()
         if len(self._recent) < self.limit:
             return now
-        return self._recent[-self.limit] + WINDOW + JITTER
+        if self.jitter > JITTER and now - self._jitter_since > JITTER_RELAX:
+            self.jitter = max(JITTER, self.jitter / 2)
+            self._jitter_since = now
+        return self._recent[-self.limit] + WINDOW + self.jitter
+
+    def _reserve(self, now: float) -> float:
+        """The next free slot, taken (reserved slots count in the window)."""
+        at = max(now, self._next, self._paused_until, self._window_opens(now))
+        self._next = max(at, now - self.catch_up) + self.interval
+        self._recent.append(at)  # slots only move forward: the deque stays in order
+        return at
 
     @asynccontextmanager
     async def turn(self, chat_id: int) -> AsyncIterator[None]:
@@ -82,17 +104,20 @@ class Pacer:
         self._chat_last[chat_id] = mine
         if mine > now:
             await asyncio.sleep(mine - now)
-        async with self._lock:
-            while True:
-                now = self._now()
-                at = max(now, self._next, self._paused_until, self._window_opens(now))
-                if at > now:
-                    await asyncio.sleep(at - now)
-                now = self._now()
-                if self._paused_until <= now and self._window_opens(now) <= now:
-                    break  # a pause or other sends came up while we waited
-            self._next = max(at, now - self.catch_up) + self.interval
-            self._recent.append(now)
+        while True:
+            now = self._now()
+            at = self._reserve(now)
+            if at > now:
+                await asyncio.sleep(at - now)
+            now = self._now()
+            if self._paused_until <= now:
+                break
+            self._recent.remove(at)  # a 429 came while we waited: a new slot after the pause
+        if now - at > LATE:
+            # Woken late (a busy loop): the window counts when the send really goes, or
+            # the slots taken a second from now would crowd Telegram's window.
+            self._recent.remove(at)
+            bisect.insort(self._recent, now)
         self._chat_last[chat_id] = max(self._chat_last.get(chat_id, now), now)
         token = _in_turn.set(True)
         try:
@@ -103,11 +128,16 @@ class Pacer:
     def count(self) -> None:
         """A message sent outside `turn` (a reply): it uses up room in the window."""
         if not _in_turn.get():
-            self._recent.append(self._now())
+            bisect.insort(self._recent, self._now())  # before slots reserved ahead
 
     def pause(self, seconds: float) -> None:
-        """Telegram said 429: nobody sends for `seconds`."""
-        self._paused_until = max(self._paused_until, self._now() + seconds)
+        """Telegram said 429: nobody sends for `seconds`, and more room is left in the
+        window for a while (once per pause, however many sends were refused)."""
+        now = self._now()
+        if self._paused_until <= now:
+            self.jitter = min(JITTER_MAX, self.jitter * 2)
+            self._jitter_since = now
+        self._paused_until = max(self._paused_until, now + seconds)
 
     def forget_idle_chats(self) -> None:
         """Drop per-chat times that no longer matter (keeps memory flat on big sends)."""
