@@ -9,7 +9,6 @@ ranking, which cost most of a search's time in a large archive.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 
 from storage.resolutions import MATCH_END, MATCH_START, Resolution
@@ -87,32 +86,56 @@ class Marker:
 
     def snippet(self, text: str, size: int = SNIPPET_TOKENS) -> str:
         """A piece of `size` words around the best group of matches (the most different
-        terms, then the most matches), with "…" where the text goes on."""
+        terms, then the most matches), with "…" where the text goes on. Only the words
+        near the piece are looked at one by one (a long text is not split into words)."""
         folded = _fold(text)
-        tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
-        if not tokens:
-            return text
-        starts = [start for start, _end in tokens]
-        hits = [
-            (bisect_left(starts, m.start()), self._terms.get(m.group().casefold(), 0))
-            for m in self._hit.finditer(folded)
-        ]
-        first = last = 0
+        hits = self._hits(folded)
+        start = 0
         if hits:
-            best = (0, 0)
-            for i, (token, _term) in enumerate(hits):
-                inside = [term for at, term in hits[i : i + size] if at < token + size]
+            span = len(text) / max(1, len(text.split())) * size  # characters of `size` words
+            best, first, last = (0, 0), 0, 0
+            for i, (at, _term) in enumerate(hits):
+                inside = [term for pos, term in hits[i : i + size] if pos < at + span]
                 score = (len(set(inside)), len(inside))
                 if score > best:
-                    best = score
-                    first, last = token, hits[i + len(inside) - 1][0]
-            first = max(0, first - (size - (last - first + 1)) // 2)  # the matches centred
-        end = min(len(tokens), first + size)
-        first = max(0, end - size)
-        begin = 0 if first == 0 else tokens[first][0]
-        finish = len(text) if end == len(tokens) else tokens[end - 1][1]
-        piece = self._mark(text, folded, begin, finish)
-        return ("…" if first > 0 else "") + piece + ("…" if end < len(tokens) else "")
+                    best, first, last = score, at, hits[i + len(inside) - 1][0]
+            covered = len(_TOKEN.findall(text, first, last)) + 1
+            start = _back(text, first, max(0, (size - covered) // 2))  # the matches centred
+        words = []
+        for word in _TOKEN.finditer(text, start):
+            words.append(word)
+            if len(words) == size:
+                break
+        if not words:
+            return text
+        if len(words) < size:  # the end of the text: the piece takes words before instead
+            start = _back(text, words[0].start(), size - len(words))
+        else:
+            start = words[0].start()
+        end = words[-1].end()
+        opening = _TOKEN.search(text)
+        at_start = opening is None or opening.start() >= start
+        at_end = _TOKEN.search(text, end) is None
+        piece = self._mark(text, folded, 0 if at_start else start, len(text) if at_end else end)
+        return ("" if at_start else "…") + piece + ("" if at_end else "…")
+
+    def _hits(self, folded: str) -> list[tuple[int, int]]:
+        """(position, term) of every word that starts with a term, in text order."""
+        lowered = folded.lower()
+        if len(lowered) != len(folded):  # a letter whose lower case is longer: rare
+            return [
+                (m.start(), self._terms.get(m.group().casefold(), 0))
+                for m in self._hit.finditer(folded)
+            ]
+        hits = []
+        for term, index in self._terms.items():
+            at = lowered.find(term)
+            while at >= 0:
+                if at == 0 or not _TOKEN.match(lowered, at - 1, at):
+                    hits.append((at, index))
+                at = lowered.find(term, at + 1)
+        hits.sort()
+        return hits
 
     def _mark(self, text: str, folded: str, begin: int, end: int) -> str:
         out = []
@@ -123,6 +146,23 @@ class Marker:
                 at = word.end()
         out.append(text[at:end])
         return "".join(out)
+
+
+def _back(text: str, at: int, count: int) -> int:
+    """Where the word `count` words before position `at` starts (0 if there are fewer)."""
+    if count <= 0:
+        return at
+    reach = 32 * (count + 1)
+    while True:
+        lo = max(0, at - reach)
+        words = [m.start() for m in _TOKEN.finditer(text, lo, at)]
+        if lo > 0:
+            words = words[1:]  # the first may be cut by the window
+        if len(words) >= count:
+            return words[-count]
+        if lo == 0:
+            return 0
+        reach *= 4
 
 
 def found(resolution: Resolution, terms: list[str]) -> Found:
