@@ -331,7 +331,9 @@ async def ask(tg: FakeTelegram, user_id: int, text: str) -> float:
         await tg._wait_changed(5.0)
 
 
-async def measure_bot(db: Path, tg: FakeTelegram, people: int, out: Result) -> None:
+async def measure_bot(
+    db: Path, tg: FakeTelegram, people: int, out: Result, profile: Path | None = None
+) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
         "BOT_TOKEN": TOKEN,
@@ -354,8 +356,19 @@ async def measure_bot(db: Path, tg: FakeTelegram, people: int, out: Result) -> N
         )
         out.startup_s = time.perf_counter() - started
         rng = random.Random(11)
+        spy = None
+        if profile is not None:  # py-spy (pip install py-spy) samples the bot while searching
+            spy = await asyncio.create_subprocess_exec(
+                str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(bot.pid),
+                "--format", "raw", "--rate", "500", "--output", str(profile),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            )  # fmt: skip
+            await asyncio.sleep(1)
         for n, words in enumerate(queries(rng)):
             out.search_ms.append(1000 * await ask(tg, FIRST + n % people, f"/resolutions {words}"))
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            await spy.wait()
         for n in range(100):
             out.events_ms.append(1000 * await ask(tg, FIRST + (n * 7) % people, "/events"))
         out.rss_mib = rss_mib(bot.pid)
@@ -401,14 +414,14 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
-async def one(people: int, resolutions: int) -> Result:
+async def one(people: int, resolutions: int, profile: Path | None = None) -> Result:
     out = Result(f"{people} × {resolutions}")
     work = Path(tempfile.mkdtemp(prefix="scale-"))
     db = work / "bot.sqlite3"
     async with FakeTelegram() as tg:
         tg.user(OWNER, first_name="Ольга")
         await build(db, tg, people, resolutions, out)
-        await measure_bot(db, tg, people, out)
+        await measure_bot(db, tg, people, out, profile)
         await measure_inside(db, tg, people, out)
     return out
 
@@ -450,6 +463,7 @@ async def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small numbers, a smoke run")
     parser.add_argument("--sizes", nargs="*", help="e.g. 1000x200 10000x1000")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--profile", type=Path, help="py-spy samples of the bot's searches")
     args = parser.parse_args()
     if args.sizes:
         sizes = [tuple(int(n) for n in s.split("x")) for s in args.sizes]
@@ -460,7 +474,7 @@ async def main() -> None:
     results = []
     for _ in range(args.repeat):
         for people, resolutions in sizes:
-            results.append(await one(people, resolutions))
+            results.append(await one(people, resolutions, args.profile))
             print(table(results[-1:]), flush=True)
             print(flush=True)
     print(table(results))
