@@ -406,6 +406,7 @@ async def measure_inside(db: Path, tg: FakeTelegram, people: int, out: Result) -
         await app.maintenance.run()
         out.after_prune_mib = await used_bytes(app) / 2**20
     finally:
+        await app.progress.stop()  # the broadcast's progress watcher
         await app.close()
 
 

@@ -17,7 +17,7 @@ import bisect
 import math
 from collections import deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
@@ -93,6 +93,10 @@ class Pacer:
         self._recent.append(at)  # slots only move forward: the deque stays in order
         return at
 
+    def _release(self, at: float) -> None:
+        with suppress(ValueError):  # already out of the window
+            self._recent.remove(at)
+
     @asynccontextmanager
     async def turn(self, chat_id: int) -> AsyncIterator[None]:
         """Wait for this chat's spacing and the next global slot; send inside the block."""
@@ -112,11 +116,11 @@ class Pacer:
             now = self._now()
             if self._paused_until <= now:
                 break
-            self._recent.remove(at)  # a 429 came while we waited: a new slot after the pause
+            self._release(at)  # a 429 came while we waited: a new slot after the pause
         if now - at > LATE:
             # Woken late (a busy loop): the window counts when the send really goes, or
             # the slots taken a second from now would crowd Telegram's window.
-            self._recent.remove(at)
+            self._release(at)
             bisect.insort(self._recent, now)
         self._chat_last[chat_id] = max(self._chat_last.get(chat_id, now), now)
         token = _in_turn.set(True)
