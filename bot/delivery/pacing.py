@@ -46,6 +46,9 @@ JITTER = 0.01
 JITTER_MAX = 0.08
 JITTER_RELAX = 60.0
 LATE = 0.001  # a send this much later than its slot is counted at its real time
+# Slots are reserved at most this far ahead (or two intervals, at low rates): a slot taken
+# long before it comes cannot know about a reply or a late send in between.
+HORIZON = 0.025
 
 SENDING_METHODS = frozenset(
     {
@@ -65,6 +68,7 @@ class Pacer:
         self.catch_up = max(CATCH_UP * self.interval, CATCH_UP_MIN)
         self.limit = max(1, math.floor(rate))  # sends in any one-second window
         self.per_chat_interval = per_chat_interval
+        self.horizon = max(HORIZON, 2 * self.interval)
         self._next = 0.0
         self._paused_until = 0.0
         self.jitter = JITTER
@@ -110,6 +114,9 @@ class Pacer:
             await asyncio.sleep(mine - now)
         while True:
             now = self._now()
+            if self._next - now > self.horizon:
+                await asyncio.sleep(self._next - now - self.horizon)
+                continue
             at = self._reserve(now)
             if at > now:
                 await asyncio.sleep(at - now)
