@@ -16,6 +16,8 @@ _DATE = re.compile(r"^\s*(?P<day>\d{1,2})[./](?P<month>\d{1,2})[./](?P<year>\d{4
 # A date typed without a year that is this far in the past means next year
 # (typing 10.01 in December); anything closer is a mistake and refused as past.
 ROLL_OVER = timedelta(days=60)
+# Years a date of the union's life can have (typing 01.01.0001 is a slip, not a date).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
 class DateProblem(StrEnum):
@@ -43,6 +45,8 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo, allow_past: bool = Fal
         raise DateInputError(DateProblem.FORMAT)
     local_now = now.astimezone(tz)
     year = _year(match["year"], local_now.year)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise DateInputError(DateProblem.INVALID)
     try:
         day = date(year, int(match["month"]), int(match["day"]))
         clock = time(int(match["hour"]), int(match["minute"]))
@@ -64,7 +68,10 @@ def parse_day(text: str) -> date:
     match = _DATE.match(text)
     if match is None:
         raise DateInputError(DateProblem.FORMAT)
+    year = _year(match["year"], 0)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise DateInputError(DateProblem.INVALID)
     try:
-        return date(_year(match["year"], 0), int(match["month"]), int(match["day"]))
+        return date(year, int(match["month"]), int(match["day"]))
     except ValueError:
         raise DateInputError(DateProblem.INVALID) from None

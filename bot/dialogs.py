@@ -35,6 +35,7 @@ from pydantic import BaseModel
 from bot.buttons import Stale, message_of
 from bot.callbacks import DialogCb
 from bot.filters import NotCommand
+from bot.inputs import without_controls
 from bot.texts import Texts
 from bot.viewer import Viewer
 
@@ -349,7 +350,7 @@ class Dialog(Generic[D]):
             if step is not None and step.message is not None:
                 outcome = await step.message(context, message)
             elif step is not None and message.text is not None and step.typed is not None:
-                outcome = await step.typed(context, message.text)
+                outcome = await step.typed(context, without_controls(message.text))
             elif step is not None and message.document is not None and step.file is not None:
                 outcome = await step.file(context, message)
             if step is None or outcome is None:

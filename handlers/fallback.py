@@ -27,10 +27,8 @@ async def unknown_command(message: Message, viewer: Viewer) -> None:
     name = (message.text or "/").split()[0][1:].split("@")[0].lower()
     if name in STAFF_COMMANDS and not viewer.is_staff:
         log.warning("person %s (not staff) tried the staff command /%s", viewer.id, name)
-    elif not viewer.is_registered:
-        await message.answer(viewer.texts("errors.not_registered"))
-        return
-    await message.answer(viewer.texts("errors.unknown_command"))
+    key = "errors.unknown_command" if viewer.is_registered else "errors.not_registered"
+    await message.answer(viewer.texts(key))
 
 
 @router.message()

@@ -15,6 +15,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
 from bot.filters import NotCommand, PrivateChat, TypedText
+from bot.inputs import without_controls
 from bot.viewer import Viewer
 
 router = Router(name=__name__)
@@ -68,7 +69,7 @@ async def got_text(message: Message, state: FSMContext, viewer: Viewer, **data: 
         await message.answer(t("errors.stale_button"))
         return
     kind, target = found
-    text = (message.text or "").strip()
+    text = without_controls(message.text or "").strip()
     if len(text) > kind.limit:
         await message.answer(t(kind.too_long, limit=kind.limit))
         return

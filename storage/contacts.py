@@ -233,18 +233,28 @@ class RequestRepo:
         self.db = db
 
     async def create(self, person_id: int, city_id: int, *, now: datetime) -> int | None:
-        """A new pending request; None if one for that city is already pending."""
+        """A new pending request; None if the person already has one pending (one at a
+        time, whatever the city: staff are not flooded with thirty requests)."""
         cursor = await self.db.conn.execute(
             """
-            INSERT INTO contact_requests (person_id, city_id, created_at) VALUES (?, ?, ?)
+            INSERT INTO contact_requests (person_id, city_id, created_at)
+            SELECT ?, ?, ? WHERE NOT EXISTS (
+                SELECT 1 FROM contact_requests WHERE person_id = ? AND status = 'pending')
             ON CONFLICT (person_id, city_id) WHERE status = 'pending' DO NOTHING
             """,
-            (person_id, city_id, to_db(now)),
+            (person_id, city_id, to_db(now), person_id),
         )
         created = cursor.rowcount > 0
         request_id = cursor.lastrowid
         await cursor.close()
         return int(request_id) if created and request_id else None
+
+    async def pending_city(self, person_id: int) -> int | None:
+        """The city of the person's pending request, if any."""
+        return await self.db.fetchval(  # type: ignore[no-any-return]
+            "SELECT city_id FROM contact_requests WHERE person_id = ? AND status = 'pending'",
+            (person_id,),
+        )
 
     async def get(self, request_id: int) -> ContactRequest | None:
         row = await self.db.fetchone(

@@ -126,7 +126,8 @@ class ContactService:
             return AskResult(Ask.ALREADY_CONTACT, city)
         request_id = await self.requests.create(viewer.id, city.id, now=self.clock.now())
         if request_id is None:
-            return AskResult(Ask.PENDING, city)
+            pending = await self.requests.pending_city(viewer.id)
+            return AskResult(Ask.PENDING, await self.cities.get(pending) if pending else city)
         notices = await self.notifier.send_many(
             sorted(await self.people.staff_ids()),
             "contacts.request",

@@ -89,6 +89,10 @@ class ResolutionService:
         await self.files.remember_file_id(key, file_id)
         return key
 
+    async def drop_upload(self, key: str) -> None:
+        """A file sent in the dialog and then replaced: deleted unless a resolution has it."""
+        await self.files.delete_unused(key)
+
     async def recipients(self, status: ResolutionStatus) -> list[int]:
         """The assemblies topic; for a draft also every city contact (comments invited)."""
         people = await self.subscriptions.subscribers(Topic.ASSEMBLIES.value)

@@ -146,13 +146,24 @@ def _ask(step: str) -> Asker[ResolutionForm]:
     return ask
 
 
-def _with_text(
-    ctx: Ctx, paragraphs: list[str], key: str | None, name: str | None
-) -> Outcome[ResolutionForm]:
-    body = "\n".join(paragraphs)
-    if len(body) > BODY_MAX:
+def _text_problem(paragraphs: list[str]) -> Problem | None:
+    if len("\n".join(paragraphs)) > BODY_MAX:
         return Problem("resolutions.error.body_long", {"limit": BODY_MAX})
-    update: dict[str, Any] = {"body": body, "file_key": key, "file_name": name, "pasted": []}
+    return None
+
+
+async def _with_text(
+    ctx: Ctx, paragraphs: list[str], key: str | None, name: str | None
+) -> ResolutionForm:
+    """The draft with its new text; the file it replaces, if any, is not kept."""
+    if ctx.draft.file_key and ctx.draft.file_key != key:
+        await _resolutions(ctx).drop_upload(ctx.draft.file_key)
+    update: dict[str, Any] = {
+        "body": "\n".join(paragraphs),
+        "file_key": key,
+        "file_name": name,
+        "pasted": [],
+    }
     return ctx.draft.model_copy(update=update)
 
 
@@ -169,10 +180,11 @@ async def pasted_done(ctx: Ctx, value: str) -> Outcome[ResolutionForm]:
     paragraphs = from_text("\n".join(ctx.draft.pasted))
     if value != "done" or not paragraphs:
         return Problem("resolutions.alert.no_text")
-    return _with_text(ctx, paragraphs, None, None)
+    return _text_problem(paragraphs) or await _with_text(ctx, paragraphs, None, None)
 
 
 async def got_file(ctx: Ctx, message: Message) -> Outcome[ResolutionForm]:
+    """A .docx or .txt: read (off the event loop, bounded), checked, and only then kept."""
     document = message.document
     assert document is not None
     name = document.file_name or "document"
@@ -187,12 +199,15 @@ async def got_file(ctx: Ctx, message: Message) -> Outcome[ResolutionForm]:
     reader = read_docx if lower.endswith(".docx") else read_txt
     try:
         paragraphs = await asyncio.to_thread(reader, content)
-    except UnreadableFile:
-        return Problem("resolutions.error.unreadable", {"name": name})
+    except UnreadableFile as error:
+        return Problem(f"resolutions.error.{error.key}", {"name": name})
+    problem = _text_problem(paragraphs)
+    if problem is not None:
+        return problem
     key = await _resolutions(ctx).keep_file(
         document.file_unique_id, name, content, document.mime_type, document.file_id
     )
-    return _with_text(ctx, paragraphs, key, name)
+    return await _with_text(ctx, paragraphs, key, name)
 
 
 STEPS: list[Step[ResolutionForm]] = [
