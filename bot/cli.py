@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from bot.clock import Clock
 from bot.settings import ConfigError, Settings, StorageSettings, load_settings
-from storage.db import Database, SchemaTooNewError
+from storage.db import Database, DatabaseUnavailable, SchemaTooNewError
 from storage.setup import open_database
 
 EXIT_USAGE = 2
+log = logging.getLogger(__name__)
 
 
 def _year(text: str) -> int:
@@ -210,25 +213,34 @@ def _write(path: Path, content: bytes) -> None:
 
 
 async def _run(settings: Settings) -> int:
-    from bot.app import App
+    from bot.app import App, StoppedBeforeStart
 
-    async with App(settings) as app:
-        if settings.mode == "webhook":
-            await app.run_webhook()
-        else:
-            await app.run_polling()
+    app = App(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # until a run mode installs its own
+        loop.add_signal_handler(sig, app.stop)
+    try:
+        async with app:
+            if settings.mode == "webhook":
+                await app.run_webhook()
+            else:
+                await app.run_polling()
+    except StoppedBeforeStart:
+        log.info("stopped before Telegram could be reached")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
+    secrets: list[str] = []
     try:
         if command == "run":
             settings = load_settings(Settings)
             from bot.logs import setup_logging
 
-            setup_logging(settings.log_level, [settings.bot_token.get_secret_value()])
+            secrets.append(settings.bot_token.get_secret_value())
+            setup_logging(settings.log_level, secrets)
             return asyncio.run(_run(settings))
         storage = load_settings(StorageSettings)
         if command == "migrate":
@@ -248,6 +260,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaTooNewError as error:
         print(f"cannot start: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except DatabaseUnavailable as error:
+        print(f"cannot open the database {error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 0
+    except Exception as error:  # one masked line; the traceback goes to the (masked) log
+        from aiogram.exceptions import TelegramUnauthorizedError
+
+        from bot.logs import masked
+
+        if isinstance(error, TelegramUnauthorizedError):
+            print("cannot start: Telegram refused BOT_TOKEN (check the token)", file=sys.stderr)
+            return EXIT_USAGE
+        log.debug("failed", exc_info=True)
+        line = masked(" ".join(f"{type(error).__name__}: {error}".split())[:300], secrets)
+        print(f"{command} failed: {line}", file=sys.stderr)
+        return 1
     return EXIT_USAGE

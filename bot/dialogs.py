@@ -88,6 +88,7 @@ class Labels:
     text: str
     fields: str
     aborted: str
+    failed: str  # the alert when the final action (publish, save, send) fails
 
 
 class Context(Generic[D]):
@@ -373,7 +374,7 @@ class Dialog(Generic[D]):
             with suppress(TelegramBadRequest):
                 await message.edit_text(text, reply_markup=None)
 
-        @router.callback_query(in_dialog, mine)
+        @router.callback_query(in_dialog, mine, flags={"failure": self.labels.failed})
         async def pressed(
             query: CallbackQuery, callback_data: DialogCb, state: FSMContext, **data: Any
         ) -> None:

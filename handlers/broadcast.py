@@ -226,6 +226,7 @@ dialog = Dialog(
         text="dates.format",
         fields="broadcast.ask_audience",
         aborted="broadcast.aborted",
+        failed="broadcast.failed",
     ),
     router=router,
 )

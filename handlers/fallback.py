@@ -14,6 +14,7 @@ from bot.filters import IsCommand, PrivateChat
 from bot.texts import Texts
 from bot.ui import main_menu
 from bot.viewer import Viewer
+from storage.db import DatabaseBusy
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ async def on_error(event: ErrorEvent, texts: Texts | None = None) -> None:
     message = event.update.message
     if texts is None or message is None or message.chat.type != ChatType.PRIVATE:
         return
+    busy = isinstance(event.exception, DatabaseBusy)
     try:
-        await message.answer(texts("errors.internal"))
+        await message.answer(texts("errors.busy" if busy else "errors.internal"))
     except Exception:
         log.debug("could not tell the person about the error", exc_info=True)

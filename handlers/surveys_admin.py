@@ -182,7 +182,9 @@ def action(
     return register
 
 
-@router.callback_query(SurveyAdminCb.filter(F.a != "go"))
+@router.callback_query(
+    SurveyAdminCb.filter(F.a != "go"), flags={"failure": "surveys.admin.failed"}
+)
 async def card_button(
     query: CallbackQuery,
     callback_data: SurveyAdminCb,

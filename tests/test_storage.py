@@ -9,7 +9,7 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 
 from storage.cities import CityRepo, member_cities_file
-from storage.db import SCHEMA_VERSION, Database, SchemaTooNewError
+from storage.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, Database, SchemaTooNewError
 from storage.fsm import SQLiteStorage
 from storage.setup import open_database
 from tests.support import START
@@ -22,7 +22,7 @@ async def test_fresh_database_is_migrated_with_wal_and_foreign_keys(tmp_path: Pa
         assert await db.version() == SCHEMA_VERSION
         assert await db.fetchval("PRAGMA journal_mode") == "wal"
         assert await db.fetchval("PRAGMA foreign_keys") == 1
-        assert await db.fetchval("PRAGMA busy_timeout") == 5000
+        assert await db.fetchval("PRAGMA busy_timeout") == BUSY_TIMEOUT_MS  # then retried
         members = await CityRepo(db).members()
         assert len(members) == len(member_cities_file()) == 30
         assert "Вологда" in {city.name for city in members}

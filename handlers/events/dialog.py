@@ -317,6 +317,7 @@ dialog = Dialog(
         text="events.error.text",
         fields="events.edit_menu",
         aborted="events.aborted",
+        failed="events.failed",
     ),
     router=router,
 )

@@ -298,6 +298,7 @@ dialog = Dialog(
         text="resolutions.error.text",
         fields="resolutions.ask.status",
         aborted="resolutions.aborted",
+        failed="resolutions.failed",
     ),
     router=router,
 )
