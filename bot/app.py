@@ -17,7 +17,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.exceptions import AiogramError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import Update
@@ -210,7 +210,14 @@ class App:
         self.dispatcher = dp = Dispatcher(
             storage=self.fsm, events_isolation=SimpleEventIsolation(), **self.services.as_data()
         )
+        # The tracker goes first, around aiogram's own (the error handler among them): an
+        # update counts as handled once the apology for a failure has been sent too.
+        builtin = list(dp.update.outer_middleware)
+        for middleware in builtin:
+            dp.update.outer_middleware.unregister(middleware)
         dp.update.outer_middleware(self.tracker)
+        for middleware in builtin:
+            dp.update.outer_middleware(middleware)
         dp.update.outer_middleware(ViewerMiddleware())
         dp.callback_query.middleware(CallbackAnswerMiddleware())
         for observer in (dp.message, dp.callback_query):
@@ -400,7 +407,7 @@ class App:
                 return await call()
             except TelegramUnauthorizedError:
                 raise
-            except (TelegramAPIError, aiohttp.ClientError, OSError, TimeoutError) as error:
+            except (AiogramError, aiohttp.ClientError, OSError, TimeoutError) as error:
                 log.warning(
                     "Telegram is not reachable at %s (%s); trying again in %.0f s",
                     self.settings.telegram_api_base,
@@ -430,4 +437,5 @@ class App:
             await self.db.close()
         if hasattr(self, "router"):
             detach(self.router)
-        log.info("stopped")
+        if self.started.is_set():
+            log.info("stopped")

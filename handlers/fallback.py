@@ -59,4 +59,4 @@ async def on_error(event: ErrorEvent, texts: Texts | None = None) -> None:
     try:
         await message.answer(texts("errors.busy" if busy else "errors.internal"))
     except Exception:
-        log.debug("could not tell the person about the error", exc_info=True)
+        log.warning("could not tell the person about the error", exc_info=True)

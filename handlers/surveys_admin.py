@@ -182,9 +182,7 @@ def action(
     return register
 
 
-@router.callback_query(
-    SurveyAdminCb.filter(F.a != "go"), flags={"failure": "surveys.admin.failed"}
-)
+@router.callback_query(SurveyAdminCb.filter(F.a != "go"), flags={"failure": "surveys.admin.failed"})
 async def card_button(
     query: CallbackQuery,
     callback_data: SurveyAdminCb,

@@ -93,8 +93,15 @@ class Database:
         try:
             if str(self.path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
+        except OSError as error:
+            raise DatabaseUnavailable(f"{self.path}: {error.strerror or error}") from None
+        connecting = aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            conn = await connecting
         except (OSError, sqlite3.Error) as error:
+            # aiosqlite has asked its thread to stop; let it finish while the loop still
+            # runs (it reports back to the loop, and a process with it left would hang).
+            await asyncio.to_thread(connecting._thread.join, 5.0)
             raise DatabaseUnavailable(f"{self.path}: {error}") from None
         try:
             conn.row_factory = sqlite3.Row

@@ -77,6 +77,11 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+def _binary(text: str) -> bool:
+    controls = sum(1 for char in text if char < " " and char not in "\t\n\r\f")
+    return "\x00" in text or controls > len(text) / 200
+
+
 def decode_text(content: bytes) -> str:
     """The text of a plain-text file: a BOM says the encoding; else UTF-8; else the most
     plausible Russian encoding (charset-normalizer). Raises UnreadableFile for what is not
@@ -90,6 +95,8 @@ def decode_text(content: bytes) -> str:
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
+        text = ""
+    if not text or _binary(text):  # UTF-16 without a BOM decodes as UTF-8 full of NULs
         best = from_bytes(content, cp_isolation=_LEGACY).best()
         if best is None:
             raise UnreadableFile("not text in any known encoding", "not_text") from None
@@ -97,8 +104,7 @@ def decode_text(content: bytes) -> str:
         letters = _LETTER.findall(text)
         if not letters or len(_CYRILLIC.findall(text)) < len(letters) / 2:
             raise UnreadableFile("no Russian reading", "not_text") from None
-    controls = sum(1 for char in text if char < " " and char not in "\t\n\r\f")
-    if "\x00" in text or controls > len(text) / 200:
+    if _binary(text):
         raise UnreadableFile("binary content", "not_text")
     return text
 

@@ -271,7 +271,7 @@ def _number(value: Any) -> float | None:
     """A finite number of sane size (`.nan`, `.inf` and 1 followed by 400 zeros are not)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if not math.isfinite(value) or abs(value) > NUMBER_LIMIT:
+    if abs(value) > NUMBER_LIMIT or not math.isfinite(value):  # (an int may not fit a float)
         return None
     return float(value) if isinstance(value, float) else value
 
@@ -466,7 +466,9 @@ def _parse(source: str) -> Definition:
         place = f"line {mark.line + 1}" if mark is not None else "file"
         problem = getattr(error, "problem", None) or str(error)
         raise DefinitionError([Problem(place, "yaml", {"detail": shown(problem)})]) from None
-    except (RecursionError, ValueError, OverflowError, TypeError, MemoryError):
+    except (ValueError, OverflowError):  # a number of 5 000 digits, a date out of range
+        raise DefinitionError([Problem("file", "value_unreadable")]) from None
+    except (RecursionError, TypeError, MemoryError):
         raise DefinitionError([Problem("file", "not_a_survey")]) from None
     if not isinstance(data, dict):
         raise DefinitionError([Problem("file", "not_a_survey")])
