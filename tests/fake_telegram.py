@@ -974,8 +974,15 @@ class FakeTelegram:
     :meth:`track_dispatcher`).
     """
 
-    def __init__(self, *, bot_id: int = 777000001, bot_username: str = "union_test_bot") -> None:
+    def __init__(
+        self,
+        *,
+        bot_id: int = 777000001,
+        bot_username: str = "union_test_bot",
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
         self.bot_id = bot_id
+        self._monotonic = monotonic
         self.bot_username = bot_username
         self.base_url = ""
         self.calls: list[ApiCall] = []
@@ -1445,6 +1452,12 @@ class FakeTelegram:
     def _now(self) -> int:
         return int(time.time())
 
+    def _time(self) -> float:
+        """Seconds for call stamps and rate limits: ``monotonic`` if given, else the loop's."""
+        if self._monotonic is not None:
+            return self._monotonic()
+        return asyncio.get_running_loop().time()
+
     def _bot_user(self) -> dict[str, Any]:
         return {
             "id": self.bot_id,
@@ -1647,7 +1660,7 @@ class FakeTelegram:
         )
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
-        at = asyncio.get_running_loop().time()
+        at = self._time()
         method = canonical_method(request.match_info["method"])
         try:
             params, files = await self._read_request(request)
@@ -1924,7 +1937,7 @@ class FakeTelegram:
                 call = ApiCall(
                     canonical_method(reply["method"]),
                     params,
-                    at=asyncio.get_running_loop().time(),
+                    at=self._time(),
                 )
                 try:
                     call.result = self._dispatch(call)
@@ -2014,7 +2027,7 @@ class FakeTelegram:
             if roll < p429 + p403:
                 self._blocked.add(chat.id)
                 self._target_chat(chat.id)  # raises the 403
-        now = asyncio.get_running_loop().time()
+        now = self._time()
         wait = _window_wait(self._sent_times, self.rate_limit, now)
         per_chat = self._chat_sent_times.setdefault(chat.id, deque())
         wait = max(wait, _window_wait(per_chat, self.per_chat_rate, now))
@@ -2023,7 +2036,7 @@ class FakeTelegram:
             raise _ApiError(429, f"Too Many Requests: retry after {retry}", retry)
 
     def _note_sent(self, chat_id: int) -> None:
-        now = asyncio.get_running_loop().time()
+        now = self._time()
         self._sent_times.append(now)
         self._chat_sent_times.setdefault(chat_id, deque()).append(now)
 

@@ -5,7 +5,6 @@ Mass sends (broadcasts, announcements) do not come here: they go through the out
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable
 
@@ -43,7 +42,7 @@ class Notifier:
             try:
                 message = await self.bot.send_message(person_id, text, reply_markup=markup)
             except TelegramRetryAfter as error:
-                await asyncio.sleep(error.retry_after)
+                await self.clock.sleep(error.retry_after)
             except TelegramForbiddenError:
                 await self.repo.set_active([person_id], False, now=self.clock.now())
                 log.info("person %s has blocked the bot; marked inactive", person_id)
@@ -53,7 +52,7 @@ class Notifier:
                 return None
             except TelegramNetworkError as error:
                 log.warning("notice to %s failed (attempt %d): %s", person_id, attempt + 1, error)
-                await asyncio.sleep(0.5 * 2**attempt)
+                await self.clock.sleep(0.5 * 2**attempt)
             else:
                 return Notice(chat_id=person_id, message_id=message.message_id)
         return None
