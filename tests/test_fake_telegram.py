@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -34,16 +33,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiohttp import ClientSession, web
 
 from tests.fake_telegram import TINY_PNG, FakeTelegram, HtmlParseError, parse_html
+from tests.support import FastAiohttpSession
 
 ALICE = 1001
-
-
-class FastAiohttpSession(AiohttpSession):
-    """AiohttpSession without the 250 ms grace sleep on close (no TLS on 127.0.0.1)."""
-
-    async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
 
 
 @pytest.fixture
