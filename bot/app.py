@@ -263,7 +263,7 @@ class App:
         survey_messages.register(renderers)
         event_messages.register(renderers, self.me.username or "")
         resolution_messages.register(renderers)
-        notifier = Notifier(bot, renderers, people.texts_of, people.deactivate)
+        notifier = Notifier(bot, renderers, people.texts_of, people.deactivate, clock)
 
         outbox_repo = OutboxRepo(db)
         self.sender = Sender(

@@ -140,8 +140,12 @@ async def test_network_errors_are_retried_with_backoff_then_given_up(
         await owner.press(SEND_NOW)
         await tg.wait_calls(lambda c: c.method == "copyMessage", 4)
         await app.sender.wait_idle()  # the failures are stored with their next attempt time
-        for attempt in range(2, 6):  # the clock moves on; each due retry goes out once
-            clock.advance(timedelta(seconds=20))
+        for attempt, backoff in zip(range(2, 6), (2, 4, 8, 16), strict=True):
+            clock.advance(timedelta(seconds=backoff - 1))  # not due yet: nothing goes out
+            app.sender.wake()
+            await app.sender.wait_idle()
+            assert len(tg.calls_of("copyMessage", chat_id=5003)) == attempt - 1
+            clock.advance(timedelta(seconds=1))  # due now: the retry goes out once
             app.sender.wake()
             await tg.wait_calls(lambda c: c.method == "copyMessage" and c.chat_id == 5003, attempt)
             await app.sender.wait_idle()

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.app import App
 from tests.conftest import RunBot, SettingsFactory
@@ -112,6 +113,7 @@ async def read_until(process: asyncio.subprocess.Process, marker: bytes) -> byte
     return seen
 
 
+@pytest.mark.process
 async def test_sigterm_finishes_in_flight_work_and_exits_cleanly(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:

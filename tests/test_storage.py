@@ -55,6 +55,7 @@ async def test_removed_cities_are_not_seeded_again(tmp_path: Path) -> None:
         await db.close()
 
 
+@pytest.mark.process
 async def test_newer_database_refuses_to_start(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     await (await open_database(path, START)).close()
@@ -106,6 +107,7 @@ async def test_fsm_storage_survives_reconnect(tmp_path: Path) -> None:
         await db.close()
 
 
+@pytest.mark.process
 def test_cities_command_line(tmp_path: Path) -> None:
     env = {"DATABASE_PATH": str(tmp_path / "db" / "bot.sqlite3")}
     listed = run_cli(tmp_path, env, "cities", "list")
@@ -125,6 +127,7 @@ def test_cities_command_line(tmp_path: Path) -> None:
     assert len(names.strip().splitlines()) == 30
 
 
+@pytest.mark.process
 def test_backup_while_the_database_is_open(tmp_path: Path) -> None:
     source = tmp_path / "bot.sqlite3"
     env = {"DATABASE_PATH": str(source)}

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from bot.app import App
 from storage.people import TelegramUser
@@ -439,6 +440,7 @@ async def test_staff_close_early_and_reopen_with_a_new_deadline(
     assert date(2026, 12, 20)
 
 
+@pytest.mark.process
 def test_the_command_line_imports_and_exports(tmp_path: Path) -> None:
     from tests.test_config import run_cli
 

@@ -98,7 +98,7 @@ class Progress:
 
     async def _watch(self, job_id: int) -> None:
         while True:
-            await asyncio.sleep(self.interval)
+            await self.clock.sleep(self.interval)
             job = await self.repo.get(job_id)
             if job is None or job.status is not JobStatus.RUNNING:
                 return
@@ -162,7 +162,7 @@ class Progress:
                 )
                 return
             except TelegramRetryAfter as error:
-                await asyncio.sleep(error.retry_after)
+                await self.clock.sleep(error.retry_after)
             except TelegramBadRequest as error:
                 if "not modified" in error.message:
                     return
