@@ -32,8 +32,9 @@ from bot.resolutions.files import MAX_INFLATED, UnreadableFile, read_docx, read_
 from bot.surveys.definition import DefinitionError, parse_definition
 from bot.surveys.export import sheet_title
 from storage import db as db_module
+from storage.people import TelegramUser
 from tests.conftest import RunBot, SettingsFactory
-from tests.fake_telegram import FakeTelegram, FakeUser, UploadedFile
+from tests.fake_telegram import ApiCall, FakeTelegram, FakeUser, UploadedFile
 from tests.support import OWNER, TOKEN, ManualClock
 from tests.test_config import run_cli
 from tests.test_lifecycle import free_port
@@ -605,3 +606,38 @@ def test_the_token_is_masked_in_every_form() -> None:
     quoted = TOKEN.replace(":", "%3A")
     text = f"GET /bot{TOKEN}/getMe and /bot{quoted}/getMe"
     assert masked(text, [TOKEN]) == "GET /bot***/getMe and /bot***/getMe"
+
+
+async def test_broadcast_progress_survives_a_failed_send_and_the_report_always_comes(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    def finished(call: ApiCall) -> bool:
+        return "Рассылка завершена" in (call.text or "")
+
+    async with run_bot(broadcast_rate=1000) as app:
+        owner = await start_owner(tg)
+        for person_id in range(2001, 2011):
+            tg.user(person_id, first_name=f"P{person_id}")
+            await app.services.people.register(TelegramUser(person_id, f"P{person_id}"))
+        tg.fail_next("sendMessage", status=502, chat_id=OWNER)  # one bad gateway
+        await owner.send("/broadcast")
+        await owner.send("Первая рассылка")
+        await owner.press("👥 Всем подписчикам")
+        await owner.press("✅ Отправить сейчас")
+        report = await tg.wait_for(finished, timeout=30)
+        assert "Доставлено: 11 из 11" in (report.text or "")
+        progress = [c for c in tg.sent_to(OWNER) if "Рассылка:" in (c.text or "") and c.ok]
+        assert len(progress) == 1  # shown after the retry, then edited into the report
+
+        await owner.send("/broadcast")
+        await owner.send("Вторая рассылка")
+        await owner.press("👥 Всем подписчикам")
+        tg.fail_next("sendMessage", status=502, chat_id=OWNER, count=5)  # never shown
+        await owner.press("✅ Отправить сейчас")
+        reports = await tg.wait_calls(lambda c: finished(c) and c.ok, 2, timeout=60)
+        assert reports[-1].method == "sendMessage"  # the report, as a message of its own
+        assert "Доставлено: 11 из 11" in (reports[-1].text or "")
+        await app.sender.wait_idle()
+        late = [c for c in tg.sent_to(OWNER) if c.ok and "Рассылка:" in (c.text or "")]
+        assert len(late) == 1  # no progress message after the report of the second one
+        assert len([c for c in tg.calls if finished(c) and c.ok]) == 2
