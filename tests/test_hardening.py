@@ -641,3 +641,28 @@ async def test_broadcast_progress_survives_a_failed_send_and_the_report_always_c
         late = [c for c in tg.sent_to(OWNER) if c.ok and "Рассылка:" in (c.text or "")]
         assert len(late) == 1  # no progress message after the report of the second one
         assert len([c for c in tg.calls if finished(c) and c.ok]) == 2
+
+
+async def test_a_full_disk_is_an_apology_and_nothing_half_written(
+    tg: FakeTelegram, run_bot: RunBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's "database or disk is full" on a write (simulated: a real full disk cannot be
+    made here); the bot apologises, stays up, and works again once there is room."""
+    async with run_bot() as app:
+        ivan = tg.user(1001, first_name="Иван")
+        await ivan.send("/start")
+        run = app.db.run
+
+        async def full(fn: object) -> object:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(app.db, "run", full)
+        await ivan.send("/city")
+        await ivan.send("Вологда")
+        assert ivan.last_text().startswith("Что-то пошло не так")
+        monkeypatch.setattr(app.db, "run", run)
+        assert await app.db.fetchval("SELECT count(*) FROM contact_requests") == 0
+        await still_answers(tg)
+        await ivan.send("/city")
+        await ivan.send("Вологда")
+        assert ivan.last_text().startswith("Заявка отправлена: <b>Вологда</b>.")
