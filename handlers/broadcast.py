@@ -138,7 +138,7 @@ async def got_when(ctx: Ctx, text: str) -> Outcome[BroadcastForm]:
     try:
         at = parse_when(text, now=clock.now(), tz=settings.tz)
     except DateInputError as error:
-        return Problem(f"dates.{error.problem.value}")
+        return Problem(error.key(), error.values)
     await ctx.finish()  # first: a retyped time after a crash must not schedule it twice
     audience = form.audience()
     broadcasts = ctx.get("broadcasts", BroadcastService)

@@ -381,8 +381,10 @@ def test_dates_are_read_the_russian_way() -> None:
     )
     assert parse_when("10.01 9:30", now=now, tz=tz).isoformat() == "2027-01-10T06:30:00+00:00"
     for text, problem in [
-        ("25/12", DateProblem.FORMAT),
-        ("25.12.2026", DateProblem.FORMAT),
+        ("25/12", DateProblem.NO_TIME),  # a day without a time is asked to give the time
+        ("25.12.2026", DateProblem.NO_TIME),
+        ("в понедельник", DateProblem.NO_TIME),
+        ("через неделю 10:00", DateProblem.FORMAT),
         ("32.12 10:00", DateProblem.INVALID),
         ("25.12 24:00", DateProblem.INVALID),
         ("23.11 11:00", DateProblem.PAST),

@@ -150,7 +150,7 @@ async def got_start(ctx: Ctx, text: str) -> Outcome[EventForm]:
     try:
         starts_at = parse_when(text, now=clock.now(), tz=settings.tz)
     except DateInputError as error:
-        return Problem(f"dates.{error.problem.value}")
+        return Problem(error.key(), error.values)
     ends_at = ctx.draft.ends_at
     if ends_at is not None and ends_at <= starts_at:
         ends_at = None
@@ -164,7 +164,7 @@ async def got_end(ctx: Ctx, text: str) -> Outcome[EventForm]:
     try:
         ends_at = parse_end(text, starts_at, ctx.get("settings", Settings).tz)
     except DateInputError as error:
-        return Problem(f"dates.{error.problem.value}")
+        return Problem(error.key(), error.values)
     except EndBeforeStart:
         return Problem("events.error.end_before_start", {"starts_at": starts_at})
     return ctx.draft.model_copy(update={"ends_at": ends_at})

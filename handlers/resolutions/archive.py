@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.buttons import found, message_of
+from bot.buttons import Stale, found, message_of
 from bot.callbacks import ResolutionCb, ResolutionYearCb
 from bot.filters import MenuButton, PrivateChat
 from bot.resolutions.messages import (
@@ -23,6 +23,7 @@ from bot.resolutions.service import ResolutionService
 from bot.texts import Texts
 from bot.viewer import Viewer
 from handlers.common import show
+from storage.resolutions import Resolution
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat())
@@ -70,16 +71,34 @@ async def year_page(
     await show(message, *year_screen(texts, years, year, items))
 
 
+async def card(
+    t: Texts, resolutions: ResolutionService, resolution: Resolution, staff: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The card; staff see its version, its comments and the correction buttons."""
+    comments = await resolutions.comments_of(resolution.id) if staff else []
+    text = card_text(t, resolution, staff=staff, comments=comments)
+    return text, resolution_card_keyboard(t, resolution, staff=staff, comments=len(comments))
+
+
+def current(resolution: Resolution | None) -> Resolution:
+    """The resolution, unless it is gone or withdrawn (then its buttons are stale)."""
+    if found(resolution).is_withdrawn:
+        raise Stale("resolutions.alert.withdrawn")
+    return found(resolution)
+
+
 @router.callback_query(ResolutionCb.filter(F.action == "open"))
 async def open_card(
     query: CallbackQuery,
     callback_data: ResolutionCb,
     texts: Texts,
     resolutions: ResolutionService,
+    viewer: Viewer | None = None,
 ) -> None:
     message = message_of(query)
-    resolution = found(await resolutions.get(callback_data.resolution_id))
-    await show(message, card_text(texts, resolution), resolution_card_keyboard(texts, resolution))
+    resolution = current(await resolutions.get(callback_data.resolution_id))
+    staff = viewer is not None and viewer.is_staff
+    await show(message, *await card(texts, resolutions, resolution, staff))
 
 
 @router.callback_query(ResolutionCb.filter(F.action == "text"))
@@ -90,6 +109,6 @@ async def full_text(
     resolutions: ResolutionService,
     callback_answer: CallbackAnswer,
 ) -> None:
-    resolution = found(await resolutions.get(callback_data.resolution_id))
+    resolution = current(await resolutions.get(callback_data.resolution_id))
     callback_answer.text = texts.plain("resolutions.alert.sending")
     await resolutions.send_text(query.from_user.id, resolution)
