@@ -101,3 +101,11 @@ class DialogCb(CallbackData, prefix="dg"):
     d: str
     a: str  # pick, skip, field, fields, preview, abort, or one of the dialog's own actions
     v: str = ""
+
+
+class OfficeCb(CallbackData, prefix="of"):
+    """The line to the office: "pass" a stray message on (`id`: its message id) or "keep" it;
+    staff "answer" one (`id`: the office message)."""
+
+    a: str
+    id: int
