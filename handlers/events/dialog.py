@@ -125,8 +125,8 @@ async def ask_city(ctx: Ctx) -> Ask:
 
 async def picked_city(ctx: Ctx, value: str) -> Outcome[EventForm]:
     if value == "":  # online only: no city, and the format is known
-        update = {"city_id": None, "city_name": "", "city_name_en": None}
-        return ctx.draft.model_copy(update={**update, "format": EventFormat.ONLINE})
+        online: dict[str, Any] = {"city_id": None, "city_name": "", "city_name_en": None}
+        return ctx.draft.model_copy(update={**online, "format": EventFormat.ONLINE})
     city = await ctx.get("cities", CityService).get(int(value) if value.isdigit() else 0)
     if city is None:
         return Problem("errors.stale_button")
