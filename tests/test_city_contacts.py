@@ -194,14 +194,14 @@ async def test_contacts_list_and_removal_with_confirmation(
 
         await owner.send("/contacts")
         overview = owner.last_message()
-        assert "Контакт есть у 1 из 30." in overview.plain_text
+        assert "Контакт есть у 1 из 30 городов." in overview.plain_text
         assert "• Вологда — Иван" in overview.plain_text
         assert "• Кострома — нет контакта" in overview.plain_text
         assert overview.buttons() == [["Вологда"]]
         await owner.press("Вологда")
         assert owner.last_message().buttons() == [["✖ Иван"]]
         await owner.press("✖ Иван")
-        assert owner.last_text().startswith("Удалить Иван из контактных лиц города")
+        assert owner.last_text().startswith("Удалить контактное лицо города <b>Вологда</b> — Иван?")
         await owner.press("Нет")
         assert owner.last_text() == "Контактное лицо остаётся."
         assert await app.db.fetchval("SELECT count(*) FROM city_contacts") == 1

@@ -43,10 +43,10 @@ async def open_example(app: App, tg: FakeTelegram, owner: FakeUser) -> int:
     await owner.press("🟢 Открыть")
     confirm = owner.last_message().plain_text
     assert "до 15 декабря 2026 г., 18:00 МСК" in confirm
-    assert "Приглашения получат 3 контактных лица 2 городов" in confirm
+    assert "Приглашения получат контактные лица городов: 3 контактных лица (2 города)" in confirm
     assert "Напоминания: за 3 дня, за 1 день до срока" in confirm
     await owner.press("✅ Открыть")
-    assert owner.last_text().startswith("🟢 «Тарифы ЖКХ — 2026» открыт до 15 декабря 2026 г.")
+    assert owner.last_text().startswith("🟢 Опрос «Тарифы ЖКХ — 2026» открыт до 15 декабря 2026 г.")
     invited = {VOLOGDA_1, VOLOGDA_2, TVER}
     await tg.wait_calls(
         lambda c: c.chat_id in invited and "Информационный обмен" in (c.text or ""), 3
@@ -262,7 +262,10 @@ async def test_reminders_go_only_to_cities_without_a_response(
         await owner.send("/surveys")
         await owner.press("1")
         await owner.press("⏰ Напомнить")
-        assert "Его получат 1 контактное лицо 1 города" in owner.last_message().plain_text
+        assert (
+            "ещё не отправивших ответ: 1 контактное лицо (1 город)"
+            in owner.last_message().plain_text
+        )
         await owner.press("⏰ Да, напомнить")
         await tg.wait_for(lambda c: c.chat_id == TVER and "Напоминание" in (c.text or ""))
 
@@ -414,7 +417,7 @@ async def test_staff_close_early_and_reopen_with_a_new_deadline(
         await owner.press("⏹ Закрыть досрочно")
         assert "ещё не ответили 2 города" in owner.last_message().plain_text
         await owner.press("⏹ Да, закрыть")
-        assert any(text.startswith("⏹ «Тарифы ЖКХ — 2026» закрыт.") for text in owner.texts())
+        assert any(text.startswith("⏹ Опрос «Тарифы ЖКХ — 2026» закрыт.") for text in owner.texts())
         assert app.scheduler.armed() == {}
         petr = tg.user(TVER)
         await petr.press("▶️ Начать")
@@ -426,7 +429,7 @@ async def test_staff_close_early_and_reopen_with_a_new_deadline(
         await owner.send("20.11 10:00")
         assert owner.last_text().startswith("Это время уже прошло.")
         await owner.send("20.12 18:00")
-        assert "Открыть снова «Тарифы ЖКХ — 2026» до 20 декабря 2026 г., 18:00 МСК" in (
+        assert "Открыть снова опрос «Тарифы ЖКХ — 2026» до 20 декабря 2026 г., 18:00 МСК" in (
             owner.last_message().plain_text
         )
         await owner.press("✅ Открыть")
@@ -487,7 +490,7 @@ async def test_a_survey_of_subscribers_has_one_response_per_person(
         await owner.send_document("city-day.yaml", SUBSCRIBERS_SURVEY)
         await owner.press("🟢 Открыть")
         await owner.send("01.12 12:00")
-        assert "Приглашения получат 5 человек" in owner.last_message().plain_text
+        assert "Приглашения получат подписчики: 5 человек" in owner.last_message().plain_text
         await owner.press("✅ Открыть")
         await tg.wait_for(lambda c: c.chat_id == 2001 and "Day of the city" in (c.text or ""))
         await anna.press("▶️ Start")
