@@ -251,9 +251,14 @@ async def test_cities_must_be_chosen_and_nobody_means_no_send_button(
         await owner.press("Тверь")
         await owner.press("✓ Тверь")  # toggled off again
         await owner.press("Кострома")
+        assert "✓ Кострома ○" in str(owner.last_message().buttons())
+        assert "○ — у города нет контактного лица" in owner.last_text()
         await owner.press("Готово (1)")
         summary = owner.last_message()
         assert "Получателей нет" in summary.plain_text
+        assert "Нет контактного лица: Кострома — этот город рассылку не получит." in (
+            summary.plain_text
+        )
         assert SEND_NOW not in [label for row in summary.buttons() for label in row]
         await owner.press("✏️ Изменить аудиторию")
         await owner.press("✖ Отменить")
@@ -357,6 +362,7 @@ async def test_scheduled_broadcast_can_be_cancelled_from_the_list(
         await owner.send("/broadcasts")
         listing = owner.last_message()
         assert "запланирована на 24 ноября 2026 г., 10:00 МСК" in listing.plain_text
+        assert "«По расписанию»" in listing.plain_text  # its first words
         await owner.press("✖ Отменить №1")
         assert owner.alerts()[-1] == "Рассылка остановлена."
         assert "отменена" in owner.last_message().plain_text
