@@ -64,6 +64,31 @@ class ResolutionYearCb(CallbackData, prefix="rsy"):
     year: int
 
 
+class SearchHitCb(CallbackData, prefix="rsh"):
+    """A resolution opened from search results; `q` is the query, to go back to them."""
+
+    id: int
+    q: str
+
+
+class SearchCb(CallbackData, prefix="rss"):
+    """Back to the search results for `q`."""
+
+    q: str
+
+
+def fit_query(words: str, room: int = 44) -> str:
+    """A search query short enough for callback data (64 bytes): whole words while they fit
+    `room` bytes of UTF-8 (colons are the separator of callback data)."""
+    kept = ""
+    for word in words.replace(":", " ").split():
+        candidate = f"{kept} {word}".strip()
+        if len(candidate.encode()) > room:
+            break
+        kept = candidate
+    return kept
+
+
 class CommentCb(CallbackData, prefix="cm"):
     """Staff answer a comment on a draft."""
 

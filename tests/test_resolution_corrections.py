@@ -166,3 +166,25 @@ async def test_an_ambiguous_date_is_asked_back(tg: FakeTelegram, run_bot: RunBot
         )
         await owner.send("27 июня 2027")
         assert "В каком городе" in owner.last_text()
+
+
+async def test_a_card_opened_from_search_goes_back_to_the_results(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    ivan = tg.user(4201, first_name="Иван")
+    async with run_bot() as app:
+        await ivan.send("/start")
+        await publish_direct(app, TITLE, "1. Ещё раз обсудить набережные.", date(2026, 3, 12))
+        await publish_direct(app, "О скверах", "1. Скверы и набережные.", date(2026, 3, 12))
+        await app.sender.wait_idle()
+        await ivan.send("/resolutions набережные")
+        results = ivan.last_message()
+        assert "<b>Ещё</b>" not in results.raw_text  # the text as written: ё kept
+        assert "Ещё раз обсудить" in results.plain_text
+        await ivan.press(f"1. {TITLE}")
+        card = ivan.message(results.message_id)
+        assert card.buttons()[-1] == ["← К результатам"]
+        await ivan.press("← К результатам")
+        again = ivan.message(results.message_id)
+        assert again.plain_text == results.plain_text
+        assert again.buttons() == results.buttons()

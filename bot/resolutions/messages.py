@@ -12,7 +12,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from markupsafe import Markup, escape
 
-from bot.callbacks import CommentCb, ResolutionCb, ResolutionYearCb
+from bot.callbacks import CommentCb, ResolutionCb, ResolutionYearCb, SearchCb, SearchHitCb
 from bot.delivery.parts import DocumentPart, Part, Renderers, TextPart
 from bot.split import TEXT_LIMIT, split_paragraphs
 from bot.texts import Texts
@@ -297,9 +297,15 @@ def comment_answer_keyboard(t: Texts, comment_id: int) -> InlineKeyboardMarkup:
 
 
 def resolution_card_keyboard(
-    t: Texts, resolution: Resolution, *, staff: bool = False, comments: int = 0, found: int = 0
+    t: Texts,
+    resolution: Resolution,
+    *,
+    staff: bool = False,
+    comments: int = 0,
+    query: str | None = None,
 ) -> InlineKeyboardMarkup:
-    """`found`: the card was opened from search results (a search id to go back to)."""
+    """`query`: the card was opened from these search results (its back button returns
+    there rather than to the year's list)."""
 
     def cb(action: str, resolution_id: int = resolution.id) -> ResolutionCb:
         return ResolutionCb(action=action, resolution_id=resolution_id)
@@ -327,25 +333,32 @@ def resolution_card_keyboard(
         )
     if resolution.draft_id is not None:
         rows.append([_button(t.plain("resolutions.btn.draft_of"), cb("open", resolution.draft_id))])
-    rows.append(
-        [
-            _button(
-                t.plain("resolutions.btn.back"),
-                ResolutionYearCb(year=resolution.assembly_date.year),
-            )
-        ]
-    )
+    if query:
+        back = _button(t.plain("resolutions.btn.back_to_results"), SearchCb(q=query))
+    else:
+        year = ResolutionYearCb(year=resolution.assembly_date.year)
+        back = _button(t.plain("resolutions.btn.back"), year)
+    rows.append([back])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def resolutions_list_keyboard(
-    t: Texts, items: Sequence[Resolution], years: Sequence[int], year: int | None
+    t: Texts,
+    items: Sequence[Resolution],
+    years: Sequence[int],
+    year: int | None,
+    query: str | None = None,
 ) -> InlineKeyboardMarkup | None:
     builder = InlineKeyboardBuilder()
     for number, resolution in enumerate(items, 1):
+        data: CallbackData = (
+            SearchHitCb(id=resolution.id, q=query)
+            if query
+            else ResolutionCb(action="open", resolution_id=resolution.id)
+        )
         builder.button(
             text=t.plain("resolutions.btn.open", number=number, title=resolution.title),
-            callback_data=ResolutionCb(action="open", resolution_id=resolution.id),
+            callback_data=data,
         )
     builder.adjust(1)
     others = [y for y in years if y != year]

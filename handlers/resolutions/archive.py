@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.buttons import Stale, found, message_of
-from bot.callbacks import ResolutionCb, ResolutionYearCb
+from bot.callbacks import ResolutionCb, ResolutionYearCb, SearchCb, SearchHitCb, fit_query
 from bot.filters import MenuButton, PrivateChat
 from bot.resolutions.messages import (
     card_text,
@@ -46,15 +46,44 @@ async def archive(
         text, markup = year_screen(t, years, year, items)
         await message.answer(text, reply_markup=markup)
         return
+    text, markup = await search_screen(t, resolutions, words)
+    await message.answer(text, reply_markup=markup)
+
+
+async def search_screen(
+    t: Texts, resolutions: ResolutionService, words: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The results for `words`; their cards lead back here."""
     hits = await resolutions.search(words)
     rows = [
         {**row(t, n, hit.resolution), "snippet": highlighted(hit.snippet)}
         for n, hit in enumerate(hits, 1)
     ]
-    await message.answer(
-        t("resolutions.found", query=words[:100], rows=rows),
-        reply_markup=resolutions_list_keyboard(t, [hit.resolution for hit in hits], [], None),
-    )
+    query = fit_query(words)
+    items = [hit.resolution for hit in hits]
+    text = t("resolutions.found", query=words[:100], rows=rows)
+    return text, resolutions_list_keyboard(t, items, [], None, query=query or None)
+
+
+@router.callback_query(SearchCb.filter())
+async def back_to_results(
+    query: CallbackQuery, callback_data: SearchCb, texts: Texts, resolutions: ResolutionService
+) -> None:
+    await show(message_of(query), *await search_screen(texts, resolutions, callback_data.q))
+
+
+@router.callback_query(SearchHitCb.filter())
+async def open_hit(
+    query: CallbackQuery,
+    callback_data: SearchHitCb,
+    texts: Texts,
+    resolutions: ResolutionService,
+    viewer: Viewer | None = None,
+) -> None:
+    message = message_of(query)
+    resolution = current(await resolutions.get(callback_data.id))
+    staff = viewer is not None and viewer.is_staff
+    await show(message, *await card(texts, resolutions, resolution, staff, callback_data.q))
 
 
 @router.callback_query(ResolutionYearCb.filter())
@@ -72,12 +101,19 @@ async def year_page(
 
 
 async def card(
-    t: Texts, resolutions: ResolutionService, resolution: Resolution, staff: bool
+    t: Texts,
+    resolutions: ResolutionService,
+    resolution: Resolution,
+    staff: bool,
+    query: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The card; staff see its version, its comments and the correction buttons."""
     comments = await resolutions.comments_of(resolution.id) if staff else []
     text = card_text(t, resolution, staff=staff, comments=comments)
-    return text, resolution_card_keyboard(t, resolution, staff=staff, comments=len(comments))
+    markup = resolution_card_keyboard(
+        t, resolution, staff=staff, comments=len(comments), query=query
+    )
+    return text, markup
 
 
 def current(resolution: Resolution | None) -> Resolution:
