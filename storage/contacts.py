@@ -57,6 +57,8 @@ class ContactRequest:
     city_id: int
     status: RequestStatus
     decided_by: int | None
+    position: str | None = None
+    organisation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,8 @@ def _request(row: sqlite3.Row) -> ContactRequest:
         city_id=row["city_id"],
         status=RequestStatus(row["status"]),
         decided_by=row["decided_by"],
+        position=row["position"],
+        organisation=row["organisation"],
     )
 
 
@@ -232,14 +236,24 @@ class RequestRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def create(self, person_id: int, city_id: int, *, now: datetime) -> int | None:
-        """A new pending request; None if one for that city is already pending."""
+    async def create(
+        self,
+        person_id: int,
+        city_id: int,
+        *,
+        now: datetime,
+        position: str | None = None,
+        organisation: str | None = None,
+    ) -> int | None:
+        """A new pending request (with the person's position and organisation, as they
+        wrote them); None if one for that city is already pending."""
         cursor = await self.db.conn.execute(
             """
-            INSERT INTO contact_requests (person_id, city_id, created_at) VALUES (?, ?, ?)
+            INSERT INTO contact_requests (person_id, city_id, created_at, position, organisation)
+            VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (person_id, city_id) WHERE status = 'pending' DO NOTHING
             """,
-            (person_id, city_id, to_db(now)),
+            (person_id, city_id, to_db(now), position, organisation),
         )
         created = cursor.rowcount > 0
         request_id = cursor.lastrowid
@@ -248,7 +262,8 @@ class RequestRepo:
 
     async def get(self, request_id: int) -> ContactRequest | None:
         row = await self.db.fetchone(
-            "SELECT id, person_id, city_id, status, decided_by FROM contact_requests WHERE id = ?",
+            "SELECT id, person_id, city_id, status, decided_by, position, organisation "
+            "FROM contact_requests WHERE id = ?",
             (request_id,),
         )
         return None if row is None else _request(row)
@@ -273,8 +288,8 @@ class RequestRepo:
                 (status.value, staff_id, stamp, request_id),
             ).rowcount
             row = conn.execute(
-                "SELECT id, person_id, city_id, status, decided_by FROM contact_requests "
-                "WHERE id = ?",
+                "SELECT id, person_id, city_id, status, decided_by, position, organisation "
+                "FROM contact_requests WHERE id = ?",
                 (request_id,),
             ).fetchone()
             if row is None:
