@@ -449,15 +449,15 @@ def test_the_command_line_imports_and_exports(tmp_path: Path) -> None:
     source = tmp_path / "tariffs.yaml"
     source.write_bytes(EXAMPLE)
     imported = run_cli(tmp_path, env, "survey", "import", str(source))
-    assert imported.stdout.strip() == "imported draft tariffs-2026: Тарифы ЖКХ — 2026"
+    assert imported.stdout.strip() == "Загружен черновик tariffs-2026: Тарифы ЖКХ — 2026"
     broken = tmp_path / "broken.yaml"
     broken.write_text("id: x\nquestions: [{key: a, type: choice, text: A}]\n", encoding="utf-8")
     refused = run_cli(tmp_path, env, "survey", "import", str(broken))
     assert refused.returncode == 1
     assert refused.stdout.splitlines() == [
-        f"{broken}: 2 problem(s), nothing imported",
-        "title: required",
-        "questions[1].options: required for type choice",
+        f"{broken}: 2 ошибки, ничего не загружено",
+        "title: обязательно",
+        "questions[1].options: обязательно для типа choice",
     ]
     target = tmp_path / "out.xlsx"
     exported = run_cli(tmp_path, env, "survey", "export", "tariffs-2026", "-o", str(target))
