@@ -248,7 +248,7 @@ async def test_staff_see_attendees_and_a_csv(tg: FakeTelegram, run_bot: RunBot) 
         ]
         await owner.press("👥 Участники")
     text = owner.messages()[-2].plain_text
-    assert "Придут — 2 участника" in text
+    assert "Придут 2 человека:" in text
     assert "Участник2301" in text
     assert "Участник2302" in text
     assert "Отметили «Не приду»: 1" in text

@@ -57,7 +57,7 @@ async def test_a_message_to_the_office_and_its_answer(tg: FakeTelegram, run_bot:
         # Pyotr answers the contact; everyone's copy shows who answered.
         header_id = staff.messages()[-4].message_id
         await staff.press("↩️ Ответить", message_id=header_id)
-        assert "Напишите ответ для Контакт Кострома" in staff.last_text()
+        assert "бот передаст его автору (Контакт Кострома)" in staff.last_text()
         await staff.send("Площадка подходит, ждём заявку.")
         assert staff.last_text() == "✅ Ответ доставлен."
         answer = contact.last_message().plain_text
