@@ -502,10 +502,12 @@ class ResolutionRepo:
             )
             conn.execute(
                 """
-                UPDATE resolutions SET assembly_date = ?, city_id = ?, city_name = ?, title = ?,
-                       body = ?, file_key = ?, file_name = ?, version = version + 1,
-                       updated_at = ?, updated_by = ?
-                 WHERE id = ?
+                UPDATE resolutions SET assembly_date = ?,
+                       city_id = CASE WHEN ?2 IS NOT NULL THEN ?2
+                                      WHEN city_name = ?3 THEN city_id END,
+                       city_name = ?3, title = ?4, body = ?5, file_key = ?6, file_name = ?7,
+                       version = version + 1, updated_at = ?8, updated_by = ?9
+                 WHERE id = ?10
                 """,
                 (
                     new.assembly_date.isoformat(),

@@ -64,6 +64,8 @@ async def ask_comment(
     viewer: Viewer | None = None,
 ) -> None:
     resolution = found(await resolutions.get(callback_data.resolution_id))
+    if resolution.is_withdrawn:
+        raise Stale("resolutions.alert.withdrawn")
     if not resolution.is_draft or resolution.adopted_id is not None:
         raise Stale("resolutions.alert.closed")
     if viewer is None or not viewer.is_registered:
