@@ -42,6 +42,8 @@ from bot.delivery.sender import Sender, SenderConfig
 from bot.events import messages as event_messages
 from bot.events.service import EventService
 from bot.middlewares import StaleButtons, UpdateTracker, ViewerMiddleware
+from bot.office import messages as office_messages
+from bot.office.service import OfficeService
 from bot.resolutions import messages as resolution_messages
 from bot.resolutions.service import ResolutionService
 from bot.scheduler import Scheduler
@@ -64,6 +66,7 @@ from storage.events import EventRepo
 from storage.files import FileRepo
 from storage.fsm import SQLiteStorage
 from storage.menus import MenuRepo
+from storage.office import OfficeRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.resolutions import ResolutionRepo
@@ -130,6 +133,7 @@ class Services:
     events: EventService
     resolutions: ResolutionService
     digests: DigestService
+    office: OfficeService
 
     def as_data(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -263,6 +267,7 @@ class App:
         survey_messages.register(renderers)
         event_messages.register(renderers, self.me.username or "")
         resolution_messages.register(renderers)
+        office_messages.register(renderers)
         notifier = Notifier(bot, renderers, people.texts_of, people.deactivate, clock)
 
         outbox_repo = OutboxRepo(db)
@@ -316,6 +321,7 @@ class App:
                 event_repo, resolution_repo, clock, settings.tz,
                 survey_participation=participation_by_year(survey_repo, settings.tz),
             ),
+            office=OfficeService(OfficeRepo(db), people, notifier, audit, clock),
         )  # fmt: skip
 
     async def _on_shutdown(self) -> None:

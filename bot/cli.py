@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.clock import Clock
 from bot.settings import ConfigError, Settings, StorageSettings, load_settings
+from bot.texts import Texts
 from storage.db import Database, DatabaseUnavailable, SchemaTooNewError
 from storage.setup import open_database
 
@@ -71,34 +72,49 @@ async def _with_db(settings: StorageSettings, job: Callable[[Database], Awaitabl
         await db.close()
 
 
-async def _migrate(db: Database) -> int:
-    print(f"database {db.path} is at schema version {await db.version()}")
-    return 0
+def _texts(settings: StorageSettings, lang: str | None = None) -> Texts:
+    """The command line speaks the configured language (DEFAULT_LOCALE), like the bot."""
+    from bot.texts import TextCatalog
+
+    return TextCatalog.load(default_locale=settings.default_locale, tz=settings.tz).get(lang)
 
 
-def _cities(args: argparse.Namespace) -> Callable[[Database], Awaitable[int]]:
+def _say(texts: Texts, key: str, /, **values: object) -> None:
+    print(texts.plain(f"cli.{key}", **values))
+
+
+def _migrate(settings: StorageSettings) -> Callable[[Database], Awaitable[int]]:
+    async def job(db: Database) -> int:
+        _say(_texts(settings), "migrated", path=str(db.path), version=await db.version())
+        return 0
+
+    return job
+
+
+def _cities(
+    args: argparse.Namespace, settings: StorageSettings
+) -> Callable[[Database], Awaitable[int]]:
     async def job(db: Database) -> int:
         from bot.services.cities import CityService
         from storage.audit import AuditRepo
         from storage.cities import CityRepo
 
+        texts = _texts(settings)
         service = CityService(CityRepo(db), AuditRepo(db), Clock())
         if args.action == "list":
             for row in await service.overview():
-                english = f" ({row.city.name_en})" if row.city.name_en else ""
-                print(f"{row.city.name}{english}\tcontacts: {row.contacts}")
+                _say(texts, "city_row", name=row.city.name, en=row.city.name_en, n=row.contacts)
             return 0
         if args.action == "add":
             city, added = await service.add(None, args.name, args.en)
-            print(f"added {city.name}" if added else f"{city.name} is already a member")
+            _say(texts, "city_added" if added else "city_already", name=city.name)
             return 0
         found = await service.find(args.name)
         if len(found) != 1:
-            names = ", ".join(city.name for city in found) or "none"
-            print(f"no single member city matches {args.name!r} (matches: {names})")
+            _say(texts, "city_unclear", query=args.name, names=[city.name for city in found])
             return 1
         await service.remove(None, found[0])
-        print(f"removed {found[0].name}")
+        _say(texts, "city_removed", name=found[0].name)
         return 0
 
     return job
@@ -117,31 +133,32 @@ def _survey(
 
         surveys = SurveyRepo(db)
         catalog = TextCatalog.load(default_locale=settings.default_locale, tz=settings.tz)
+        texts = catalog.get(None)
         if args.action == "import":
             try:
                 source = args.file.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as error:
-                print(f"cannot read {args.file}: {error}")
+                _say(texts, "cannot_read", file=str(args.file), error=str(error))
                 return 1
             try:
                 row, replaced = await store_survey_file(
                     surveys, AuditRepo(db), source, None, Clock().now()
                 )
             except DefinitionError as error:
-                english = catalog.get("en")
-                print(f"{args.file}: {len(error.problems)} problem(s), nothing imported")
+                _say(texts, "survey_problems", file=str(args.file), n=len(error.problems))
                 for problem in error.problems:
                     key = f"survey_file.{problem.code}"
-                    print(english.plain(key, place=problem.place, **problem.params))
+                    print(texts.plain(key, place=problem.place, **problem.params))
                 return 1
             except ImportRefusedError:
-                print(f"{args.file}: a survey with this id was opened already; change the id")
+                _say(texts, "survey_refused", file=str(args.file))
                 return 1
-            print(f"{'replaced' if replaced else 'imported'} draft {row.slug}: {row.title}")
+            key = "survey_replaced" if replaced else "survey_imported"
+            _say(texts, key, slug=row.slug, title=row.title)
             return 0
         found = await (surveys.get(int(args.id)) if args.id.isdigit() else surveys.by_slug(args.id))
         if found is None:
-            print(f"no survey {args.id!r}")
+            _say(texts, "survey_missing", id=args.id)
             return 1
         table = build_table(
             catalog.get(None),
@@ -153,16 +170,16 @@ def _survey(
         )
         content = to_csv(table) if args.format == "csv" else to_xlsx(table, found.title)
         args.output.write_bytes(content)
-        print(f"wrote {args.output}: {len(table.rows)} responses; {table.footer}")
+        _say(texts, "survey_written", file=str(args.output), n=len(table.rows), footer=table.footer)
         return 0
 
     return job
 
 
-def _backup(target: Path) -> Callable[[Database], Awaitable[int]]:
+def _backup(target: Path, settings: StorageSettings) -> Callable[[Database], Awaitable[int]]:
     async def job(db: Database) -> int:
         await db.backup(target)
-        print(f"backed up {db.path} to {target}")
+        _say(_texts(settings), "backed_up", source=str(db.path), target=str(target))
         return 0
 
     return job
@@ -201,7 +218,7 @@ def _digest(
             else digest_docx(texts, digest)
         )
         await asyncio.to_thread(_write, output, content)
-        print(f"digest for {args.year} written to {output}")
+        _say(texts, "digest_written", year=args.year, file=str(output))
         return 0
 
     return job
@@ -244,13 +261,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_run(settings))
         storage = load_settings(StorageSettings)
         if command == "migrate":
-            return asyncio.run(_with_db(storage, _migrate))
+            return asyncio.run(_with_db(storage, _migrate(storage)))
         if command == "cities":
-            return asyncio.run(_with_db(storage, _cities(args)))
+            return asyncio.run(_with_db(storage, _cities(args, storage)))
         if command == "survey":
             return asyncio.run(_with_db(storage, _survey(args, storage)))
         if command == "backup":
-            return asyncio.run(_with_db(storage, _backup(args.file)))
+            return asyncio.run(_with_db(storage, _backup(args.file, storage)))
         if command == "digest":
             return asyncio.run(_with_db(storage, _digest(args, storage)))
     except ConfigError as error:

@@ -76,6 +76,9 @@ END: Final = _Ended()
 Outcome: TypeAlias = D | Problem | Stay[D] | _Ended
 
 
+DIALOGS: dict[str, Dialog[Any]] = {}  # by FSM state: what /cancel says on leaving one
+
+
 @dataclass(frozen=True, slots=True)
 class Labels:
     """Text keys of a dialog: buttons (skip, abort, to_preview), the problem when a button
@@ -169,6 +172,16 @@ class Step(Generic[D]):
         return any((self.typed, self.file, self.message))
 
 
+def cancelled_text(state: str | None, stored: dict[str, Any], texts: Texts) -> str | None:
+    """What /cancel says when it leaves a step dialog (its own abort notice, which knows a
+    new draft from an edit); None for any other state."""
+    dialog = DIALOGS.get(state or "")
+    if dialog is None:
+        return None
+    draft = dialog.model.model_validate(stored.get("draft") or {})
+    return texts(dialog.labels.aborted, draft=draft)
+
+
 class Dialog(Generic[D]):
     """One staff dialog; its handlers go on `router` (include that in the feature's)."""
 
@@ -191,6 +204,7 @@ class Dialog(Generic[D]):
         self.actions = actions
         self.labels = labels
         self.state = State(state="step", group_name=f"dialog_{name}")
+        DIALOGS[str(self.state.state)] = self
         self._register(router)
 
     # --- called by the feature's handlers and actions -----------------------------------------

@@ -11,8 +11,8 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 from bot.buttons import Stale
 from bot.commands import STAFF_COMMANDS
 from bot.filters import IsCommand, PrivateChat
+from bot.office.messages import offer_keyboard
 from bot.texts import Texts
-from bot.ui import main_menu
 from bot.viewer import Viewer
 from storage.db import DatabaseBusy
 
@@ -34,11 +34,12 @@ async def unknown_command(message: Message, viewer: Viewer) -> None:
 
 @router.message()
 async def anything_else(message: Message, viewer: Viewer) -> None:
+    """A message outside any dialog: the bot offers to pass it on to the office."""
     t = viewer.texts
     if not viewer.is_registered:
         await message.answer(t("errors.not_registered"))
         return
-    await message.answer(t("errors.not_understood"), reply_markup=main_menu(viewer))
+    await message.reply(t("office.offer"), reply_markup=offer_keyboard(t, message.message_id))
 
 
 @router.callback_query()

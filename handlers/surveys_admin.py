@@ -242,7 +242,7 @@ async def typed_deadline(
     try:
         deadline = parse_when(message.text or "", now=clock.now(), tz=settings.tz)
     except DateInputError as error:
-        await message.answer(t(f"dates.{error.problem.value}"))
+        await message.answer(t(error.key(), **error.values))
         return
     survey = await surveys.get(int((await state.get_data()).get("s", 0)))
     if survey is None:

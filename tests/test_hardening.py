@@ -372,6 +372,9 @@ async def test_one_pending_contact_request_at_a_time(tg: FakeTelegram, run_bot: 
         await ivan.send("/start")
         await ivan.send("/city")
         await ivan.press("Вологда")
+        await ivan.send("Специалист")
+        await ivan.send("Администрация города")
+        assert ivan.last_text().startswith("Заявка отправлена: <b>Вологда</b>.")
         for city in ("Кострома", "Тверь"):
             await ivan.send("/city")
             await ivan.press(city)
@@ -665,4 +668,6 @@ async def test_a_full_disk_is_an_apology_and_nothing_half_written(
         await still_answers(tg)
         await ivan.send("/city")
         await ivan.send("Вологда")
+        await ivan.send("Специалист")
+        await ivan.send("Администрация")
         assert ivan.last_text().startswith("Заявка отправлена: <b>Вологда</b>.")

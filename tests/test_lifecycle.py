@@ -28,6 +28,9 @@ async def test_dialog_continues_after_a_restart(tg: FakeTelegram, run_bot: RunBo
         assert "Контактным лицом какого города" in ivan.last_text()
     async with run_bot() as app:  # same database, a new process state
         await ivan.send("Кострома")
+        await ivan.send("Специалист")
+    async with run_bot() as app:  # again: the position was kept
+        await ivan.send("Администрация")
         assert ivan.last_text().startswith("Заявка отправлена: <b>Кострома</b>.")
         assert "Кострома" in owner.last_message().plain_text
         assert await app.db.fetchval("SELECT count(*) FROM contact_requests") == 1

@@ -114,13 +114,16 @@ def test_cities_command_line(tmp_path: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     assert len(listed.stdout.strip().splitlines()) == 30
     added = run_cli(tmp_path, env, "cities", "add", "Вытегра", "--en", "Vytegra")
-    assert added.stdout.strip() == "added Вытегра"
+    assert added.stdout.strip() == "Город Вытегра добавлен в список членов Союза"
     again = run_cli(tmp_path, env, "cities", "add", "вытегра")
-    assert again.stdout.strip() == "Вытегра is already a member"
+    assert again.stdout.strip() == "Город Вытегра уже в списке членов Союза"
     removed = run_cli(tmp_path, env, "cities", "remove", "Тверь")
-    assert removed.stdout.strip() == "removed Тверь"
+    assert removed.stdout.strip() == "Город Тверь исключён из списка членов Союза"
     unclear = run_cli(tmp_path, env, "cities", "remove", "Вели")
     assert unclear.returncode == 1
+    assert "найдено: Великие Луки, Великий Новгород" in unclear.stdout
+    english = run_cli(tmp_path, {**env, "DEFAULT_LOCALE": "en"}, "cities", "add", "Вытегра")
+    assert english.stdout.strip() == "Вытегра is a member city already"  # one language
     names = run_cli(tmp_path, env, "cities", "list").stdout
     assert "Вытегра (Vytegra)" in names
     assert "Тверь" not in names

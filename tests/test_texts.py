@@ -16,7 +16,6 @@ from babel import Locale
 from bot.broadcasts.service import AudienceKind
 from bot.commands import CONTACT, EVERYONE, GROUP, OWNER, STAFF
 from bot.contacts.service import Ask
-from bot.dates import DateProblem
 from bot.services.staff import StaffChange
 from bot.surveys.answers import Problem as AnswerProblem
 from bot.surveys.service import Refusal
@@ -80,6 +79,19 @@ def members(enum: type[Enum], *leave_out: Enum) -> set[str]:
     return {str(m.value) for m in enum if m not in leave_out}
 
 
+def literal_args(path: str, function: str, index: int) -> set[str]:
+    """The string literals passed as argument `index` to `function` in a module."""
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == function:
+            arg = node.args[index] if len(node.args) > index else None
+            if isinstance(arg, ast.Constant):
+                found.add(str(arg.value))
+    assert found, f"no {function}(...) calls found in {path}"
+    return found
+
+
 def survey_file_codes() -> set[str]:
     """The codes of every Problem raised by the survey file checks (its second argument)."""
     tree = ast.parse((ROOT / "bot" / "surveys" / "definition.py").read_text(encoding="utf-8"))
@@ -107,7 +119,6 @@ def survey_file_codes() -> set[str]:
 # are read from the code instead. A new f-string key whose values cannot be read from
 # the code fails the test until it is listed here.
 EVENT_KINDS = members(EventKind)
-DATE_PROBLEMS = members(DateProblem)
 BUILT_KEYS: dict[str, dict[str, Collection[str]]] = {
     "commands.{name}": {"name": {*EVERYONE, *CONTACT, *STAFF, *OWNER, *GROUP}},
     "language.name_{locale}": {"locale": set(CATALOGS)},
@@ -135,21 +146,18 @@ BUILT_KEYS: dict[str, dict[str, Collection[str]]] = {
     "resolutions.status.{s.value}": {"s.value": members(ResolutionStatus)},
     "resolutions.ask.{step}": {"step": {"date", "title", "text"}},
     "events.alert.{closed}": {"closed": {"cancelled", "over"}},  # EventService.closed
+    "cli.{key}": {"key": literal_args("bot/cli.py", "_say", 1)},
+    "resolutions.field.{field}": {"field": literal_args("bot/resolutions/messages.py", "add", 0)},
+    "city.{result.outcome.value}": {"result.outcome.value": members(Ask)},
     "resolutions.error.{error.key}": {"error.key": {"unreadable", "too_big_inside", "not_text"}},
     "staff.{action}_{change.value}": {
         "action": {"add", "remove"},
         "change.value": members(StaffChange),
     },
     "invite.{result.outcome.value}": {"result.outcome.value": members(Redeem)},
-    "city.{outcome.value}": {"outcome.value": members(Ask)},
     "contacts.decided_{request.status.value}": {
         "request.status.value": members(RequestStatus, RequestStatus.PENDING)
     },
-    "resolutions.error.date_{error.problem.value}": {
-        # parse_day (a date without a time) cannot be in the past
-        "error.problem.value": members(DateProblem, DateProblem.PAST)
-    },
-    "dates.{error.problem.value}": {"error.problem.value": DATE_PROBLEMS},
     "broadcast.audience.{audience.kind.value}": {
         # the topic and the cities have texts of their own, with their names
         "audience.kind.value": members(AudienceKind, AudienceKind.TOPIC, AudienceKind.CITIES)

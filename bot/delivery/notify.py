@@ -69,6 +69,30 @@ class Notifier:
                 return Notice(chat_id=person_id, message_id=message.message_id)
         return None
 
+    async def send_with_copy(
+        self,
+        person_ids: Iterable[int],
+        name: str,
+        /,
+        *,
+        from_chat_id: int,
+        message_id: int,
+        **args: Any,
+    ) -> list[Notice]:
+        """A notice, then a copy of someone's message (text, photo or document as it was)
+        under it; the notices are returned (their buttons and marks live there)."""
+        notices = []
+        for person_id in person_ids:
+            notice = await self.send(person_id, name, **args)
+            if notice is None:
+                continue
+            notices.append(notice)
+            try:
+                await self.bot.copy_message(person_id, from_chat_id, message_id)
+            except (TelegramBadRequest, TelegramForbiddenError, TelegramNetworkError) as error:
+                log.warning("could not copy message %s to %s: %s", message_id, person_id, error)
+        return notices
+
     async def send_many(self, person_ids: Iterable[int], name: str, /, **args: Any) -> list[Notice]:
         notices = [await self.send(person_id, name, **args) for person_id in person_ids]
         return [notice for notice in notices if notice is not None]

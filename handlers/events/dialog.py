@@ -119,11 +119,14 @@ async def got_title(ctx: Ctx, text: str) -> Outcome[EventForm]:
 
 async def ask_city(ctx: Ctx) -> Ask:
     members = await ctx.get("cities", CityService).members()
-    rows = cities_rows(ctx.t, members)
+    rows = [*cities_rows(ctx.t, members), [(ctx.t.plain("events.btn.online_only"), "pick", "")]]
     return Ask(ctx.t("events.ask.city"), ctx.keyboard(rows))
 
 
 async def picked_city(ctx: Ctx, value: str) -> Outcome[EventForm]:
+    if value == "":  # online only: no city, and the format is known
+        online: dict[str, Any] = {"city_id": None, "city_name": "", "city_name_en": None}
+        return ctx.draft.model_copy(update={**online, "format": EventFormat.ONLINE})
     city = await ctx.get("cities", CityService).get(int(value) if value.isdigit() else 0)
     if city is None:
         return Problem("errors.stale_button")
@@ -150,7 +153,7 @@ async def got_start(ctx: Ctx, text: str) -> Outcome[EventForm]:
     try:
         starts_at = parse_when(text, now=clock.now(), tz=settings.tz)
     except DateInputError as error:
-        return Problem(f"dates.{error.problem.value}")
+        return Problem(error.key(), error.values)
     ends_at = ctx.draft.ends_at
     if ends_at is not None and ends_at <= starts_at:
         ends_at = None
@@ -164,7 +167,7 @@ async def got_end(ctx: Ctx, text: str) -> Outcome[EventForm]:
     try:
         ends_at = parse_end(text, starts_at, ctx.get("settings", Settings).tz)
     except DateInputError as error:
-        return Problem(f"dates.{error.problem.value}")
+        return Problem(error.key(), error.values)
     except EndBeforeStart:
         return Problem("events.error.end_before_start", {"starts_at": starts_at})
     return ctx.draft.model_copy(update={"ends_at": ends_at})
@@ -186,6 +189,18 @@ async def got_place(ctx: Ctx, text: str) -> Outcome[EventForm]:
     if len(place) > limits.PLACE_MAX:
         return Problem("events.error.place", {"limit": limits.PLACE_MAX})
     return ctx.draft.model_copy(update={"place": place or None})
+
+
+async def ask_link(ctx: Ctx) -> Ask:
+    later = [[(ctx.t.plain("events.btn.link_later"), "pick", "later")]]
+    return Ask(ctx.t("events.ask.link"), ctx.keyboard(later))
+
+
+async def link_later(ctx: Ctx, value: str) -> Outcome[EventForm]:
+    """Published before its link exists: the link is added later by editing the event."""
+    if value != "later":
+        return Problem("errors.stale_button")
+    return ctx.draft.model_copy(update={"link": None})
 
 
 async def got_link(ctx: Ctx, text: str) -> Outcome[EventForm]:
@@ -221,7 +236,13 @@ STEPS: list[Step[EventForm]] = [
         skip=lambda form: form.model_copy(update={"ends_at": None}),
         label="events.step.end",
     ),
-    Step("format", ask_format, pressed=got_format, label="events.step.format"),
+    Step(
+        "format",
+        ask_format,
+        pressed=got_format,
+        applies=lambda form: form.city_name != "",  # no city: online only
+        label="events.step.format",
+    ),
     Step(
         "place",
         _question("place"),
@@ -232,8 +253,9 @@ STEPS: list[Step[EventForm]] = [
     ),
     Step(
         "link",
-        _question("link"),
+        ask_link,
         typed=got_link,
+        pressed=link_later,
         applies=_has("has_link"),
         label="events.step.link",
     ),

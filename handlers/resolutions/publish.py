@@ -7,23 +7,28 @@ import asyncio
 import io
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from markupsafe import escape
 from pydantic import BaseModel
 
+from bot.buttons import Stale, found, message_of
+from bot.callbacks import ResolutionCb
+from bot.clock import Clock
 from bot.dates import DateInputError, parse_day
 from bot.dialogs import Ask, Asker, Context, Dialog, Labels, Outcome, Problem, Stay, Step
 from bot.filters import IsStaff, PrivateChat
 from bot.resolutions.files import UnreadableFile, from_text, read_docx, read_txt
-from bot.resolutions.messages import header_text, text_chunks
+from bot.resolutions.messages import changes, header_text, text_chunks
 from bot.resolutions.service import BODY_MAX, TITLE_MAX, ResolutionService
 from bot.services.cities import CityService
+from bot.settings import Settings
 from bot.ui import cities_rows
-from storage.resolutions import NewResolution, Resolution, ResolutionStatus
+from storage.resolutions import NewResolution, Resolution, ResolutionStatus, VersionConflict
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat(), IsStaff())
@@ -44,6 +49,24 @@ class ResolutionForm(BaseModel):
     body: str = ""
     file_key: str | None = None
     file_name: str | None = None
+    resolution_id: int | None = None  # a correction of this resolution, at `version`
+    version: int = 0
+
+    @classmethod
+    def of(cls, resolution: Resolution) -> ResolutionForm:
+        return cls(
+            status=resolution.status,
+            draft_id=resolution.draft_id,
+            assembly_date=resolution.assembly_date,
+            city_id=None,
+            city_name=resolution.city_name,
+            title=resolution.title,
+            body=resolution.body,
+            file_key=resolution.file_key,
+            file_name=resolution.file_name,
+            resolution_id=resolution.id,
+            version=resolution.version,
+        )
 
     def new(self) -> NewResolution:
         assert self.status is not None, "the dialog asks it first"
@@ -79,9 +102,20 @@ async def got_status(ctx: Ctx, value: str) -> Outcome[ResolutionForm]:
     return ctx.draft.model_copy(update={"status": ResolutionStatus(value), "draft_id": None})
 
 
+async def _drafts(ctx: Ctx) -> list[Resolution]:
+    """Drafts an adopted text may adopt: the open ones, and (in a correction) its own."""
+    resolutions = _resolutions(ctx)
+    drafts = await resolutions.open_drafts()
+    own = ctx.draft.draft_id
+    if ctx.draft.resolution_id is not None and own and own not in {d.id for d in drafts}:
+        current = await resolutions.get(own)
+        drafts = [current, *drafts] if current else drafts
+    return drafts
+
+
 async def ask_draft(ctx: Ctx) -> Ask | None:
     """Which draft an adopted text adopts (nothing to ask when no draft is open)."""
-    drafts = await _resolutions(ctx).open_drafts()
+    drafts = await _drafts(ctx)
     if not drafts:
         return None
     t = ctx.t
@@ -95,16 +129,20 @@ async def ask_draft(ctx: Ctx) -> Ask | None:
 
 async def got_draft(ctx: Ctx, value: str) -> Outcome[ResolutionForm]:
     draft_id = int(value) if value.isdigit() else -1
-    if draft_id and draft_id not in {d.id for d in await _resolutions(ctx).open_drafts()}:
+    if draft_id and draft_id not in {d.id for d in await _drafts(ctx)}:
         return Problem("errors.stale_button")
     return ctx.draft.model_copy(update={"draft_id": draft_id or None})
 
 
+def _tz(ctx: Ctx) -> ZoneInfo:
+    return ctx.get("settings", Settings).tz
+
+
 async def got_date(ctx: Ctx, text: str) -> Outcome[ResolutionForm]:
     try:
-        day = parse_day(text)
+        day = parse_day(text, today=ctx.get("clock", Clock).now().astimezone(_tz(ctx)).date())
     except DateInputError as error:
-        return Problem(f"resolutions.error.date_{error.problem.value}")
+        return Problem(error.key("dates.day"), error.values)
     return ctx.draft.model_copy(update={"assembly_date": day})
 
 
@@ -217,10 +255,11 @@ STEPS: list[Step[ResolutionForm]] = [
         ask_draft,
         pressed=got_draft,
         applies=lambda form: form.status is ResolutionStatus.ADOPTED,
+        label="resolutions.step.draft",
     ),
-    Step("date", _ask("date"), typed=got_date),
-    Step("city", ask_city, pressed=picked_city, typed=typed_city),
-    Step("title", _ask("title"), typed=got_title),
+    Step("date", _ask("date"), typed=got_date, label="resolutions.step.date"),
+    Step("city", ask_city, pressed=picked_city, typed=typed_city, label="resolutions.step.city"),
+    Step("title", _ask("title"), typed=got_title, label="resolutions.step.title"),
     Step(
         "text",
         _ask("text"),
@@ -228,14 +267,14 @@ STEPS: list[Step[ResolutionForm]] = [
         pressed=pasted_done,
         file=got_file,
         not_expected="resolutions.ask.text",
+        label="resolutions.step.text",
     ),
 ]
 
 
-async def preview(ctx: Ctx) -> Ask:
-    t, form = ctx.t, ctx.draft
-    new = form.new()
-    shown = Resolution(
+def _shown(new: NewResolution, form: ResolutionForm) -> Resolution:
+    """The resolution as it will look (a preview, or the "after" of a correction)."""
+    return Resolution(
         id=0,
         status=new.status,
         assembly_date=new.assembly_date,
@@ -247,7 +286,16 @@ async def preview(ctx: Ctx) -> Ask:
         file_name=new.file_name,
         adopted_id=None,
         draft_id=new.draft_id,
+        version=form.version + 1,
     )
+
+
+async def preview(ctx: Ctx) -> Ask:
+    t, form = ctx.t, ctx.draft
+    new = form.new()
+    shown = _shown(new, form)
+    if form.resolution_id is not None:
+        return await _preview_correction(ctx, shown)
     chunks = text_chunks(new.body)
     ctx.say(header_text(t, shown, parts=len(chunks)))
     ctx.say(str(escape(chunks[0])))
@@ -269,7 +317,50 @@ async def preview(ctx: Ctx) -> Ask:
     return Ask(text, ctx.keyboard(rows))
 
 
+async def _preview_correction(ctx: Ctx, shown: Resolution) -> Ask:
+    t, form = ctx.t, ctx.draft
+    assert form.resolution_id is not None
+    before = await _resolutions(ctx).get(form.resolution_id)
+    if before is None or before.is_withdrawn:
+        raise Stale("resolutions.alert.withdrawn")
+    found = changes(t, before, shown)
+    text = t(
+        "resolutions.preview_edit",
+        changes=found,
+        resent=before.body != shown.body or before.file_key != shown.file_key,
+    )
+    rows = [[(t.plain("resolutions.btn.change"), "fields", "")]]
+    if found:
+        rows.insert(0, [(t.plain("resolutions.btn.save"), "save", "")])
+    return Ask(text, ctx.keyboard(rows))
+
+
 async def publish(ctx: Ctx, message: Message) -> None:
+    """Publish; a resolution with the same title and date is asked about first."""
+    new = ctx.draft.new()
+    same = await _resolutions(ctx).same(new)
+    if same is not None and ctx.draft.resolution_id is None:
+        await message.edit_reply_markup(reply_markup=None)
+        t = ctx.t
+        rows = [
+            [(t.plain("resolutions.btn.publish_again"), "publish_again", "")],
+            [(t.plain("resolutions.btn.change"), "fields", "")],
+        ]
+        text = t(
+            "resolutions.duplicate",
+            published_at=same.published_at or same.assembly_date,
+            title=same.title,
+            date=same.assembly_date,
+            status=same.status.value,
+        )
+        await message.answer(text, reply_markup=ctx.keyboard(rows))
+        return
+    await publish_again(ctx, message)
+
+
+async def publish_again(ctx: Ctx, message: Message) -> None:
+    if ctx.draft.resolution_id is not None:
+        raise Stale
     published = await _resolutions(ctx).publish(ctx.viewer, ctx.draft.new())
     await ctx.finish()  # only now: if publishing failed, the dialog is still there
     await message.edit_reply_markup(reply_markup=None)
@@ -284,19 +375,34 @@ async def publish(ctx: Ctx, message: Message) -> None:
     )
 
 
+async def save(ctx: Ctx, message: Message) -> None:
+    form = ctx.draft
+    if form.resolution_id is None:
+        raise Stale
+    resolutions = _resolutions(ctx)
+    done = await resolutions.correct(ctx.viewer, form.resolution_id, form.new(), form.version)
+    await ctx.finish()
+    await message.edit_reply_markup(reply_markup=None)
+    if done is None:
+        raise Stale("resolutions.alert.withdrawn")
+    if isinstance(done, VersionConflict):
+        raise Stale("resolutions.alert.edited_meanwhile")
+    await message.answer(ctx.t("resolutions.saved", version=done.after.version, n=done.notified))
+
+
 dialog = Dialog(
     "rs",
     ResolutionForm,
     STEPS,
     preview=preview,
-    actions={"publish": publish},
+    actions={"publish": publish, "publish_again": publish_again, "save": save},
     labels=Labels(
         skip="events.btn.skip",
         abort="resolutions.btn.abort",
         to_preview="events.btn.to_preview",
         press="resolutions.error.press",
         text="resolutions.error.text",
-        fields="resolutions.ask.status",
+        fields="resolutions.edit_menu",
         aborted="resolutions.aborted",
         failed="resolutions.failed",
     ),
@@ -307,3 +413,19 @@ dialog = Dialog(
 @router.message(Command("resolution_new"))
 async def begin(message: Message, state: FSMContext, **data: Any) -> None:
     await dialog.start(message, state, data, ResolutionForm())
+
+
+@router.callback_query(ResolutionCb.filter(F.action == "edit"))
+async def begin_correction(
+    query: CallbackQuery,
+    callback_data: ResolutionCb,
+    state: FSMContext,
+    resolutions: ResolutionService,
+    **data: Any,
+) -> None:
+    message = message_of(query)
+    resolution = found(await resolutions.get(callback_data.resolution_id))
+    if resolution.is_withdrawn:
+        raise Stale("resolutions.alert.withdrawn")
+    form = ResolutionForm.of(resolution)
+    await dialog.edit(message, state, {**data, "resolutions": resolutions}, form)
