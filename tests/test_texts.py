@@ -21,7 +21,7 @@ from bot.surveys.answers import Problem as AnswerProblem
 from bot.surveys.service import Refusal
 from bot.texts import TextCatalog, load_locale_files
 from bot.topics import Topic
-from handlers.events.dialog import STEPS as EVENT_STEPS
+from handlers.events.steps import STEPS as EVENT_STEPS
 from handlers.surveys_admin import CARD_ACTIONS
 from storage.contacts import Redeem, RequestStatus
 from storage.events import EventFormat, EventKind
