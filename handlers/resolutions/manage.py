@@ -16,9 +16,8 @@ from bot.resolutions.messages import (
     withdraw_keyboard,
 )
 from bot.resolutions.service import ResolutionService
-from bot.split import split_lines
 from bot.viewer import Viewer
-from handlers.common import show
+from handlers.common import answer_long, show
 from handlers.resolutions.archive import current
 
 router = Router(name=__name__)
@@ -36,10 +35,7 @@ async def comments(
     message = message_of(query)
     resolution = current(await resolutions.get(callback_data.resolution_id))
     found = await resolutions.comments_of(resolution.id)
-    chunks = split_lines(comments_text(t, resolution, found))
-    for number, chunk in enumerate(chunks, 1):
-        markup = comments_keyboard(t, found) if number == len(chunks) else None
-        await message.answer(chunk, reply_markup=markup)
+    await answer_long(message, comments_text(t, resolution, found), comments_keyboard(t, found))
 
 
 @router.callback_query(ResolutionCb.filter(F.action == "versions"))
@@ -52,8 +48,7 @@ async def versions(
     message = message_of(query)
     resolution = current(await resolutions.get(callback_data.resolution_id))
     earlier = await resolutions.versions(resolution.id)
-    for chunk in split_lines(versions_text(viewer.texts, resolution, earlier)):
-        await message.answer(chunk)
+    await answer_long(message, versions_text(viewer.texts, resolution, earlier))
 
 
 @router.callback_query(ResolutionCb.filter(F.action == "withdraw"))
