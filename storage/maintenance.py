@@ -16,7 +16,8 @@ PAYLOAD_KEPT = 2048  # characters: a pruned job's payload longer than this is dr
 
 # Files the bot made or received that nothing may need once unreferenced: uploads for a
 # resolution (dialog abandoned, or replaced) and survey charts (sent with the results).
-# A file is kept while a resolution, an unfinished job or a dialog names its key.
+# A file is kept while a resolution (or an earlier version of one), an unfinished job or a
+# dialog names its key.
 _PRUNABLE_FILES = ("upload-%", "survey:%:chart:%")
 
 
@@ -105,6 +106,8 @@ class MaintenanceRepo:
                 DELETE FROM files
                  WHERE created_at < ? AND ({" OR ".join("key LIKE ?" for _ in _PRUNABLE_FILES)})
                    AND key NOT IN (SELECT file_key FROM resolutions WHERE file_key IS NOT NULL)
+                   AND key NOT IN (SELECT file_key FROM resolution_versions
+                                    WHERE file_key IS NOT NULL)
                    AND NOT EXISTS (SELECT 1 FROM delivery_jobs j
                                     WHERE j.status IN ('scheduled', 'running')
                                       AND instr(j.payload, files.key) > 0)

@@ -179,7 +179,7 @@ async def test_expired_invitations_dialogs_of_people_gone_and_unused_files_are_p
         files = await app.db.fetchall("SELECT key FROM files")
         assert [row[0] for row in files] == [kept]
         await ivan.send("/cancel")  # his dialog is still there to leave
-        assert ivan.last_text().startswith("Диалог прерван.")
+        assert ivan.last_text().startswith("Диалог прерван")
 
 
 async def test_daily_backups_are_rotated_and_restorable(
@@ -207,7 +207,11 @@ async def test_daily_backups_are_rotated_and_restorable(
 async def test_health_check_and_backup_command(
     tg: FakeTelegram, run_bot: RunBot, db_path: Path, tmp_path: Path
 ) -> None:
-    env = {"DATABASE_PATH": str(db_path), "BACKUP_DIR": str(tmp_path / "copies")}
+    env = {
+        "DATABASE_PATH": str(db_path),
+        "BACKUP_DIR": str(tmp_path / "copies"),
+        "DEFAULT_LOCALE": "en",
+    }
     missing = run_cli(tmp_path, env, "health")
     assert missing.returncode == 1
     assert missing.stdout == f"unhealthy: cannot read the database: no database at {db_path}\n"

@@ -12,7 +12,6 @@ lock from send to send held the rate near the loop's own pace.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import math
 from collections import deque
@@ -26,6 +25,8 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.methods.base import TelegramType
+
+from bot.clock import Clock
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -49,6 +50,7 @@ LATE = 0.001  # a send this much later than its slot is counted at its real time
 # Slots are reserved at most this far ahead (or two intervals, at low rates): a slot taken
 # long before it comes cannot know about a reply or a late send in between.
 HORIZON = 0.025
+EPSILON = 1e-6
 
 SENDING_METHODS = frozenset(
     {
@@ -63,7 +65,10 @@ _in_turn: ContextVar[bool] = ContextVar("in_paced_turn", default=False)
 
 
 class Pacer:
-    def __init__(self, rate: float, per_chat_interval: float = 1.0) -> None:
+    def __init__(
+        self, rate: float, per_chat_interval: float = 1.0, *, clock: Clock | None = None
+    ) -> None:
+        self.clock = clock or Clock()
         self.interval = 1.0 / rate
         self.catch_up = max(CATCH_UP * self.interval, CATCH_UP_MIN)
         self.limit = max(1, math.floor(rate))  # sends in any one-second window
@@ -76,9 +81,8 @@ class Pacer:
         self._recent: deque[float] = deque()  # sends and reserved slots, in time order
         self._chat_last: dict[int, float] = {}
 
-    @staticmethod
-    def _now() -> float:
-        return asyncio.get_running_loop().time()
+    def _now(self) -> float:
+        return self.clock.monotonic()
 
     def _window_opens(self, now: float) -> float:
         while self._recent and self._recent[0] <= now - WINDOW:
@@ -111,15 +115,16 @@ class Pacer:
         mine = now if last is None else max(now, last + self.per_chat_interval)
         self._chat_last[chat_id] = mine
         if mine > now:
-            await asyncio.sleep(mine - now)
+            await self.clock.sleep(mine - now)
         while True:
             now = self._now()
-            if self._next - now > self.horizon:
-                await asyncio.sleep(self._next - now - self.horizon)
+            ahead = self._next - now - self.horizon
+            if ahead > EPSILON:  # (a rounding error is not worth a nap that moves no clock)
+                await self.clock.sleep(ahead)
                 continue
             at = self._reserve(now)
             if at > now:
-                await asyncio.sleep(at - now)
+                await self.clock.sleep(at - now)
             now = self._now()
             if self._paused_until <= now:
                 break

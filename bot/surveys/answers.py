@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.dates import DateInputError, parse_day
+from bot.inputs import without_controls
 from bot.surveys.definition import Answer, Question, QuestionType
 
 # 12,5  12.5  1 234,56  1 234 (a space, a no-break space or a narrow one between thousands)
@@ -63,7 +64,7 @@ def parse_typed(
     """The value of an answer typed as text; AnswerError says what is expected instead.
 
     `yes` and `no` are the words accepted for a yes/no question (in every language)."""
-    raw = text.strip()
+    raw = without_controls(text).strip()
     kind = question.type
     if kind is QuestionType.NUMBER:
         number = parse_number(raw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from bot.surveys.definition import parse_definition
@@ -14,7 +15,7 @@ async def store_survey_file(
 ) -> tuple[SurveyRow, bool]:
     """Validate and store as a draft; DefinitionError lists the problems,
     ImportRefusedError says the id belongs to a survey already opened."""
-    definition = parse_definition(source)
+    definition = await asyncio.to_thread(parse_definition, source)  # off the event loop
     row, replaced = await surveys.save_draft(
         definition.slug,
         definition.title,

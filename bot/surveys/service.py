@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
@@ -632,7 +633,7 @@ class SurveyService:
         median_label = self.people.catalog.get(None).plain("surveys.chart_median")
         for question, points in await self.chart_data(survey):
             key = f"survey:{survey.id}:chart:{question.key}:{survey.row.version}"
-            png = chart_png(question, points, median_label)
+            png = await asyncio.to_thread(chart_png, question, points, median_label)
             await self.files.put(
                 key, f"{question.key}.png", png, mime_type="image/png", now=self.clock.now()
             )
