@@ -108,8 +108,10 @@ def _survey(
         from bot.surveys.definition import Definition, DefinitionError
         from bot.surveys.export import build_table, to_csv, to_xlsx
         from bot.surveys.files import store_survey_file
+        from bot.surveys.roster import build_roster
         from bot.texts import TextCatalog
         from storage.audit import AuditRepo
+        from storage.subscriptions import SubscriptionRepo
         from storage.surveys import ImportRefusedError, ResponseRepo, SurveyRepo
 
         surveys = SurveyRepo(db)
@@ -140,17 +142,19 @@ def _survey(
         if found is None:
             print(f"no survey {args.id!r}")
             return 1
+        by_cities = found.audience == "cities"
+        definition = Definition.from_json(found.definition)
+        invited = 0 if by_cities else len(await SubscriptionRepo(db).subscribers())
+        roster = build_roster(
+            definition, await ResponseRepo(db).for_export(found.id), by_cities=by_cities,
+            invited=invited,
+        )  # fmt: skip
         table = build_table(
-            catalog.get(None),
-            Definition.from_json(found.definition),
-            await ResponseRepo(db).for_export(found.id),
-            await surveys.participation(found.id),
-            settings.tz,
-            by_cities=found.audience == "cities",
+            catalog.get(None), definition, roster, settings.tz, closed=found.status == "closed"
         )
         content = to_csv(table) if args.format == "csv" else to_xlsx(table, found.title)
         args.output.write_bytes(content)
-        print(f"wrote {args.output}: {len(table.rows)} responses; {table.footer}")
+        print(f"wrote {args.output}: {len(table.rows)} rows; {table.footer}")
         return 0
 
     return job

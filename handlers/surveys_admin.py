@@ -27,6 +27,7 @@ from bot.settings import Settings
 from bot.split import split_lines
 from bot.surveys.definition import DefinitionError
 from bot.surveys.export import build_table, to_csv, to_xlsx
+from bot.surveys.messages import status_screen
 from bot.surveys.service import Survey, SurveyService
 from bot.texts import Texts
 from bot.viewer import Viewer
@@ -259,6 +260,7 @@ async def _confirm_open(
             deadline=deadline,
             people=len(reach.people),
             cities=reach.cities,
+            no_contact=reach.no_contact,
             by_cities=survey.by_cities,
             reopening=reopening,
             reminders=[r for r in surveys.reminders if deadline - r > surveys.clock.now()],
@@ -310,6 +312,7 @@ async def ask_confirmation(on: On) -> None:
             title=survey.title,
             people=len(reach.people),
             cities=reach.cities,
+            no_contact=reach.no_contact,
             by_cities=survey.by_cities,
         ),
         reply_markup=keyboard(on.t, survey.id, [[f"{on.action}_ok"], ["cancel"]]),
@@ -338,15 +341,12 @@ async def remind(on: On) -> None:
 
 @action("status")
 async def status(on: On) -> None:
-    t, survey = on.t, on.survey
-    part = await on.surveys.participation(survey)
-    cities = await on.surveys.city_status(survey) if survey.by_cities else []
-    total = len(survey.definition.questions)
-    text = t("surveys.admin.status_text", survey=survey, part=part, cities=cities, total=total)
-    chunks = split_lines(text)
+    roster = await on.surveys.roster(on.survey)
+    chunks, markup = status_screen(
+        on.t, on.survey, roster, can_remind=on.survey.status is SurveyStatus.OPEN
+    )
     for chunk in chunks[:-1]:
         await on.message.answer(chunk)
-    markup = keyboard(t, survey.id, [["remind"]]) if survey.status is SurveyStatus.OPEN else None
     await on.message.answer(chunks[-1], reply_markup=markup)
 
 
@@ -356,10 +356,9 @@ async def export(on: On) -> None:
     table = build_table(
         t,
         survey.definition,
-        await on.surveys.export_rows(survey),
-        await on.surveys.participation(survey),
+        await on.surveys.roster(survey),
         on.settings.tz,
-        by_cities=survey.by_cities,
+        closed=survey.status is SurveyStatus.CLOSED,
     )
     if on.action == "csv":
         content, name = to_csv(table), f"{survey.row.slug}.csv"

@@ -152,25 +152,33 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
     header = [cell.value for cell in sheet[1]]
     assert header[:3] == ["Город", "Статус", "1. Тариф на холодную воду, руб./м³"]
     assert header[-3:] == ["Отправил(а)", "Время отправки", "Изменён после отправки"]
-    row = [cell.value for cell in sheet[2]]
+    rows = {r[0].value: [cell.value for cell in r] for r in sheet.iter_rows(min_row=2, max_row=31)}
+    assert len(rows) == 30  # every member city, whatever its state
+    row = rows["Вологда"]
     assert row[:10] == [
         "Вологда", "отправлен", 35.4, 7, "нет", None, "Да", 4,
         datetime(2026, 12, 1, 0, 0), None,
     ]  # fmt: skip
-    assert isinstance(sheet["C2"].value, float)  # a number, not text
+    assert rows["Тверь"][1:3] == ["не начат", None]
+    assert rows["Архангельск"][1] == "нет контактного лица"
+    assert isinstance(row[2], float)  # a number, not text
     assert row[10] == "Иван"
     assert row[11] == datetime(2026, 11, 23, 12, 0)  # local time, МСК
-    assert sheet["A4"].value == "Отправили ответ: 1 из 30 городов"
+    assert sheet["A33"].value == (
+        "Отправили ответ: 1 из 30 городов; заполняют — 0; не начинали — 1; "
+        "без контактного лица — 28"
+    )
     assert sheet.column_dimensions["C"].width > 10
 
     assert csv_message.document is not None
     assert not isinstance(csv_message.document, str)
     raw = csv_message.document.content
     assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert rows[1][:10] == ["Вологда", "отправлен", "35,4", "7", "нет", "", "Да", "4",
-                            "01.12.2026", ""]  # fmt: skip
-    assert rows[-1] == ["Отправили ответ: 1 из 30 городов"]
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    by_city = {r[0]: r for r in table[1:31]}
+    assert by_city["Вологда"][:10] == ["Вологда", "отправлен", "35,4", "7", "нет", "", "Да", "4",
+                                       "01.12.2026", ""]  # fmt: skip
+    assert table[-1][0].startswith("Отправили ответ: 1 из 30 городов;")
 
 
 async def test_restart_in_the_middle_loses_nothing(tg: FakeTelegram, run_bot: RunBot) -> None:
@@ -294,7 +302,17 @@ async def test_the_deadline_closes_the_survey_and_results_go_to_participants(
             lambda c: c.chat_id == OWNER and "Информационный обмен завершён" in (c.text or "")
         )
         assert "Ответили 1 из 30 городов" in (summary.text or "")
-        assert "Без ответа: Архангельск" in (summary.text or "")
+        assert "Начали, но не отправили: Тверь (1 из 8). Их ответы сохранены" in (
+            summary.text or ""
+        )
+        assert "Без контактного лица (опрос не получили): Архангельск, Боровичи" in (
+            summary.text or ""
+        )
+        assert "Не начинали" not in (summary.text or "")  # every city with a contact started
+        notice = await tg.wait_for(
+            lambda c: c.chat_id == TVER and "Ответ Вашего города не был отправлен" in (c.text or "")
+        )
+        assert (notice.text or "").startswith("⏹ Приём ответов на «Тарифы ЖКХ — 2026» завершён.")
         await tg.wait_for(
             lambda c: c.chat_id == VOLOGDA_2 and "Итоги информационного обмена" in (c.text or "")
         )
@@ -461,7 +479,8 @@ def test_the_command_line_imports_and_exports(tmp_path: Path) -> None:
     assert exported.returncode == 0, exported.stderr
     sheet = openpyxl.load_workbook(target).active
     assert sheet["A1"].value == "Город"
-    assert sheet["A3"].value == "Отправили ответ: 0 из 30 городов"
+    assert [sheet["A2"].value, sheet["B2"].value] == ["Архангельск", "нет контактного лица"]
+    assert sheet["A33"].value.startswith("Отправили ответ: 0 из 30 городов; заполняют — 0;")
     missing = run_cli(tmp_path, env, "survey", "export", "nope", "-o", str(target))
     assert missing.returncode == 1
 
@@ -565,8 +584,9 @@ def test_typed_text_never_becomes_a_spreadsheet_formula() -> None:
 
     from bot.surveys.definition import parse_definition
     from bot.surveys.export import build_table, to_csv, to_xlsx
+    from bot.surveys.roster import build_roster
     from bot.texts import TextCatalog
-    from storage.surveys import Participation, ResponseExport
+    from storage.surveys import ResponseExport
 
     definition = parse_definition(EXAMPLE.decode())
     response = ResponseExport(
@@ -574,10 +594,10 @@ def test_typed_text_never_becomes_a_spreadsheet_formula() -> None:
         submitted_at=START, submitted_by="=HYPERLINK(\"x\")", edited_at=None,
         answers={"comment": "=1+2", "cold_water": -3.5},
     )  # fmt: skip
+    roster = build_roster(definition, [response], by_cities=True)
     table = build_table(
-        TextCatalog.load().get("ru"), definition, [response], Participation(1, 0, 30),
-        ZoneInfo("Europe/Moscow"), by_cities=True,
-    )  # fmt: skip
+        TextCatalog.load().get("ru"), definition, roster, ZoneInfo("Europe/Moscow"), closed=False
+    )
     rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig")), delimiter=";"))
     assert rows[1][2] == "-3,5"  # a number stays a number
     assert rows[1][9] == "'=1+2"
@@ -604,3 +624,71 @@ async def test_forgetting_a_contact_keeps_the_citys_response_without_their_name(
             await app.db.fetchval("SELECT count(*) FROM answers WHERE answered_by IS NOT NULL") == 0
         )
         assert await app.db.fetchval("SELECT count(*) FROM answers") == 7
+
+
+async def test_every_member_city_is_counted_and_one_without_a_contact_can_be_invited(
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await open_example(app, tg, owner)
+        ivan = tg.user(VOLOGDA_1)
+        await ivan.press("▶️ Начать")
+        await ivan.send("30")
+        await ivan.send("6")
+        await ivan.press("нет")  # the multi choice no longer applies: 7 questions
+        assert "Вопрос 4 из 7" in question(ivan)
+
+        await owner.send("/surveys")
+        assert (
+            "ответили 0 из 30 городов (в работе — 1, не начинали — 1, без контактного лица — 28)"
+            in owner.last_message().plain_text
+        )
+        await owner.press("1")
+        card = owner.last_message()
+        assert "Участие: ответили 0 из 30 городов (в работе — 1" in card.plain_text
+        await owner.press("📋 Кто ответил")
+        status = owner.last_message()
+        assert "✏️ Вологда — заполняется (3 из 7)" in status.plain_text  # as Ivan sees it
+        assert "⏳ Тверь — не начат" in status.plain_text
+        assert "🚫 Без контактного лица (28): Архангельск, Боровичи, Великие Луки" in (
+            status.plain_text
+        )
+        assert "Пригласить контактное лицо: нажмите город ниже" in status.plain_text
+        labels = [label for row in status.buttons() for label in row]
+        assert "✉️ Архангельск" in labels
+        assert "✉️ Вологда" not in labels
+        assert labels[-1] == "⏰ Напомнить"
+        await owner.press("✉️ Архангельск")
+        invite = owner.last_message().plain_text
+        assert invite.startswith("Приглашение для контактного лица города Архангельск:")
+        link = next(word for word in invite.split() if "start=inv_" in word)
+
+        await owner.press("⏰ Напомнить", message_id=status.message_id)
+        confirm = owner.last_message().plain_text
+        assert "Его получат 3 контактных лица 2 городов" in confirm
+        assert "У 28 городов нет контактного лица — им напоминание не придёт" in confirm
+        await owner.press("⏰ Да, напомнить")
+        await tg.wait_calls(lambda c: "Напоминание" in (c.text or ""), 3)
+        await app.sender.wait_idle()
+        for person, button in ((VOLOGDA_2, "▶️ Продолжить"), (TVER, "▶️ Начать")):
+            reminder = tg.user(person).last_message()
+            assert "Напоминание" in reminder.plain_text
+            assert [button] in reminder.buttons(), person
+
+        new = tg.user(1004, first_name="Анна")  # Архангельск's new contact
+        await new.send(f"/start {link.split('start=')[1]}")
+        assert "Теперь Вы — контактное лицо города <b>Архангельск</b>" in new.texts()[0]
+        await owner.press("📋 Кто ответил", message_id=card.message_id)
+        assert "⏳ Архангельск — не начат" in owner.last_message().plain_text
+
+        clock.moment = DEADLINE + timedelta(minutes=1)
+        await app.scheduler.run_due()
+        await app.sender.wait_idle()
+        from bot.services.digest import digest_message
+
+        text = digest_message(app.catalog.get("ru"), await app.services.digests.build(2026))
+        assert (
+            "• Тарифы ЖКХ — 2026 — 0 городов из 30 "
+            "(начали, но не отправили — 1; без контактного лица — 27)"
+        ) in text

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from bot.cells import text_cell
 from bot.surveys.definition import Definition, QuestionType
 from bot.surveys.engine import plan
+from bot.surveys.roster import Roster, State
 from bot.texts import Texts
-from storage.surveys import Participation, ResponseExport
 
 Cell = str | int | float | date | datetime | None
 
@@ -30,14 +30,11 @@ class Table:
 
 
 def build_table(
-    t: Texts,
-    definition: Definition,
-    responses: list[ResponseExport],
-    participation: Participation,
-    tz: ZoneInfo,
-    *,
-    by_cities: bool,
+    t: Texts, definition: Definition, roster: Roster, tz: ZoneInfo, *, closed: bool
 ) -> Table:
+    """One row per member city (every one, whatever its state) or per person who answered;
+    `closed`: a started response that was not submitted says so."""
+    by_cities = roster.by_cities
     headers = [t.plain("surveys.export.city" if by_cities else "surveys.export.person")]
     headers.append(t.plain("surveys.export.status"))
     for number, question in enumerate(definition.questions, 1):
@@ -49,11 +46,17 @@ def build_table(
         t.plain("surveys.export.edited_at"),
     ]
     rows: list[list[Cell]] = []
-    for response in responses:
+    for entry in roster.entries:
+        response = entry.row
         effective = plan(definition, response.answers).effective
         row: list[Cell] = [
             (response.city_name if by_cities else response.person_name) or "",
-            t.plain(f"surveys.export.state_{response.status}"),
+            t.plain(
+                f"surveys.export.state_{entry.state.value}",
+                answered=entry.answered,
+                total=entry.total,
+                closed=closed,
+            ),
         ]
         for question in definition.questions:
             value = effective.get(question.key)
@@ -71,12 +74,14 @@ def build_table(
                 row.append(value)
             else:
                 row.append(str(value))
-        row.append(response.submitted_by if response.status == "submitted" else None)
-        row.append(_local(response.submitted_at, tz) if response.status == "submitted" else None)
+        submitted = entry.state is State.SUBMITTED
+        row.append(response.submitted_by if submitted else None)
+        row.append(_local(response.submitted_at, tz) if submitted else None)
         row.append(_local(response.edited_at, tz))
         rows.append(row)
+    part = roster.participation
     noun = "surveys.export.participation" if by_cities else "surveys.export.participation_people"
-    footer = t.plain(noun, submitted=participation.submitted, total=participation.total)
+    footer = t.plain(noun, part=part, not_started=part.not_started, closed=closed)
     return Table(headers, rows, footer)
 
 

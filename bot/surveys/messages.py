@@ -7,11 +7,12 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import SurveyAdminCb, SurveyCb
+from bot.callbacks import CityPickCb, SurveyAdminCb, SurveyCb
 from bot.delivery.parts import Part, PhotoPart, Renderers, TextPart
 from bot.split import split_lines
 from bot.surveys.definition import Answer, Question, QuestionType
-from bot.surveys.service import Step
+from bot.surveys.roster import Entry, Roster, State
+from bot.surveys.service import Step, Survey
 from bot.texts import Texts
 
 
@@ -19,10 +20,14 @@ def _button(text: str, data: SurveyCb | SurveyAdminCb) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
-def start_keyboard(t: Texts, survey_id: int, city_id: int = 0) -> InlineKeyboardMarkup:
+def start_keyboard(
+    t: Texts, survey_id: int, city_id: int = 0, *, started: bool = False
+) -> InlineKeyboardMarkup:
+    """Start (or Continue, once the city started)."""
+    label = "surveys.continue" if started else "surveys.start"
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(t.plain("surveys.start"), SurveyCb(a="go", s=survey_id, c=city_id))]
+            [_button(t.plain(label), SurveyCb(a="go", s=survey_id, c=city_id))],
         ]
     )
 
@@ -161,6 +166,63 @@ def review_keyboard(t: Texts, step: Step) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+# --- staff: where every city stands -------------------------------------------------------------
+
+
+def _entry(t: Texts, entry: Entry) -> dict[str, Any]:
+    return {
+        "name": entry.title(t.locale),
+        "submitted_at": entry.row.submitted_at,
+        "edited_at": entry.row.edited_at,
+        "answered": entry.answered,
+        "total": entry.total,
+        "contact": entry.has_contact,
+    }
+
+
+def status_screen(
+    t: Texts, survey: Survey, roster: Roster, *, can_remind: bool
+) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    """Who answered: every city by state; a city without a contact gets a button that makes
+    an invitation link for it (the /invite flow), and Remind while the survey is open."""
+    groups = {state: [_entry(t, e) for e in roster.of(state)] for state in State}
+    uninvited = [
+        e
+        for e in roster.entries
+        if roster.by_cities
+        and e.row.city_id
+        and e.row.is_member
+        and not e.has_contact
+        and e.state is not State.SUBMITTED
+    ][:90]
+    text = t(
+        "surveys.admin.status_text",
+        title=survey.title,
+        part=roster.participation,
+        by_cities=roster.by_cities,
+        closed=survey.status.value == "closed",
+        submitted=groups[State.SUBMITTED],
+        started=groups[State.IN_PROGRESS],
+        not_started=groups[State.NOT_STARTED],
+        no_contact=groups[State.NO_CONTACT],
+        invite=bool(uninvited),
+    )
+    rows: list[list[InlineKeyboardButton]] = []
+    invite = [
+        InlineKeyboardButton(
+            text=t.plain("surveys.admin.invite_city", city=e.title(t.locale)),
+            callback_data=CityPickCb(purpose="invite", city_id=e.row.city_id or 0).pack(),
+        )
+        for e in uninvited
+    ]
+    rows.extend(invite[start : start + 2] for start in range(0, len(invite), 2))
+    if can_remind:
+        rows.append(
+            [_button(t.plain("surveys.admin.remind"), SurveyAdminCb(a="remind", s=survey.id))]
+        )
+    return split_lines(text), InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
 # --- mass sends (rendered per recipient by the outbox) ------------------------------------------
 
 
@@ -179,7 +241,7 @@ def render_invite(t: Texts, args: dict[str, Any]) -> list[Part]:
                 questions=args["questions"],
                 deadline=_deadline(args),
             ),
-            start_keyboard(t, args["survey_id"]),
+            start_keyboard(t, args["survey_id"], started=args.get("started", False)),
         )
     ]
 
@@ -187,8 +249,13 @@ def render_invite(t: Texts, args: dict[str, Any]) -> list[Part]:
 def render_reopened(t: Texts, args: dict[str, Any]) -> list[Part]:
     return [
         TextPart(
-            t("surveys.reopened", title=args["title"], deadline=_deadline(args)),
-            start_keyboard(t, args["survey_id"]),
+            t(
+                "surveys.reopened",
+                title=args["title"],
+                deadline=_deadline(args),
+                started=args.get("started", False),
+            ),
+            start_keyboard(t, args["survey_id"], started=args.get("started", False)),
         )
     ]
 
@@ -196,8 +263,13 @@ def render_reopened(t: Texts, args: dict[str, Any]) -> list[Part]:
 def render_remind(t: Texts, args: dict[str, Any]) -> list[Part]:
     return [
         TextPart(
-            t("surveys.remind", title=args["title"], deadline=_deadline(args)),
-            start_keyboard(t, args["survey_id"]),
+            t(
+                "surveys.remind",
+                title=args["title"],
+                deadline=_deadline(args),
+                started=args.get("started", False),
+            ),
+            start_keyboard(t, args["survey_id"], started=args.get("started", False)),
         )
     ]
 
@@ -213,19 +285,37 @@ def render_closed(t: Texts, args: dict[str, Any]) -> list[Part]:
             [_button(t.plain("surveys.admin.status"), SurveyAdminCb(a="status", s=survey_id))],
         ]
     )
+    text = t(
+        "surveys.closed_staff",
+        title=args["title"],
+        submitted=args["submitted"],
+        total=args["total"],
+        by_cities=args["by_cities"],
+        started=_cities(t, args.get("started", [])),
+        not_started=_cities(t, args.get("not_started", args.get("missing", []))),
+        no_contact=_cities(t, args.get("no_contact", [])),
+    )
+    chunks = split_lines(text)
+    parts: list[Part] = [TextPart(chunk) for chunk in chunks[:-1]]
+    return [*parts, TextPart(chunks[-1], keyboard)]
+
+
+def _cities(t: Texts, items: list[list[Any]]) -> list[dict[str, Any]]:
+    """Cities of a close summary, named in the reader's language: [name, name_en,
+    answered, total, has a contact]."""
     return [
-        TextPart(
-            t(
-                "surveys.closed_staff",
-                title=args["title"],
-                submitted=args["submitted"],
-                total=args["total"],
-                by_cities=args["by_cities"],
-                missing=args.get("missing", []),
-            ),
-            keyboard,
-        )
+        {
+            "name": item[1] if t.locale == "en" and item[1] else item[0],
+            "answered": item[2] if len(item) > 2 else 0,
+            "total": item[3] if len(item) > 3 else 0,
+            "contact": item[4] if len(item) > 4 else True,
+        }
+        for item in items
     ]
+
+
+def render_unsubmitted(t: Texts, args: dict[str, Any]) -> list[Part]:
+    return [TextPart(t("surveys.unsubmitted", title=args["title"], by_cities=args["by_cities"]))]
 
 
 def render_results(t: Texts, args: dict[str, Any]) -> list[Part]:
@@ -249,4 +339,5 @@ def register(renderers: Renderers) -> None:
     renderers.register("survey.reopened", render_reopened)
     renderers.register("survey.remind", render_remind)
     renderers.register("survey.closed", render_closed)
+    renderers.register("survey.unsubmitted", render_unsubmitted)
     renderers.register("survey.results", render_results)

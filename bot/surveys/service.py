@@ -26,6 +26,7 @@ from bot.surveys.definition import (
 )
 from bot.surveys.engine import Plan, plan
 from bot.surveys.files import store_survey_file
+from bot.surveys.roster import Roster, State, build_roster
 from bot.topics import Topic
 from bot.viewer import Viewer
 from storage.audit import AuditRepo
@@ -35,7 +36,6 @@ from storage.files import FileRepo
 from storage.outbox import NewJob
 from storage.subscriptions import SubscriptionRepo
 from storage.surveys import (
-    CityStatus,
     Owner,
     Participation,
     ResponseExport,
@@ -123,10 +123,14 @@ class ContactSurvey:
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    """Who a reminder or an invitation reaches."""
+    """Who a reminder or an invitation reaches; `started`: those of them whose city (or who
+    themselves) started answering (their button says "Continue"); `no_contact`: cities it
+    cannot reach, for they have no contact."""
 
     people: list[int]
     cities: int
+    started: frozenset[int] = frozenset()
+    no_contact: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,27 +221,64 @@ class SurveyService:
     async def _everyone(self) -> list[int]:
         return await self.subscriptions.subscribers()
 
-    async def _contacts(self, skip_cities: set[int]) -> Reach:
-        """Active contacts of member cities, but those in `skip_cities`; and how many
-        cities they represent."""
-        reached = [
-            c
-            for c in await self.contacts.all()
-            if c.person.is_active and c.city.id not in skip_cities
-        ]
-        return Reach(sorted({c.person.id for c in reached}), len({c.city.id for c in reached}))
+    async def _contacts(
+        self, survey: Survey, skip_cities: set[int], started_cities: set[int]
+    ) -> Reach:
+        """Active contacts of member cities, but those in `skip_cities`; how many cities
+        they represent, and how many member cities (not skipped) have no contact."""
+        everyone = await self.contacts.all()
+        reached = [c for c in everyone if c.person.is_active and c.city.id not in skip_cities]
+        people = sorted({c.person.id for c in reached})
+        started = frozenset(c.person.id for c in reached if c.city.id in started_cities)
+        cities = {c.city.id for c in reached}
+        unreachable = sum(
+            1 for c in await self.cities.members() if c.id not in skip_cities | cities
+        )
+        return Reach(people, len(cities), started, unreachable)
 
     async def invitees(self, survey: Survey) -> Reach:
         if survey.by_cities:
-            return await self._contacts(set())
+            return await self._contacts(survey, set(), set())
         return Reach(await self._everyone(), 0)
 
     async def not_submitted(self, survey: Survey) -> Reach:
         """Contacts of the cities (or the people) that have not submitted."""
+        started_cities, started_people = await self.responses.started(survey.id)
         if survey.by_cities:
-            return await self._contacts(await self.responses.submitted_city_ids(survey.id))
+            done = await self.responses.submitted_city_ids(survey.id)
+            return await self._contacts(survey, done, started_cities)
         submitted = await self.responses.submitted_person_ids(survey.id)
-        return Reach([p for p in await self._everyone() if p not in submitted], 0)
+        people = [p for p in await self._everyone() if p not in submitted]
+        return Reach(people, 0, frozenset(started_people & set(people)))
+
+    async def _send_to(
+        self,
+        reach: Reach,
+        name: str,
+        survey: Survey,
+        kind: str,
+        audience: dict[str, Any],
+        *,
+        created_by: int | None = None,
+        dedup_key: str | None = None,
+    ) -> None:
+        """One message to everyone reached, as two jobs: those who started get "Continue",
+        the others "Start" (the renderer's `started`)."""
+        for started in (False, True):
+            people = [p for p in reach.people if (p in reach.started) is started]
+            if not people:
+                continue
+            await self.outbox.send(
+                NewJob(
+                    kind=kind,
+                    audience=audience,
+                    payload=render_payload(name, **_about(survey), started=started),
+                    created_by=created_by,
+                    priority=PRIORITY,
+                    dedup_key=f"{dedup_key}:{int(started)}" if dedup_key else None,
+                ),
+                people,
+            )
 
     # --- opening and closing ----------------------------------------------------------------
 
@@ -252,16 +293,14 @@ class SurveyService:
         opened = self._remember(row)
         reach = await (self.not_submitted(opened) if reopening else self.invitees(opened))
         name = "survey.reopened" if reopening else "survey.invite"
-        await self.outbox.send(
-            NewJob(
-                kind="survey_invite",
-                audience={"survey_id": survey.id},
-                payload=render_payload(name, **_about(opened)),
-                created_by=staff.id,
-                priority=PRIORITY,
-                dedup_key=f"survey:{survey.id}:invite:{row.version}",
-            ),
-            reach.people,
+        await self._send_to(
+            reach,
+            name,
+            opened,
+            "survey_invite",
+            {"survey_id": survey.id},
+            created_by=staff.id,
+            dedup_key=f"survey:{survey.id}:invite:{row.version}",
         )
         await self._schedule(opened)
         await self.audit.record(
@@ -306,11 +345,15 @@ class SurveyService:
     async def _after_close(self, survey: Survey) -> None:
         version = survey.row.version
         staff_ids = sorted(await self.people.staff_ids())
-        part = await self.participation(survey)
-        missing = []
-        if survey.by_cities:
-            done = await self.responses.submitted_city_ids(survey.id)
-            missing = [[c.name, c.name_en] for c in await self.cities.members() if c.id not in done]
+        roster = await self.roster(survey)
+        part = roster.participation
+
+        def names(state: State) -> list[list[Any]]:
+            return [
+                [e.name, e.row.city_name_en, e.answered, e.total, e.has_contact]
+                for e in roster.of(state)
+            ]
+
         await self.outbox.send(
             NewJob(
                 kind="survey_closed",
@@ -321,13 +364,35 @@ class SurveyService:
                     submitted=part.submitted,
                     total=part.total,
                     by_cities=survey.by_cities,
-                    missing=missing,
+                    started=names(State.IN_PROGRESS),
+                    not_started=names(State.NOT_STARTED),
+                    no_contact=names(State.NO_CONTACT),
                 ),
                 priority=PRIORITY,
                 dedup_key=f"survey:{survey.id}:closed:{version}",
             ),
             staff_ids,
         )
+        # Those who started and did not submit learn that their answers were not sent.
+        started_cities, started_people = await self.responses.started(survey.id)
+        told = (
+            (await self.contacts.person_ids(started_cities) if started_cities else [])
+            if survey.by_cities
+            else sorted(started_people)
+        )
+        if told:
+            await self.outbox.send(
+                NewJob(
+                    kind="survey_unsubmitted",
+                    audience={"survey_id": survey.id},
+                    payload=render_payload(
+                        "survey.unsubmitted", **_about(survey), by_cities=survey.by_cities
+                    ),
+                    priority=PRIORITY,
+                    dedup_key=f"survey:{survey.id}:unsubmitted:{version}",
+                ),
+                told,
+            )
         share = survey.definition.share_results
         if share is ShareResults.STAFF:
             return
@@ -366,15 +431,13 @@ class SurveyService:
     async def remind_now(self, staff: Viewer, survey: Survey) -> Reach:
         reach = await self.not_submitted(survey)
         now = self.clock.now()
-        await self.outbox.send(
-            NewJob(
-                kind="survey_reminder",
-                audience={"survey_id": survey.id, "manual": True},
-                payload=render_payload("survey.remind", **_about(survey)),
-                created_by=staff.id,
-                priority=PRIORITY,
-            ),
-            reach.people,
+        await self._send_to(
+            reach,
+            "survey.remind",
+            survey,
+            "survey_reminder",
+            {"survey_id": survey.id, "manual": True},
+            created_by=staff.id,
         )
         await self.audit.record(
             staff.id, "survey.remind", survey.row.slug, now=now, people=len(reach.people)
@@ -386,15 +449,13 @@ class SurveyService:
         if survey is None or not survey.accepts_answers(self.clock.now()):
             raise TooLate
         reach = await self.not_submitted(survey)
-        await self.outbox.send(
-            NewJob(
-                kind="survey_reminder",
-                audience={"survey_id": survey.id},
-                payload=render_payload("survey.remind", **_about(survey)),
-                priority=PRIORITY,
-                dedup_key=f"survey:{survey.id}:remind:{action.ref}:{survey.row.version}",
-            ),
-            reach.people,
+        await self._send_to(
+            reach,
+            "survey.remind",
+            survey,
+            "survey_reminder",
+            {"survey_id": survey.id},
+            dedup_key=f"survey:{survey.id}:remind:{action.ref}:{survey.row.version}",
         )
 
     async def _close_action(self, action: TimedAction) -> None:
@@ -408,8 +469,11 @@ class SurveyService:
 
     # --- status -----------------------------------------------------------------------------
 
-    async def city_status(self, survey: Survey) -> list[CityStatus]:
-        return await self.responses.city_status(survey.id)
+    async def roster(self, survey: Survey) -> Roster:
+        """Every member city (or every person who answered) and where it stands."""
+        rows = await self.responses.for_export(survey.id)
+        invited = 0 if survey.by_cities else len(await self._everyone())
+        return build_roster(survey.definition, rows, by_cities=survey.by_cities, invited=invited)
 
     # --- the dialog -------------------------------------------------------------------------
 
