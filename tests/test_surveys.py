@@ -78,11 +78,13 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
             ("1e5", "Нужно число"),
             ("-5", "не может быть меньше 0"),
             ("1 234,56", "не может быть больше 1\u00a0000"),
+            ("35 кг", "Нужно число в единицах «руб./м³», например 12,5; «кг» — не эти единицы"),
         ]:
             await ivan.send(wrong)
             assert says in question(ivan), wrong
             assert "Вопрос 1 из 8" in question(ivan)
-        await ivan.send("35,40")
+        await ivan.send("35,40 руб.")  # the unit may follow the number
+        assert question(ivan).startswith("✅ Записано: 35,40 руб./м³\n\n")  # read back at once
         assert "Вопрос 2 из 8" in question(ivan)
         await ivan.send("7,5")
         assert "Нужно целое число" in question(ivan)
@@ -122,7 +124,7 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
 
         review = question(ivan)
         assert review.startswith("Проверьте ответы — Тарифы ЖКХ — 2026, Вологда")
-        assert "1. Тариф на холодную воду\n35,4 руб./м³" in review
+        assert "1. Тариф на холодную воду\n35,40 руб./м³" in review  # the digits as typed
         assert "4. Какие решения уже работают?\nтранспорт, освещение" in review
         assert "7. С какой даты действуют нынешние тарифы?\n1 декабря 2026 г." in review
         assert "8. Что ещё важно знать о тарифах Вашего города?\nпропущено" in review
@@ -162,6 +164,7 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
     assert rows["Тверь"][1:3] == ["не начат", None]
     assert rows["Архангельск"][1] == "нет контактного лица"
     assert isinstance(row[2], float)  # a number, not text
+    assert sheet["C" + str(list(rows).index("Вологда") + 2)].number_format == "0.00"
     assert row[10] == "Иван"
     assert row[11] == datetime(2026, 11, 23, 12, 0)  # local time, МСК
     assert sheet["A33"].value == (
@@ -176,7 +179,7 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     by_city = {r[0]: r for r in table[1:31]}
-    assert by_city["Вологда"][:10] == ["Вологда", "отправлен", "35,4", "7", "нет", "", "Да", "4",
+    assert by_city["Вологда"][:10] == ["Вологда", "отправлен", "35,40", "7", "нет", "", "Да", "4",
                                        "01.12.2026", ""]  # fmt: skip
     assert table[-1][0].startswith("Отправили ответ: 1 из 30 городов;")
 
@@ -513,7 +516,9 @@ async def test_a_survey_of_subscribers_has_one_response_per_person(
         assert "Question 1 of 2" in anna.last_message().plain_text
         await anna.press("Yes")
         await anna.send("3")
-        assert anna.last_message().plain_text.startswith("Check your answers — Day of the city")
+        assert anna.last_message().plain_text.startswith(
+            "✅ Saved: 3\n\nCheck your answers — Day of the city"
+        )
         await anna.press("✅ Submit the response")
         assert anna.last_text().startswith('✅ Thank you! The response to "Day of the city"')
         await owner.send("/surveys")
@@ -692,3 +697,122 @@ async def test_every_member_city_is_counted_and_one_without_a_contact_can_be_inv
             "• Тарифы ЖКХ — 2026 — 0 городов из 30 "
             "(начали, но не отправили — 1; без контактного лица — 27)"
         ) in text
+
+
+def filled(content: bytes, cells: dict[str, object]) -> bytes:
+    """The spreadsheet the bot sent, with cells typed in (as Excel would save it)."""
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    sheet = workbook.worksheets[0]
+    for where, value in cells.items():
+        sheet[where] = value
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+async def test_two_contacts_answer_partly_in_the_chat_and_partly_in_a_spreadsheet(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await open_example(app, tg, owner)
+        ivan, maria, petr = tg.user(VOLOGDA_1), tg.user(VOLOGDA_2), tg.user(TVER)
+        await ivan.press("▶️ Начать")
+        assert ["📊 Заполнить в Excel"] in ivan.last_message().buttons()  # at the start
+        await ivan.send("35,40")
+        await ivan.send("7")
+
+        await maria.press("📊 Заполнить в Excel")  # under the invitation
+        sent = maria.last_message()
+        assert sent.document is not None
+        assert not isinstance(sent.document, str)
+        assert sent.document.filename == "tariffs-2026-Vologda.xlsx"
+        assert "Заполните жёлтые ячейки столбца «Ответ»" in (sent.caption or "")
+        content = sent.document.content
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        sheet = book.worksheets[0]
+        assert sheet.title == "Анкета"
+        assert sheet["A1"].value == "Тарифы ЖКХ — 2026 · Вологда"
+        assert [sheet.cell(4, c).value for c in range(1, 6)] == [
+            "№", "Вопрос", "Ответ", "Единицы", "Как отвечать",
+        ]  # fmt: skip
+        assert sheet["B5"].value == "Тариф на холодную воду"
+        assert sheet["C5"].value == 35.4
+        assert sheet["C5"].number_format == "#,##0.00"  # 35,40 as typed
+        assert sheet["C6"].value == 7
+        assert sheet["C7"].value is None
+        assert sheet["D5"].value == "руб./м³"
+        assert sheet["E5"].value == "Число от 0 до 1\u00a0000."
+        assert "Только если ответ на вопрос 3 — «да»." in sheet["E8"].value
+        assert sheet.protection.sheet
+        assert not sheet["C7"].protection.locked
+        assert sheet["B7"].protection.locked
+        assert sheet.column_dimensions["J"].hidden
+        lists = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+        assert lists["C7"].type == "list"  # a dropdown of the options
+        assert [book["lists"].cell(r, 1).value for r in (1, 2, 3)] == ["да", "нет", "планирует"]
+        assert lists["C9"].type == "list"  # Да / Нет
+        assert (lists["C10"].type, lists["C10"].formula1, lists["C10"].formula2) == (
+            "whole", "1", "5",
+        )  # fmt: skip
+        assert book["unionbot"].sheet_state == "veryHidden"
+
+        await ivan.send("/cancel")
+        await ivan.send("/surveys")
+        await ivan.press("Вологда: Тарифы ЖКХ — 2026")
+        await ivan.press("← Назад")
+        await ivan.send("8")  # Ivan changes question 2 after Maria got the spreadsheet
+
+        bad = filled(
+            content,
+            {"C5": "abc", "C7": "нет", "C8": "транспорт", "C9": "может быть", "C10": 9,
+             "C11": "31.02.2026", "C12": "—"},
+        )  # fmt: skip
+        await maria.send_document("tariffs-2026-Vologda.xlsx", bad)
+        report = maria.messages()[-2].plain_text
+        assert report.startswith("📊 Таблица прочитана: Тарифы ЖКХ — 2026, Вологда")
+        assert "Сохранено ответов: 2; без изменений: 1." in report  # C7 and C12; C6 as it was
+        for line in [
+            "• Анкета!C5: нужно число, например 12,5 или 1 234",
+            "• Анкета!C9: ответьте «Да» или «Нет»",
+            "• Анкета!C10: число не может быть больше 5",
+            "• Анкета!C11: такой даты нет",
+            "• Анкета!C8: вопрос 4 при Ваших ответах не задаётся — ответ не сохранён",
+        ]:
+            assert line in report, line
+        review = maria.last_message().plain_text
+        assert review.startswith("Проверьте ответы — Тарифы ЖКХ — 2026, Вологда")
+        assert "1. Тариф на холодную воду\n35,40 руб./м³" in review
+        assert "2. Сколько месяцев длится отопительный сезон?\n8" in review  # Ivan's stays
+        assert "3. Участвует ли город в проекте «Умный город»?\nнет" in review
+
+        good = filled(
+            content,
+            {"C5": 41.5, "C7": "да", "C8": "транспорт; жкх", "C9": "Да", "C10": 4,
+             "C11": datetime(2026, 12, 1), "C12": "—"},
+        )  # fmt: skip
+        await maria.send_document("tariffs-2026-Vologda.xlsx", good)
+        report = maria.messages()[-2].plain_text
+        assert "Сохранено ответов: 7; без изменений: 1." in report
+        assert "Не сохранены" not in report
+        assert "записан ответ из таблицы:\n• Анкета!C7: вопрос 3" in report  # her first file
+        review = maria.last_message().plain_text
+        assert "1. Тариф на холодную воду\n41,50 руб./м³" in review  # as the cell shows it
+        assert "4. Какие решения уже работают?\nтранспорт, ЖКХ" in review
+        assert "7. С какой даты действуют нынешние тарифы?\n1 декабря 2026 г." in review
+        assert "8. Что ещё важно знать о тарифах Вашего города?\nпропущено" in review
+        await maria.press("✅ Отправить ответ")
+        assert maria.last_text().startswith("✅ Спасибо! Ответ города Вологда")
+        by = await app.db.fetchall("SELECT question, answered_by FROM answers ORDER BY question")
+        assert dict((r[0], r[1]) for r in by)["heating_months"] == VOLOGDA_1
+
+        await petr.send_document("tariffs-2026-Vologda.xlsx", good)
+        assert petr.last_text().startswith("Эта таблица — для города Вологда")
+        assert await app.db.fetchval("SELECT count(*) FROM responses WHERE city_id != "
+                                     f"{await _city(app, 'Вологда')}") == 0  # fmt: skip
+        blank = io.BytesIO()
+        openpyxl.Workbook().save(blank)
+        await petr.send_document("мой.xlsx", blank.getvalue())
+        assert petr.last_text().startswith("Это не таблица ответов на опрос.")
+        await petr.send_document("broken.xlsx", b"PK\x03\x04 not really a zip")
+        assert petr.last_text().startswith("Не получилось прочитать файл как таблицу Excel")

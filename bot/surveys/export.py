@@ -18,6 +18,7 @@ from bot.surveys.definition import Definition, QuestionType
 from bot.surveys.engine import plan
 from bot.surveys.roster import Roster, State
 from bot.texts import Texts
+from storage.surveys import Figure
 
 Cell = str | int | float | date | datetime | None
 
@@ -96,6 +97,8 @@ def _csv_cell(value: Cell) -> str:
         return value.strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
+    if isinstance(value, Figure):
+        return value.text.replace(".", ",")  # the digits as typed: 212,50
     if isinstance(value, float):
         return repr(value).replace(".", ",")
     if isinstance(value, str):
@@ -128,9 +131,11 @@ def to_xlsx(table: Table, title: str) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in table.rows:
         sheet.append(row)
-    for row_cells in sheet.iter_rows(min_row=2):
-        for cell in row_cells:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
+    for given, row_cells in zip(table.rows, sheet.iter_rows(min_row=2), strict=False):
+        for value, cell in zip(given, row_cells, strict=False):
+            if isinstance(value, Figure) and value.places:
+                cell.number_format = f"0.{'0' * value.places}"  # 212,50 stays 212,50
+            elif isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # what someone typed, not a formula to run
             elif isinstance(cell.value, datetime):
                 cell.number_format = "DD.MM.YYYY HH:MM"

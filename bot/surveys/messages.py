@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from babel.numbers import format_decimal
 
 from bot.callbacks import CityPickCb, SurveyAdminCb, SurveyCb
 from bot.delivery.parts import Part, PhotoPart, Renderers, TextPart
 from bot.split import split_lines
 from bot.surveys.definition import Answer, Question, QuestionType
 from bot.surveys.roster import Entry, Roster, State
-from bot.surveys.service import Step, Survey
+from bot.surveys.service import CellNote, SheetImport, Step, Survey
 from bot.texts import Texts
+from storage.surveys import Figure
 
 
 def _button(text: str, data: SurveyCb | SurveyAdminCb) -> InlineKeyboardButton:
@@ -23,13 +26,25 @@ def _button(text: str, data: SurveyCb | SurveyAdminCb) -> InlineKeyboardButton:
 def start_keyboard(
     t: Texts, survey_id: int, city_id: int = 0, *, started: bool = False
 ) -> InlineKeyboardMarkup:
-    """Start (or Continue, once the city started)."""
+    """Start (or Continue, once the city started) in the chat, or fill in a spreadsheet."""
     label = "surveys.continue" if started else "surveys.start"
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [_button(t.plain(label), SurveyCb(a="go", s=survey_id, c=city_id))],
+            [_button(t.plain("surveys.excel"), SurveyCb(a="xl", s=survey_id, c=city_id))],
         ]
     )
+
+
+def show_number(t: Texts, value: float, places: int | None = None) -> str:
+    """A number the Russian way (1 234,5), with the digits it was typed with (212,50) or
+    `places` digits after the point."""
+    if isinstance(value, Figure) and places is None:
+        places = value.places
+    if not places:
+        return t.number(value)
+    exact = Decimal(value.text) if isinstance(value, Figure) else Decimal(repr(float(value)))
+    return format_decimal(exact, format=f"#,##0.{'0' * places}", locale=t.babel)
 
 
 def show_answer(t: Texts, question: Question, value: Answer) -> str:
@@ -44,15 +59,18 @@ def show_answer(t: Texts, question: Question, value: Answer) -> str:
         return t.date(date.fromisoformat(str(value)))
     if isinstance(value, int | float) and not isinstance(value, bool):
         unit = f" {question.unit}" if question.unit else ""
-        return f"{t.number(value)}{unit}"
+        places = question.decimals if not isinstance(value, Figure) else None
+        return f"{show_number(t, value, places)}{unit}"
     return str(value)
 
 
-def question_text(t: Texts, step: Step, problem: str | None = None) -> str:
+def question_text(t: Texts, step: Step, problem: str | None = None, echo: str | None = None) -> str:
+    """The question; `echo`: the answer just typed, read back ("Saved: 212,50 rub.")."""
     assert step.question is not None
     question = step.question
     return t(
         "surveys.question",
+        echo=echo,
         title=step.survey.title,
         city=step.city.title(t.locale) if step.city else None,
         number=step.plan.position(question.key),
@@ -114,11 +132,13 @@ def question_keyboard(t: Texts, step: Step) -> InlineKeyboardMarkup:
         navigation.append(button(t.plain("surveys.to_review"), "rv"))
     if navigation:
         rows.append(navigation)
+    if step.plan.questions[0] is question:  # the start of the dialog: or a spreadsheet
+        rows.append([button(t.plain("surveys.excel"), "xl")])
     rows.append([button(t.plain("surveys.pause"), "x")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def review_text(t: Texts, step: Step) -> list[str]:
+def review_text(t: Texts, step: Step, echo: str | None = None) -> list[str]:
     """The answers so far, as one or more messages (a long survey needs several)."""
     items = [
         {
@@ -132,6 +152,7 @@ def review_text(t: Texts, step: Step) -> list[str]:
     ]
     head = t(
         "surveys.review",
+        echo=echo,
         title=step.survey.title,
         city=step.city.title(t.locale) if step.city else None,
         submitted=step.submitted,
@@ -164,6 +185,33 @@ def review_keyboard(t: Texts, step: Step) -> InlineKeyboardMarkup:
         rows.append([_button(t.plain("surveys.submit"), SurveyCb(a="sub", s=survey_id, c=city_id))])
     rows.append([_button(t.plain("surveys.pause"), SurveyCb(a="x", s=survey_id, c=city_id))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# --- the answer spreadsheet --------------------------------------------------------------------
+
+
+def _cell_note(t: Texts, note: CellNote) -> str:
+    params = {
+        name: t.number(value) if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for name, value in note.params.items()
+    }  # fmt: skip
+    return t.plain(f"surveys.sheet.problem.{note.code}", cell=note.cell, **params)
+
+
+def sheet_report(t: Texts, result: SheetImport) -> str:
+    """What a spreadsheet sent back changed: answers saved, and every cell not taken."""
+    step = result.step
+    return t(
+        "surveys.sheet.report",
+        title=step.survey.title,
+        city=step.city.title(t.locale) if step.city else None,
+        saved=result.saved,
+        unchanged=result.unchanged,
+        problems=[_cell_note(t, note) for note in result.problems],
+        ignored=[_cell_note(t, note) for note in result.ignored],
+        conflicts=[_cell_note(t, note) for note in result.conflicts],
+    )
 
 
 # --- staff: where every city stands -------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
@@ -14,7 +15,7 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.parts import render_payload
 from bot.scheduler import Scheduler, TooLate
 from bot.services.people import PeopleService
-from bot.surveys.answers import AnswerError, parse_typed
+from bot.surveys.answers import EMPTY, AnswerError, parse_cell, parse_typed, unit_key
 from bot.surveys.definition import (
     NUMERIC,
     Answer,
@@ -27,6 +28,8 @@ from bot.surveys.definition import (
 from bot.surveys.engine import Plan, plan
 from bot.surveys.files import store_survey_file
 from bot.surveys.roster import Roster, State, build_roster
+from bot.surveys.sheets import Previous, read_answer_file
+from bot.texts import TextCatalog
 from bot.topics import Topic
 from bot.viewer import Viewer
 from storage.audit import AuditRepo
@@ -44,10 +47,13 @@ from storage.surveys import (
     SurveyRepo,
     SurveyRow,
     SurveyStatus,
+    load_answer,
 )
 from storage.timed import TimedAction
 
 log = logging.getLogger(__name__)
+
+_NONE = object()  # a spreadsheet row without an answer when the file was made
 
 REMIND = "survey_reminder"
 CLOSE = "survey_close"
@@ -114,6 +120,38 @@ class Submission:
 
 
 @dataclass(frozen=True, slots=True)
+class CellNote:
+    """Something about one cell of a spreadsheet sent back: `code` is a text key's last
+    part (an answer problem, or why the answer was not taken)."""
+
+    cell: str
+    code: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SheetImport:
+    """A filled-in spreadsheet, read: the answers saved, and what was not."""
+
+    step: Step  # the review
+    saved: int
+    unchanged: int
+    problems: list[CellNote]  # wrong values: not saved
+    ignored: list[CellNote]  # answers to questions that do not apply: not saved
+    conflicts: list[CellNote]  # changed in the chat since the file was made: the file won
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRefusal:
+    """A spreadsheet that cannot be taken: `reason` is not_answers, other_survey,
+    other_city, other_person, or a Refusal's value."""
+
+    reason: str
+    title: str | None = None
+    city: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ContactSurvey:
     survey: Survey
     city: City | None
@@ -167,6 +205,7 @@ class SurveyService:
 
     def __post_init__(self) -> None:
         self._cache: dict[int, Survey] = {}
+        self.unit_words = _unit_groups(self.people.catalog)
         self.scheduler.register(REMIND, self._remind_action, grace=None)
         self.scheduler.register(CLOSE, self._close_action, grace=None)
 
@@ -580,7 +619,9 @@ class SurveyService:
         if question is None:
             return Refusal.GONE
         try:
-            value = parse_typed(question, text, yes=self.yes_words, no=self.no_words)
+            value = parse_typed(
+                question, text, yes=self.yes_words, no=self.no_words, synonyms=self.unit_words
+            )
         except AnswerError as error:
             return error
         return await self.answer(viewer, survey_id, city_id, key, value)
@@ -627,6 +668,95 @@ class SurveyService:
         return Submission(
             Step(current.survey, current.owner, current.city, current.plan, state, None), done=True
         )
+
+    # --- the answer spreadsheet ----------------------------------------------------------
+
+    async def previous(self, step: Step) -> Previous | None:
+        """Last year's answers of the same city (or person), when the survey repeats an
+        earlier one (`compare_with`); None otherwise."""
+        return None
+
+    async def import_sheet(self, viewer: Viewer, raw: bytes) -> SheetImport | SheetRefusal:
+        """A city's spreadsheet sent back: every cell read by the chat's rules; valid
+        answers saved in one transaction (each its own upsert, as in the chat); a cell left
+        as it was in the file does not overwrite an answer given in the chat meanwhile.
+        WorkbookError for a file that is not a spreadsheet."""
+        found = await asyncio.to_thread(read_answer_file, raw)
+        if found is None:
+            return SheetRefusal("not_answers")
+        survey = await self.get(found.survey_id)
+        if survey is None or survey.row.slug != found.slug:
+            return SheetRefusal("other_survey")
+        if survey.by_cities != (found.owner == "city"):
+            return SheetRefusal("other_survey", survey.title)
+        if not survey.by_cities and found.owner_id != viewer.id:
+            return SheetRefusal("other_person", survey.title)
+        city_id = found.owner_id if survey.by_cities else 0
+        if survey.by_cities and city_id not in viewer.city_ids:
+            city = await self.cities.get(city_id)
+            name = city.title(viewer.locale) if city else None
+            return SheetRefusal("other_city", survey.title, name)
+        access = await self._access(viewer, survey.id, city_id)
+        if isinstance(access, Refusal):
+            return SheetRefusal(access.value, survey.title)
+        survey, owner, city = access
+        definition = survey.definition
+        problems: list[CellNote] = []
+        given: dict[str, tuple[str, Any, Any]] = {}
+        unchanged = 0
+        for row in found.rows:
+            question = definition.question(row.key)
+            if question is None or row.key in given:
+                problems.append(CellNote(row.cell, "unknown_row", {}))
+                continue
+            try:
+                value = parse_cell(
+                    question, row.value, row.number_format, yes=self.yes_words,
+                    no=self.no_words, synonyms=self.unit_words,
+                )  # fmt: skip
+            except AnswerError as error:
+                problems.append(CellNote(row.cell, error.problem.value, error.params))
+                continue
+            if value is EMPTY:
+                continue
+            original = load_answer(row.original) if row.original else _NONE
+            if original is not _NONE and original == value:
+                unchanged += 1
+                continue
+            given[row.key] = (row.cell, value, original)
+        state = await self.responses.answers(survey.id, owner) or ResponseState("draft", {}, None)
+        merged = {**state.answers, **{key: item[1] for key, item in given.items()}}
+        applies = {q.key for q in plan(definition, merged).questions}
+        ignored, conflicts, saving = [], [], []
+        for key, (cell, value, original) in given.items():
+            number = definition.index(key) + 1
+            if key not in applies:
+                ignored.append(CellNote(cell, "not_asked", {"number": number}))
+                continue
+            if key in state.answers and state.answers[key] != (
+                None if original is _NONE else original
+            ):
+                conflicts.append(CellNote(cell, "changed_meanwhile", {"number": number}))
+            remove = definition.questions[number - 1].type is QuestionType.MULTI and value == []
+            saving.append((key, value, remove))
+        if saving:
+            state = await self.responses.answer_many(
+                survey.id, owner, saving, person_id=viewer.id, now=self.clock.now()
+            )
+        step = self._step(survey, owner, city, state, "review")
+        if saving and step.submitted and not step.plan.complete:
+            await self.responses.set_status(
+                survey.id, owner, "draft", person_id=viewer.id, now=self.clock.now()
+            )
+            step = self._step(
+                survey, owner, city, ResponseState("draft", state.answers, None), "review"
+            )
+        if not owner.trial:
+            await self.audit.record(
+                viewer.id, "survey.sheet", survey.row.slug, now=self.clock.now(),
+                city=city.name if city else None, saved=len(saving), problems=len(problems),
+            )  # fmt: skip
+        return SheetImport(step, len(saving), unchanged, problems, ignored, conflicts)
 
     # --- results ----------------------------------------------------------------------------
 
@@ -714,6 +844,18 @@ def _about(survey: Survey) -> dict[str, Any]:
         "questions": len(survey.definition.questions),
         "deadline": survey.deadline.isoformat() if survey.deadline else None,
     }
+
+
+def _unit_groups(catalog: TextCatalog) -> list[frozenset[str]]:
+    """Words that name one unit (the rouble sign, rub, roubles ...), from every locale's
+    `surveys.unit_words`: groups separated by `;`, words by `,`."""
+    groups = []
+    for locale in catalog.locales:
+        for group in catalog.get(locale).plain("surveys.unit_words").split(";"):
+            words = frozenset(unit_key(w) for w in group.split(",") if w.strip())
+            if words:
+                groups.append(words)
+    return groups
 
 
 def _answers(state: ResponseState | None) -> dict[str, Any]:
