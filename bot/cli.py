@@ -41,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
 
     survey = sub.add_parser("survey", help="information exchanges")
     survey_sub = survey.add_subparsers(dest="action", required=True)
-    imported = survey_sub.add_parser("import", help="check a survey file and store it as a draft")
+    imported = survey_sub.add_parser(
+        "import", help="check a survey file (.yaml, or the .xlsx template) and store it as a draft"
+    )
     imported.add_argument("file", type=Path)
     exported = survey_sub.add_parser("export", help="the results as a spreadsheet")
     exported.add_argument("id", help="the survey's id from its file (or its number)")
@@ -107,8 +109,10 @@ def _survey(
     async def job(db: Database) -> int:
         from bot.surveys.definition import Definition, DefinitionError
         from bot.surveys.export import build_table, to_csv, to_xlsx
-        from bot.surveys.files import store_survey_file
+        from bot.surveys.files import store_definition, store_survey_file
         from bot.surveys.roster import build_roster
+        from bot.surveys.template import as_yaml, read_template
+        from bot.surveys.workbook import WorkbookError
         from bot.texts import TextCatalog
         from storage.audit import AuditRepo
         from storage.subscriptions import SubscriptionRepo
@@ -117,17 +121,36 @@ def _survey(
         surveys = SurveyRepo(db)
         catalog = TextCatalog.load(default_locale=settings.default_locale, tz=settings.tz)
         if args.action == "import":
+            english = catalog.get("en")
             try:
-                source = args.file.read_text(encoding="utf-8-sig")
+                if args.file.suffix.lower() == ".xlsx":
+                    raw = args.file.read_bytes()
+                    source = ""
+                else:
+                    source = args.file.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as error:
                 print(f"cannot read {args.file}: {error}")
                 return 1
             try:
-                row, replaced = await store_survey_file(
-                    surveys, AuditRepo(db), source, None, Clock().now()
-                )
+                if args.file.suffix.lower() == ".xlsx":
+                    definition = read_template(
+                        raw, catalog, english, settings.tz, Clock().now(), await surveys.slugs()
+                    )
+                    if definition is None:
+                        print(f"{args.file}: not a survey template (no Survey/Questions sheets)")
+                        return 1
+                    row, replaced = await store_definition(
+                        surveys, AuditRepo(db), definition, as_yaml(definition), None,
+                        Clock().now(),
+                    )  # fmt: skip
+                else:
+                    row, replaced = await store_survey_file(
+                        surveys, AuditRepo(db), source, None, Clock().now()
+                    )
+            except WorkbookError as error:
+                print(f"{args.file}: {english.plain(f'surveys.sheet.{error.code}')}")
+                return 1
             except DefinitionError as error:
-                english = catalog.get("en")
                 print(f"{args.file}: {len(error.problems)} problem(s), nothing imported")
                 for problem in error.problems:
                     key = f"survey_file.{problem.code}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,12 +26,15 @@ from bot.dates import DateInputError, parse_when
 from bot.filters import DocumentNamed, IsStaff, NotCommand, PrivateChat, TypedText
 from bot.settings import Settings
 from bot.split import split_lines
-from bot.surveys.definition import DefinitionError
+from bot.surveys.definition import DefinitionError, parse_definition
 from bot.surveys.export import build_table, to_csv, to_xlsx
 from bot.surveys.messages import status_screen
 from bot.surveys.service import Survey, SurveyService
+from bot.surveys.template import example_source, template_workbook
+from bot.surveys.workbook import WorkbookError
 from bot.texts import Texts
 from bot.viewer import Viewer
+from handlers.surveys import SurveyDialog, answer_sheet, download_xlsx
 from storage.surveys import ImportRefusedError, SurveyStatus
 
 router = Router(name=__name__)
@@ -89,8 +93,20 @@ async def _card(
 
 @router.message(Command("survey_new"))
 async def ask_file(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    """The two ways to write a survey: the spreadsheet template and the YAML example."""
+    t = viewer.texts
     await state.set_state(SurveyAdmin.file)
-    await message.answer(viewer.texts("surveys.admin.ask_file"))
+    example_yaml = example_source()
+    template = await asyncio.to_thread(template_workbook, t, parse_definition(example_yaml))
+    await message.answer_document(
+        BufferedInputFile(template, filename=t.plain("surveys.template.file_name")),
+        caption=t("surveys.template.caption"),
+    )
+    await message.answer_document(
+        BufferedInputFile(example_yaml.encode(), filename="tariffs-2026.yaml"),
+        caption=t("surveys.template.yaml_caption"),
+    )
+    await message.answer(t("surveys.admin.ask_file"))
 
 
 @router.message(StateFilter(None, SurveyAdmin.file), DocumentNamed(*YAML))
@@ -110,8 +126,35 @@ async def import_file(
     except UnicodeDecodeError:
         await message.answer(t("surveys.admin.not_utf8"))
         return
+    await _imported(message, state, t, surveys, surveys.import_file(source, viewer.id))
+
+
+@router.message(StateFilter(None, SurveyAdmin.file, SurveyDialog.answering), DocumentNamed(".xlsx"))
+async def import_spreadsheet(
+    message: Message, state: FSMContext, bot: Bot, viewer: Viewer, surveys: SurveyService
+) -> None:
+    """A spreadsheet from staff: a city's answers (a staff member may be a contact too), or
+    a survey written in the template."""
+    t = viewer.texts
+    raw = await download_xlsx(message, bot, t)
+    if raw is None or await answer_sheet(message, state, viewer, surveys, raw):
+        return
     try:
-        survey, replaced = await surveys.import_file(source, viewer.id)
+        await _imported(message, state, t, surveys, surveys.import_spreadsheet(raw, viewer.id, t))
+    except WorkbookError as error:
+        await message.answer(t(f"surveys.sheet.{error.code}"))
+
+
+async def _imported(
+    message: Message,
+    state: FSMContext,
+    t: Texts,
+    surveys: SurveyService,
+    importing: Awaitable[tuple[Survey, bool] | None],
+) -> None:
+    """The draft's card, or every problem of the file with its place."""
+    try:
+        imported = await importing
     except DefinitionError as error:
         lines = [
             t.plain(f"survey_file.{p.code}", place=p.place, **p.params) for p in error.problems
@@ -122,6 +165,10 @@ async def import_file(
     except ImportRefusedError:
         await message.answer(t("surveys.admin.refused"))
         return
+    if imported is None:
+        await message.answer(t("surveys.template.not_template"))
+        return
+    survey, replaced = imported
     await state.clear()
     text, markup = await _card(t, survey, surveys)
     key = "surveys.admin.replaced" if replaced else "surveys.admin.imported"

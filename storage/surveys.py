@@ -230,6 +230,9 @@ class SurveyRepo:
         row = await self.db.fetchone(f"SELECT {_SURVEY} FROM surveys WHERE id = ?", (survey_id,))
         return None if row is None else _survey(row)
 
+    async def slugs(self) -> set[str]:
+        return {row[0] for row in await self.db.fetchall("SELECT slug FROM surveys")}
+
     async def by_slug(self, slug: str) -> SurveyRow | None:
         row = await self.db.fetchone(f"SELECT {_SURVEY} FROM surveys WHERE slug = ?", (slug,))
         return None if row is None else _survey(row)

@@ -230,7 +230,7 @@ async def test_two_contacts_of_one_city_share_one_response(
         await maria.send("01.07.2026")
         await maria.press("Пропустить")
         review = question(maria)
-        assert "1. Тариф на холодную воду\n31 руб./м³" in review  # her write came last
+        assert "1. Тариф на холодную воду\n31,00 руб./м³" in review  # her write came last
         assert "2. Сколько месяцев длится отопительный сезон?\n6" in review  # Ivan's
         assert "4. Есть ли общедомовые приборы учёта во всех домах?\nДа" in review  # Ivan's
         await ivan.press("4")  # Ivan, still on question 5, changes Maria's answer
@@ -332,7 +332,7 @@ async def test_the_deadline_closes_the_survey_and_results_go_to_participants(
                 "SELECT value FROM answers a JOIN responses r "
                 "ON r.id = a.response_id WHERE r.status = 'draft'"
             )
-            == "50"
+            == "50.00"  # decimals: 2
         )
     results = [m for m in tg.user(VOLOGDA_1).messages() if "Итоги" in (m.text or "")]
     assert len(results) == 1
@@ -410,7 +410,7 @@ async def test_a_draft_can_be_replaced_an_opened_survey_cannot(
         owner = await world(app, tg)
         await owner.send("/survey_new")
         await owner.send("вот")
-        assert owner.last_text().startswith("Нужен файл с расширением .yaml")
+        assert owner.last_text().startswith("Нужен файл .xlsx или .yaml")
         await owner.send_document("tariffs-2026.yaml", EXAMPLE)
         await owner.send_document(
             "tariffs-2026.yaml", EXAMPLE.replace("Тарифы ЖКХ — 2026".encode(), b"New title")
@@ -477,6 +477,30 @@ def test_the_command_line_imports_and_exports(tmp_path: Path) -> None:
         "title: required",
         "questions[1].options: required for type choice",
     ]
+    from bot.surveys.definition import parse_definition
+    from bot.surveys.template import template_workbook
+    from bot.texts import TextCatalog
+
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            template_workbook(TextCatalog.load().get("ru"), parse_definition(EXAMPLE.decode()))
+        )
+    )
+    book["Опрос"]["B3"] = "tariffs-2027"
+    book["Опрос"]["B8"] = "tariffs-2026"  # compare with last year's
+    sheet_file = tmp_path / "Новый опрос.xlsx"
+    book.save(sheet_file)
+    from_sheet = run_cli(tmp_path, env, "survey", "import", str(sheet_file))
+    assert from_sheet.stdout.strip() == "imported draft tariffs-2027: Тарифы ЖКХ — 2026", (
+        from_sheet.stdout
+    )
+    book["Вопросы"]["D3"] = "rating"
+    book.save(sheet_file)
+    refused = run_cli(tmp_path, env, "survey", "import", str(sheet_file))
+    assert refused.returncode == 1
+    assert refused.stdout.splitlines()[1].startswith(
+        "Вопросы!D3: unknown type rating (one of: number,"
+    )
     target = tmp_path / "out.xlsx"
     exported = run_cli(tmp_path, env, "survey", "export", "tariffs-2026", "-o", str(target))
     assert exported.returncode == 0, exported.stderr
@@ -544,7 +568,7 @@ async def test_an_edit_after_submitting_shows_as_edited_to_staff(
         assert "Ответ отправлен. Исправления сохраняются сразу" in review
         await ivan.press("✏️ 1")
         await ivan.send("13")
-        assert "1. Тариф на холодную воду\n13 руб./м³" in ivan.last_message().plain_text
+        assert "1. Тариф на холодную воду\n13,00 руб./м³" in ivan.last_message().plain_text
         await ivan.press("✏️ 3")
         await ivan.press("да")  # now the multi choice applies: the response needs it
         assert "Вопрос 4 из 8" in question(ivan)
@@ -742,7 +766,7 @@ async def test_two_contacts_answer_partly_in_the_chat_and_partly_in_a_spreadshee
         assert sheet["C6"].value == 7
         assert sheet["C7"].value is None
         assert sheet["D5"].value == "руб./м³"
-        assert sheet["E5"].value == "Число от 0 до 1\u00a0000."
+        assert sheet["E5"].value == "Число от 0 до 1\u00a0000, 2 знака после запятой."
         assert "Только если ответ на вопрос 3 — «да»." in sheet["E8"].value
         assert sheet.protection.sheet
         assert not sheet["C7"].protection.locked
@@ -816,3 +840,80 @@ async def test_two_contacts_answer_partly_in_the_chat_and_partly_in_a_spreadshee
         assert petr.last_text().startswith("Это не таблица ответов на опрос.")
         await petr.send_document("broken.xlsx", b"PK\x03\x04 not really a zip")
         assert petr.last_text().startswith("Не получилось прочитать файл как таблицу Excel")
+
+
+async def test_staff_write_a_survey_in_the_spreadsheet_template(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    async with run_bot() as app:
+        owner = tg.user(OWNER, first_name="Ольга")
+        await owner.send("/start")
+        await owner.send("/survey_new")
+        template, example, ask = owner.messages()[-3:]
+        assert template.document is not None
+        assert not isinstance(template.document, str)
+        assert template.document.filename == "Новый опрос.xlsx"
+        assert "Шаблон опроса в Excel" in (template.caption or "")
+        assert example.document is not None
+        assert not isinstance(example.document, str)
+        assert example.document.filename == "tariffs-2026.yaml"
+        assert example.document.content == EXAMPLE  # the file in examples/
+        assert "Пришлите заполненный шаблон (.xlsx) или файл опроса (.yaml)" in ask.plain_text
+
+        book = openpyxl.load_workbook(io.BytesIO(template.document.content))
+        assert book.sheetnames[:2] == ["Опрос", "Вопросы"]
+        about, questions = book["Опрос"], book["Вопросы"]
+        assert [about["A2"].value, about["B2"].value] == ["Название", "Тарифы ЖКХ — 2026"]
+        assert [c.value for c in questions[1]][:5] == [
+            "№", "Ключ", "Вопрос", "Тип", "Варианты (через ;)",
+        ]  # fmt: skip
+        assert [questions["D4"].value, questions["E4"].value] == ["выбор", "да; нет; планирует"]
+        assert questions["K5"].value == "smart_city = да"
+        types = next(v for v in questions.data_validations.dataValidation if "D2" in str(v.sqref))
+        assert types.type == "list"  # the type is picked from a dropdown
+        assert [book["lists"].cell(r, 3).value for r in range(1, 9)][:3] == [
+            "число", "целое число", "выбор",
+        ]  # fmt: skip
+
+        about["B2"] = "Цены на продукты — 2026"
+        about["B3"] = "prices-2026"
+        about["B4"] = datetime(2026, 12, 20, 18, 0)
+        questions["B2"] = None  # an empty key becomes q1
+        questions["H2"] = "руб."
+        broken = io.BytesIO()
+        book.save(broken)
+        questions["E4"] = None  # a choice without options
+        questions["F3"] = "много"  # min is not a number
+        about["B3"] = "Prices 2026"  # not an id
+        bad = io.BytesIO()
+        book.save(bad)
+
+        await owner.send_document("Новый опрос.xlsx", bad.getvalue())
+        reply = owner.last_message().plain_text
+        assert reply.startswith("⚠️ Файл не загружен:")
+        for line in [
+            "• Опрос!B3: обязательно; строчные латинские буквы",
+            "• Вопросы!F3: нужно число",
+            "• Вопросы!E4: обязательно для типа «выбор»",
+        ]:
+            assert line in reply, line
+        assert await app.db.fetchval("SELECT count(*) FROM surveys") == 0
+
+        await owner.send_document("Новый опрос.xlsx", broken.getvalue())
+        assert "Опрос загружен как черновик" in owner.last_text()
+        assert "Цены на продукты — 2026" in owner.last_message().plain_text
+        assert "до 20 декабря 2026 г., 18:00 МСК" not in owner.last_message().plain_text
+        survey = await app.services.surveys.find("prices-2026")
+        assert survey is not None
+        assert survey.definition.deadline == datetime.fromisoformat("2026-12-20T18:00+03:00")
+        first, *_ = survey.definition.questions
+        assert (first.key, first.unit, first.decimals) == ("q1", "руб.", 2)
+        assert survey.definition.questions[3].when == {"smart_city": ("да",)}
+        assert len(survey.definition.questions) == 8
+
+        await owner.send_document("чужая.xlsx", bad.getvalue()[:100])
+        assert owner.last_text().startswith("Не получилось прочитать файл как таблицу Excel")
+        blank = io.BytesIO()
+        openpyxl.Workbook().save(blank)
+        await owner.send_document("пустая.xlsx", blank.getvalue())
+        assert owner.last_text().startswith("Эта таблица — не шаблон опроса")

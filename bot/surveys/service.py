@@ -26,10 +26,11 @@ from bot.surveys.definition import (
     ShareResults,
 )
 from bot.surveys.engine import Plan, plan
-from bot.surveys.files import store_survey_file
+from bot.surveys.files import store_definition, store_survey_file
 from bot.surveys.roster import Roster, State, build_roster
 from bot.surveys.sheets import Previous, read_answer_file
-from bot.texts import TextCatalog
+from bot.surveys.template import as_yaml, read_template
+from bot.texts import TextCatalog, Texts
 from bot.topics import Topic
 from bot.viewer import Viewer
 from storage.audit import AuditRepo
@@ -245,6 +246,24 @@ class SurveyService:
         """Validate and store as a draft (see `store_survey_file`)."""
         row, replaced = await store_survey_file(
             self.surveys, self.audit, source, actor_id, self.clock.now()
+        )
+        return self._remember(row), replaced
+
+    async def import_spreadsheet(
+        self, raw: bytes, actor_id: int | None, t: Texts
+    ) -> tuple[Survey, bool] | None:
+        """A survey written in the template: validated as a YAML file is (problems by cell,
+        types named in `t`'s language) and stored as a draft; None if the spreadsheet is not
+        a filled-in template. WorkbookError for a file that is not a spreadsheet."""
+        catalog = self.people.catalog
+        definition = await asyncio.to_thread(
+            read_template, raw, catalog, t, catalog.tz, self.clock.now(),
+            await self.surveys.slugs(),
+        )  # fmt: skip
+        if definition is None:
+            return None
+        row, replaced = await store_definition(
+            self.surveys, self.audit, definition, as_yaml(definition), actor_id, self.clock.now()
         )
         return self._remember(row), replaced
 
