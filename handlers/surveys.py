@@ -29,7 +29,7 @@ from bot.surveys.messages import (
     sheet_report,
     show_answer,
 )
-from bot.surveys.service import Refusal, SheetRefusal, Step, Submission, SurveyService
+from bot.surveys.service import TRIAL, Refusal, SheetRefusal, Step, Submission, SurveyService
 from bot.surveys.sheets import Previous, answer_workbook
 from bot.surveys.workbook import MAX_FILE, WorkbookError
 from bot.texts import Texts
@@ -111,7 +111,7 @@ async def _remember(state: FSMContext, step: Step) -> None:
     await state.set_data(
         {
             "s": step.survey.id,
-            "c": step.city.id if step.city else 0,
+            "c": step.ref,
             "q": step.question.key if step.question else "review",
         }
     )
@@ -211,7 +211,7 @@ async def _send_sheet(message: Message, step: Step, t: Texts, previous: Previous
         survey_id=survey.id,
         slug=survey.row.slug,
         title=survey.title,
-        owner="city" if survey.by_cities else "person",
+        owner="trial" if step.owner.trial else "city" if survey.by_cities else "person",
         owner_id=step.owner.city_id or step.owner.person_id or 0,
         owner_name=owner_name,
         deadline=survey.deadline,
@@ -477,6 +477,9 @@ async def submit(
         return
     await state.clear()
     step = result.step
+    if step.owner.trial:
+        await message.answer(t("surveys.trial.done", title=step.survey.title))
+        return
     await message.answer(
         t(
             "surveys.submitted",
@@ -488,10 +491,13 @@ async def submit(
 
 
 @router.callback_query(SurveyCb.filter(F.a == "x"))
-async def pause(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
+async def pause(
+    query: CallbackQuery, callback_data: SurveyCb, state: FSMContext, viewer: Viewer
+) -> None:
     """Leave the dialog; every answer given so far stays saved."""
     await state.clear()
     message = message_of(query)
     with suppress(TelegramBadRequest):
         await message.edit_reply_markup(reply_markup=None)
-    await message.answer(viewer.texts("surveys.paused"))
+    key = "surveys.trial.paused" if callback_data.c == TRIAL else "surveys.paused"
+    await message.answer(viewer.texts(key))

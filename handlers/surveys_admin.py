@@ -20,7 +20,7 @@ from aiogram.types import (
 )
 
 from bot.buttons import Stale, found, message_of
-from bot.callbacks import SurveyAdminCb
+from bot.callbacks import SurveyAdminCb, SurveyCb
 from bot.clock import Clock
 from bot.dates import DateInputError, parse_when
 from bot.filters import DocumentNamed, IsStaff, NotCommand, PrivateChat, TypedText
@@ -29,7 +29,7 @@ from bot.split import split_lines
 from bot.surveys.definition import DefinitionError, parse_definition
 from bot.surveys.export import build_table, to_csv, to_xlsx
 from bot.surveys.messages import status_screen
-from bot.surveys.service import Survey, SurveyService
+from bot.surveys.service import TRIAL, Survey, SurveyService
 from bot.surveys.template import example_source, template_workbook
 from bot.surveys.workbook import WorkbookError
 from bot.texts import Texts
@@ -85,7 +85,12 @@ async def _card(
         share=survey.definition.share_results.value,
         part=part,
     )
-    return text, keyboard(t, survey.id, CARD_ACTIONS[survey.status])
+    markup = keyboard(t, survey.id, CARD_ACTIONS[survey.status])
+    if survey.status is SurveyStatus.DRAFT:  # try it out in the chat, as a city would
+        trial = SurveyCb(a="go", s=survey.id, c=TRIAL).pack()
+        try_row = [InlineKeyboardButton(text=t.plain("surveys.admin.try"), callback_data=trial)]
+        markup = InlineKeyboardMarkup(inline_keyboard=[try_row, *markup.inline_keyboard])
+    return text, markup
 
 
 # --- import ---------------------------------------------------------------------------------------

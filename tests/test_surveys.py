@@ -917,3 +917,57 @@ async def test_staff_write_a_survey_in_the_spreadsheet_template(
         openpyxl.Workbook().save(blank)
         await owner.send_document("пустая.xlsx", blank.getvalue())
         assert owner.last_text().startswith("Эта таблица — не шаблон опроса")
+
+
+async def test_staff_try_a_draft_out_and_it_leaves_no_trace(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await owner.send_document("tariffs-2026.yaml", EXAMPLE)
+        card = owner.last_message()
+        assert card.buttons()[0] == ["🧪 Попробовать"]
+        await owner.press("🧪 Попробовать")
+        first = question(owner)
+        assert first.startswith("🧪 Пробное прохождение: ответы никуда не записываются.")
+        assert "Вопрос 1 из 8" in first
+        await owner.send("много")
+        assert "Нужно число" in question(owner)  # the same checks as for a city
+        await owner.send("35,4")
+        assert question(owner).startswith("✅ Записано: 35,40 руб./м³")
+        await owner.send("6")
+        await owner.press("да")
+        assert "Вопрос 4 из 8" in question(owner)  # skip logic as a city sees it
+        await owner.press("транспорт")
+        await owner.press("Готово (1)")
+        await owner.press("← Назад")
+        await owner.press("← Назад")
+        await owner.press("нет")
+        assert "Вопрос 4 из 7" in question(owner)
+        await owner.send("да")
+        await owner.press("5")
+        await owner.send("01.12.2026")
+        await owner.press("Пропустить")
+        review = question(owner)
+        assert "Проверьте ответы — Тарифы ЖКХ — 2026" in review
+        assert "Какие решения" not in review
+        assert await app.db.fetchval("SELECT count(*) FROM survey_trials") == 8  # kept apart
+        await owner.press("✅ Отправить ответ")
+        assert owner.last_text().startswith("🧪 Проба «Тарифы ЖКХ — 2026» завершена")
+        for table in ("responses", "answers", "survey_trials"):
+            assert await app.db.fetchval(f"SELECT count(*) FROM {table}") == 0, table
+
+        await owner.press("🧪 Попробовать", message_id=card.message_id)
+        await owner.send("12")
+        petr = tg.user(TVER)
+        survey_id = int(await app.db.fetchval("SELECT id FROM surveys"))
+        await petr.send("/surveys")
+        await petr.press_data(f"sv:go:{survey_id}:-1:-1:0")  # a city contact forging it
+        assert petr.alerts()[-1] == "Вы не контактное лицо этого города — ответить за него нельзя."
+        await owner.press("🟢 Открыть", message_id=card.message_id)
+        await owner.press("✅ Открыть")
+        assert await app.db.fetchval("SELECT count(*) FROM survey_trials") == 0
+        await owner.send("/surveys")
+        assert "ответили 0 из 30 городов (в работе — 0," in owner.last_message().plain_text
+        await owner.press_data(f"sv:sk:{survey_id}:-1:7:0")  # a button of the try-out
+        assert owner.alerts()[-1] == "Опрос уже открыт — проба закончена."

@@ -71,6 +71,7 @@ def question_text(t: Texts, step: Step, problem: str | None = None, echo: str | 
     return t(
         "surveys.question",
         echo=echo,
+        trial=step.owner.trial,
         title=step.survey.title,
         city=step.city.title(t.locale) if step.city else None,
         number=step.plan.position(question.key),
@@ -93,7 +94,7 @@ def question_keyboard(t: Texts, step: Step) -> InlineKeyboardMarkup:
     assert step.question is not None
     question = step.question
     survey_id = step.survey.id
-    city_id = step.city.id if step.city else 0
+    city_id = step.ref
     index = step.survey.definition.index(question.key)
 
     def button(text: str, action: str, value: int = 0) -> InlineKeyboardButton:
@@ -153,6 +154,7 @@ def review_text(t: Texts, step: Step, echo: str | None = None) -> list[str]:
     head = t(
         "surveys.review",
         echo=echo,
+        trial=step.owner.trial,
         title=step.survey.title,
         city=step.city.title(t.locale) if step.city else None,
         submitted=step.submitted,
@@ -172,7 +174,7 @@ def review_text(t: Texts, step: Step, echo: str | None = None) -> list[str]:
 
 def review_keyboard(t: Texts, step: Step) -> InlineKeyboardMarkup:
     survey_id = step.survey.id
-    city_id = step.city.id if step.city else 0
+    city_id = step.ref
     edits = [
         _button(
             t.plain("surveys.edit", n=step.plan.position(question.key)),

@@ -55,6 +55,7 @@ from storage.timed import TimedAction
 log = logging.getLogger(__name__)
 
 _NONE = object()  # a spreadsheet row without an answer when the file was made
+TRIAL = -1  # the "city" of a staff member's try-out of a draft
 
 REMIND = "survey_reminder"
 CLOSE = "survey_close"
@@ -96,6 +97,7 @@ class Refusal(StrEnum):
     CLOSED = "closed"  # closed, or past its deadline
     NOT_CONTACT = "not_contact"  # not (any more) a contact of that city
     PICK_CITY = "pick_city"  # a contact of several cities: which one?
+    TRIAL_OVER = "trial_over"  # a try-out of a draft that has been opened meanwhile
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,13 @@ class Step:
     @property
     def submitted(self) -> bool:
         return self.state.status == "submitted"
+
+    @property
+    def ref(self) -> int:
+        """What the dialog's buttons carry: the city, 0 (a person's own), TRIAL."""
+        if self.owner.trial:
+            return TRIAL
+        return self.city.id if self.city else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -564,6 +573,12 @@ class SurveyService:
         survey = await self.get(survey_id)
         if survey is None:
             return Refusal.GONE
+        if city_id == TRIAL:  # staff trying a draft out: kept apart, never a response
+            if not viewer.is_staff:
+                return Refusal.NOT_CONTACT
+            if survey.status is not SurveyStatus.DRAFT:
+                return Refusal.TRIAL_OVER
+            return survey, Owner(person_id=viewer.id, trial=True), None
         if survey.status is SurveyStatus.DRAFT:
             return Refusal.NOT_OPEN
         if not survey.accepts_answers(self.clock.now()):
@@ -675,14 +690,15 @@ class SurveyService:
             )
         await self.responses.set_status(
             survey_id, current.owner, "submitted", person_id=viewer.id, now=self.clock.now()
-        )
-        await self.audit.record(
-            viewer.id,
-            "survey.submit",
-            current.survey.row.slug,
-            now=self.clock.now(),
-            city=current.city.name if current.city else None,
-        )
+        )  # a try-out ends here, its answers gone
+        if not current.owner.trial:
+            await self.audit.record(
+                viewer.id,
+                "survey.submit",
+                current.survey.row.slug,
+                now=self.clock.now(),
+                city=current.city.name if current.city else None,
+            )
         state = ResponseState("submitted", current.state.answers, self.clock.now())
         return Submission(
             Step(current.survey, current.owner, current.city, current.plan, state, None), done=True
@@ -706,12 +722,13 @@ class SurveyService:
         survey = await self.get(found.survey_id)
         if survey is None or survey.row.slug != found.slug:
             return SheetRefusal("other_survey")
-        if survey.by_cities != (found.owner == "city"):
+        trial = found.owner == "trial"
+        if not trial and survey.by_cities != (found.owner == "city"):
             return SheetRefusal("other_survey", survey.title)
         if not survey.by_cities and found.owner_id != viewer.id:
             return SheetRefusal("other_person", survey.title)
-        city_id = found.owner_id if survey.by_cities else 0
-        if survey.by_cities and city_id not in viewer.city_ids:
+        city_id = TRIAL if trial else found.owner_id if survey.by_cities else 0
+        if survey.by_cities and not trial and city_id not in viewer.city_ids:
             city = await self.cities.get(city_id)
             name = city.title(viewer.locale) if city else None
             return SheetRefusal("other_city", survey.title, name)
