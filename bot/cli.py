@@ -110,7 +110,7 @@ def _survey(
         from bot.surveys.definition import Definition, DefinitionError
         from bot.surveys.export import build_table, to_csv, to_xlsx
         from bot.surveys.files import store_definition, store_survey_file
-        from bot.surveys.roster import build_roster
+        from bot.surveys.roster import build_comparison, build_roster
         from bot.surveys.template import as_yaml, read_template
         from bot.surveys.workbook import WorkbookError
         from bot.texts import TextCatalog
@@ -172,9 +172,19 @@ def _survey(
             definition, await ResponseRepo(db).for_export(found.id), by_cities=by_cities,
             invited=invited,
         )  # fmt: skip
+        earlier = await surveys.by_slug(definition.compare_with or "")
+        comparison = None
+        if earlier is not None:
+            moment = earlier.deadline or earlier.opened_at
+            comparison = build_comparison(
+                definition, Definition.from_json(earlier.definition),
+                await ResponseRepo(db).for_export(earlier.id),
+                moment.astimezone(settings.tz).year if moment else None,
+            )  # fmt: skip
         table = build_table(
-            catalog.get(None), definition, roster, settings.tz, closed=found.status == "closed"
-        )
+            catalog.get(None), definition, roster, settings.tz, closed=found.status == "closed",
+            comparison=comparison,
+        )  # fmt: skip
         content = to_csv(table) if args.format == "csv" else to_xlsx(table, found.title)
         args.output.write_bytes(content)
         print(f"wrote {args.output}: {len(table.rows)} rows; {table.footer}")

@@ -411,6 +411,7 @@ async def export(on: On) -> None:
         await on.surveys.roster(survey),
         on.settings.tz,
         closed=survey.status is SurveyStatus.CLOSED,
+        comparison=await on.surveys.comparison(survey),
     )
     if on.action == "csv":
         content, name = to_csv(table), f"{survey.row.slug}.csv"
@@ -431,9 +432,10 @@ async def charts(on: On) -> None:
     from bot.surveys.charts import chart_png  # matplotlib loads only when a chart is drawn
 
     median = t.plain("surveys.chart_median")
-    for question, points in data:
+    for chart in data:
+        question = chart.question
         unit = f", {question.unit}" if question.unit else ""
         await on.message.answer_photo(
-            BufferedInputFile(chart_png(question, points, median), filename=f"{question.key}.png"),
+            BufferedInputFile(chart_png(chart, median), filename=f"{question.key}.png"),
             caption=f"{question.text}{unit}"[:1000],
         )

@@ -333,3 +333,14 @@ def test_a_hostile_spreadsheet_gets_a_clear_refusal_never_a_crash() -> None:
         archive.writestr("[Content_Types].xml", "<Types")
         archive.writestr("xl/workbook.xml", "<<<")
     assert refused(fake.getvalue()) == "not_xlsx"
+
+
+def test_a_chart_shows_both_years_side_by_side() -> None:
+    from bot.surveys.charts import chart_png
+    from bot.surveys.service import Chart
+
+    question = Question(key="q", text="Тариф", type=QuestionType.NUMBER, unit="руб.")
+    chart = Chart(question, [("Вологда", 212.5), ("Тверь", 12.0)], {"Вологда": 198.4}, 2026, 2025)
+    assert chart_png(chart, "медиана").startswith(b"\x89PNG")
+    alone = Chart(question, [("Вологда", 212.5)], {}, 2026, None)
+    assert chart_png(alone, "медиана").startswith(b"\x89PNG")

@@ -971,3 +971,113 @@ async def test_staff_try_a_draft_out_and_it_leaves_no_trace(
         assert "ответили 0 из 30 городов (в работе — 0," in owner.last_message().plain_text
         await owner.press_data(f"sv:sk:{survey_id}:-1:7:0")  # a button of the try-out
         assert owner.alerts()[-1] == "Опрос уже открыт — проба закончена."
+
+
+LAST_YEAR = (
+    EXAMPLE.replace(b"id: tariffs-2026", b"id: tariffs-2025")
+    .replace("Тарифы ЖКХ — 2026".encode(), "Тарифы ЖКХ — 2025".encode())
+    .replace(b"deadline: 2026-12-15T18:00+03:00", b"deadline: 2025-12-15T18:00+03:00")
+)
+THIS_YEAR = EXAMPLE.replace(
+    b"deadline: 2026-12-15", b"compare_with: tariffs-2025\ndeadline: 2026-12-15"
+)
+
+
+async def test_a_survey_that_repeats_last_years_shows_both_years(
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        ivan, petr = tg.user(VOLOGDA_1), tg.user(TVER)
+        clock.moment = datetime.fromisoformat("2025-11-20T10:00+03:00")
+        await owner.send_document("tariffs-2025.yaml", LAST_YEAR)
+        await owner.press("🟢 Открыть")
+        await owner.press("✅ Открыть")
+        await tg.wait_for(lambda c: c.chat_id == TVER and "2025" in (c.text or ""))
+        await app.sender.wait_idle()
+        for user, water in ((ivan, "198,4"), (petr, "150")):
+            await user.press("▶️ Начать")
+            await user.send(water)
+            for text in ("7",):
+                await user.send(text)
+            await user.press("нет")
+            await user.send("да")
+            await user.press("3")
+            await user.send("01.07.2025")
+            await user.press("Пропустить")
+            await user.press("✅ Отправить ответ")
+        clock.moment = datetime.fromisoformat("2025-12-15T18:01+03:00")
+        await app.scheduler.run_due()
+        await app.sender.wait_idle()
+
+        clock.moment = START
+        await owner.send_document(
+            "tariffs-2026.yaml", THIS_YEAR.replace(b"tariffs-2025", b"tariffs-2024")
+        )
+        assert "compare_with: опроса tariffs-2024 в боте нет" in owner.last_message().plain_text
+        await owner.send_document("tariffs-2026.yaml", THIS_YEAR)
+        await owner.press("🟢 Открыть")
+        await owner.press("✅ Открыть")
+        await tg.wait_for(lambda c: c.chat_id == VOLOGDA_1 and "2026" in (c.text or ""))
+        await app.sender.wait_idle()
+        await ivan.press("▶️ Начать")
+        assert "📅 в 2025 году: 198,40 руб./м³" in question(ivan)  # last year's, as typed
+        await ivan.send("212,5")
+        assert "📅 в 2025 году: 7\n" in question(ivan)
+        await ivan.press("📊 Заполнить в Excel", message_id=ivan.messages()[-3].message_id)
+        sheet_message = ivan.last_message()
+        assert sheet_message.document is not None
+        assert not isinstance(sheet_message.document, str)
+        sheet = openpyxl.load_workbook(io.BytesIO(sheet_message.document.content)).worksheets[0]
+        assert [sheet["F4"].value, sheet["F5"].value, sheet["F6"].value] == [
+            "В 2025 году", "198,40 руб./м³", "7",
+        ]  # fmt: skip
+        await ivan.send("/surveys")
+        await ivan.press("Вологда: Тарифы ЖКХ — 2026")
+        await ivan.send("8")
+        await ivan.press("нет")
+        await ivan.send("да")
+        await ivan.press("4")
+        await ivan.send("01.07.2026")
+        await ivan.press("Пропустить")
+        await ivan.press("✅ Отправить ответ")
+        await complete(petr)
+
+        await owner.send("/surveys")
+        await owner.press("1")
+        await owner.press("📊 XLSX")
+        export = owner.last_message()
+        assert export.document is not None
+        assert not isinstance(export.document, str)
+        table = openpyxl.load_workbook(io.BytesIO(export.document.content)).active
+        header = [c.value for c in table[1]]
+        assert header[2:6] == [
+            "1. Тариф на холодную воду, руб./м³", "1. В 2025 году", "1. изменение, %",
+            "2. Сколько месяцев длится отопительный сезон?",
+        ]  # fmt: skip
+        rows = {r[0].value: [c.value for c in r] for r in table.iter_rows(min_row=2, max_row=31)}
+        assert rows["Вологда"][2:5] == [212.5, 198.4, 7.1]
+        assert rows["Тверь"][2:5] == [12, 150, -92]
+        await owner.press("📈 Графики", message_id=export.message_id - 1)
+        photos = [m for m in owner.messages() if m.kind == "photo"]
+        assert [m.caption for m in photos] == [  # one per numeric question, both years
+            "Тариф на холодную воду, руб./м³",
+            "Сколько месяцев длится отопительный сезон?",
+            "Оцените качество коммунальных услуг",
+        ]
+
+        clock.moment = DEADLINE + timedelta(minutes=1)
+        await app.scheduler.run_due()
+        await app.sender.wait_idle()
+        charts = await app.services.surveys.chart_data(
+            await app.services.surveys.find("tariffs-2026")  # type: ignore[arg-type]
+        )
+        assert charts[0].previous == {"Вологда": 198.4, "Тверь": 150.0}
+        assert (charts[0].year, charts[0].previous_year) == (2026, 2025)
+    results = [
+        m
+        for m in ivan.messages()
+        if "Итоги информационного обмена: Тарифы ЖКХ — 2026" in (m.text or "")
+    ]
+    assert len(results) == 1
+    assert "медиана 112,25 (в 2025 году: 174,20; изменение -35,6\u00a0%)" in results[0].plain_text

@@ -11,12 +11,13 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cells import text_cell
 from bot.surveys.definition import Definition, QuestionType
 from bot.surveys.engine import plan
-from bot.surveys.roster import Roster, State
+from bot.surveys.roster import Comparison, Roster, State, change
 from bot.texts import Texts
 from storage.surveys import Figure
 
@@ -31,16 +32,31 @@ class Table:
 
 
 def build_table(
-    t: Texts, definition: Definition, roster: Roster, tz: ZoneInfo, *, closed: bool
+    t: Texts,
+    definition: Definition,
+    roster: Roster,
+    tz: ZoneInfo,
+    *,
+    closed: bool,
+    comparison: Comparison | None = None,
 ) -> Table:
     """One row per member city (every one, whatever its state) or per person who answered;
-    `closed`: a started response that was not submitted says so."""
+    `closed`: a started response that was not submitted says so; `comparison`: last year's
+    value and the change in % beside each number question both surveys have."""
     by_cities = roster.by_cities
+    compared = set()
+    if comparison is not None:
+        answered = {key for answers in comparison.answers.values() for key in answers}
+        compared = {q.key for q in definition.questions if q.key in answered and q.type in COMPARED}
     headers = [t.plain("surveys.export.city" if by_cities else "surveys.export.person")]
     headers.append(t.plain("surveys.export.status"))
     for number, question in enumerate(definition.questions, 1):
         unit = f", {question.unit}" if question.unit else ""
         headers.append(f"{number}. {question.text}{unit}")
+        if question.key in compared and comparison is not None:
+            year = t.plain("surveys.previous_column", year=comparison.year)
+            headers.append(f"{number}. {year}")
+            headers.append(f"{number}. {t.plain('surveys.export.change')}")
     headers += [
         t.plain("surveys.export.submitted_by"),
         t.plain("surveys.export.submitted_at"),
@@ -59,8 +75,12 @@ def build_table(
                 closed=closed,
             ),
         ]
+        before = comparison.of(entry) if comparison is not None else {}
         for question in definition.questions:
             value = effective.get(question.key)
+            if question.key in compared:
+                row.extend(_compare_cells(value, before.get(question.key)))
+                continue
             if value is None:
                 row.append(None)
             elif question.type is QuestionType.MULTI and isinstance(value, list):
@@ -84,6 +104,22 @@ def build_table(
     noun = "surveys.export.participation" if by_cities else "surveys.export.participation_people"
     footer = t.plain(noun, part=part, not_started=part.not_started, closed=closed)
     return Table(headers, rows, footer)
+
+
+COMPARED = frozenset({QuestionType.NUMBER, QuestionType.INTEGER})
+
+
+def _compare_cells(value: Any, before: Any) -> list[Cell]:
+    """This year's number, last year's, and the change in % (one digit after the point)."""
+
+    def number(item: Any) -> float | None:
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            return item
+        return None
+
+    now, then = number(value), number(before)
+    moved = change(now, then) if now is not None and then is not None else None
+    return [now, then, Figure(f"{moved:.1f}") if moved is not None else None]
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:

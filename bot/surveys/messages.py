@@ -68,8 +68,14 @@ def question_text(t: Texts, step: Step, problem: str | None = None, echo: str | 
     """The question; `echo`: the answer just typed, read back ("Saved: 212,50 rub.")."""
     assert step.question is not None
     question = step.question
+    previous = step.previous
+    before = None
+    if previous is not None and question.key in previous.answers:
+        value = show_answer(t, question, previous.answers[question.key])
+        before = t.plain("surveys.previous_line", year=previous.year, value=value)
     return t(
         "surveys.question",
+        before=before,
         echo=echo,
         trial=step.owner.trial,
         title=step.survey.title,
@@ -368,6 +374,31 @@ def render_unsubmitted(t: Texts, args: dict[str, Any]) -> list[Part]:
     return [TextPart(t("surveys.unsubmitted", title=args["title"], by_cities=args["by_cities"]))]
 
 
+def _shown_stat(t: Texts, stat: dict[str, Any]) -> dict[str, Any]:
+    """A number question's figures as text, with the answers' digits; and how the median
+    moved since the survey this one repeats ("+7,1 %")."""
+    places = stat.get("places")
+
+    def shown(value: float | None) -> str | None:
+        return None if value is None else show_number(t, value, places)
+
+    moved = stat.get("change")
+    previous = shown(stat.get("previous_median"))
+    change = None
+    if moved is not None:
+        sign = "+" if moved > 0 else ""
+        change = t.plain("surveys.change", sign=sign, value=show_number(t, moved, 1))
+    return {
+        **stat,
+        "median_text": shown(stat.get("median")),
+        "low_text": shown(stat.get("low")),
+        "high_text": shown(stat.get("high")),
+        "previous_text": previous
+        and t.plain("surveys.previous_line", year=stat.get("previous_year"), value=previous),
+        "change_text": change,
+    }
+
+
 def render_results(t: Texts, args: dict[str, Any]) -> list[Part]:
     summary = t(
         "surveys.results",
@@ -375,7 +406,7 @@ def render_results(t: Texts, args: dict[str, Any]) -> list[Part]:
         submitted=args["submitted"],
         total=args["total"],
         by_cities=args["by_cities"],
-        stats=args["stats"],
+        stats=[_shown_stat(t, stat) for stat in args["stats"]],
         charts=len(args.get("charts", [])),
     )
     parts: list[Part] = [TextPart(chunk) for chunk in split_lines(summary)]  # many questions

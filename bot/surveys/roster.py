@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.surveys.definition import Definition
+from bot.surveys.definition import NUMERIC, Answer, Definition
 from bot.surveys.engine import plan
 from storage.surveys import Participation, ResponseExport
 
@@ -41,6 +41,55 @@ class Entry:
     @property
     def has_contact(self) -> bool:
         return self.row.contacts > 0
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The answers every city (or person) submitted to the survey this one repeats, by city
+    id (or person id), for the questions both have; `year`: that survey's year."""
+
+    year: int | None
+    answers: dict[int, dict[str, Answer]]
+
+    def of(self, entry: Entry) -> dict[str, Answer]:
+        owner = entry.row.city_id if entry.row.city_id is not None else entry.row.person_id
+        return self.answers.get(owner, {}) if owner is not None else {}
+
+
+def matching(
+    definition: Definition, earlier: Definition, answers: dict[str, Answer]
+) -> dict[str, Answer]:
+    """Answers to the questions both surveys have (the same key, the same kind of answer)."""
+    found = {}
+    for question in definition.questions:
+        before = earlier.question(question.key)
+        if before is None or question.key not in answers:
+            continue
+        if before.type is question.type or {before.type, question.type} <= NUMERIC:
+            found[question.key] = answers[question.key]
+    return found
+
+
+def build_comparison(
+    definition: Definition, earlier: Definition, rows: list[ResponseExport], year: int | None
+) -> Comparison:
+    """Last year's submitted answers (those that counted) of every city or person."""
+    by_owner = {}
+    for row in rows:
+        if row.status != "submitted":
+            continue
+        owner = row.city_id if row.city_id is not None else row.person_id
+        if owner is not None:
+            effective = plan(earlier, row.answers).effective
+            by_owner[owner] = matching(definition, earlier, effective)
+    return Comparison(year, by_owner)
+
+
+def change(now: float, before: float) -> float | None:
+    """The change from `before` to `now` in %, None when it has no meaning (from zero)."""
+    if before == 0:
+        return None
+    return (now - before) / abs(before) * 100
 
 
 @dataclass(frozen=True, slots=True)

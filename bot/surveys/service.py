@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -27,7 +27,15 @@ from bot.surveys.definition import (
 )
 from bot.surveys.engine import Plan, plan
 from bot.surveys.files import store_definition, store_survey_file
-from bot.surveys.roster import Roster, State, build_roster
+from bot.surveys.roster import (
+    Comparison,
+    Roster,
+    State,
+    build_comparison,
+    build_roster,
+    change,
+    matching,
+)
 from bot.surveys.sheets import Previous, read_answer_file
 from bot.surveys.template import as_yaml, read_template
 from bot.texts import TextCatalog, Texts
@@ -40,6 +48,7 @@ from storage.files import FileRepo
 from storage.outbox import NewJob
 from storage.subscriptions import SubscriptionRepo
 from storage.surveys import (
+    Figure,
     Owner,
     Participation,
     ResponseExport,
@@ -110,6 +119,7 @@ class Step:
     plan: Plan
     state: ResponseState
     question: Question | None  # None: all answered, show the review
+    previous: Previous | None = None  # last year's answers (`compare_with`)
 
     @property
     def submitted(self) -> bool:
@@ -194,6 +204,21 @@ class Stat:
     median: float | None
     low: float | None
     high: float | None
+    places: int | None = None  # digits after the point the answers were given with
+    previous_median: float | None = None  # the survey this one repeats (compare_with)
+    previous_year: int | None = None
+    change: float | None = None  # of the median, in %
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A numeric question's answers by city (label, value), and last year's by label."""
+
+    question: Question
+    points: list[tuple[str, float]]
+    previous: dict[str, float]
+    year: int | None
+    previous_year: int | None
 
 
 @dataclass(eq=False)
@@ -215,6 +240,8 @@ class SurveyService:
 
     def __post_init__(self) -> None:
         self._cache: dict[int, Survey] = {}
+        self._slugs: dict[str, int] = {}
+        self._previous: dict[tuple[int, int | None, int | None], Previous] = {}
         self.unit_words = _unit_groups(self.people.catalog)
         self.scheduler.register(REMIND, self._remind_action, grace=None)
         self.scheduler.register(CLOSE, self._close_action, grace=None)
@@ -605,7 +632,7 @@ class SurveyService:
             return access
         survey, owner, city = access
         state = await self.responses.answers(survey.id, owner) or ResponseState("draft", {}, None)
-        return self._step(survey, owner, city, state, at)
+        return await self._compared(self._step(survey, owner, city, state, at))
 
     def _step(
         self, survey: Survey, owner: Owner, city: City | None, state: ResponseState, at: str | None
@@ -643,7 +670,7 @@ class SurveyService:
             step = self._step(
                 survey, owner, city, ResponseState("draft", state.answers, None), None
             )
-        return step
+        return await self._compared(step)
 
     async def answer_text(
         self, viewer: Viewer, survey_id: int, city_id: int, key: str, text: str
@@ -676,7 +703,10 @@ class SurveyService:
         saved = await self.answer(viewer, survey_id, city_id, key, ordered)
         if isinstance(saved, Refusal):
             return saved
-        return self._step(saved.survey, saved.owner, saved.city, saved.state, key)
+        return replace(
+            self._step(saved.survey, saved.owner, saved.city, saved.state, key),
+            previous=saved.previous,
+        )
 
     async def submit(self, viewer: Viewer, survey_id: int, city_id: int) -> Submission | Refusal:
         current = await self.step(viewer, survey_id, city_id, at="review")
@@ -685,7 +715,12 @@ class SurveyService:
         if not current.plan.complete:
             missing = current.plan.first_unanswered() or current.plan.missing_required[0]
             return Submission(
-                self._step(current.survey, current.owner, current.city, current.state, missing.key),
+                replace(
+                    self._step(
+                        current.survey, current.owner, current.city, current.state, missing.key
+                    ),
+                    previous=current.previous,
+                ),
                 done=False,
             )
         await self.responses.set_status(
@@ -704,12 +739,59 @@ class SurveyService:
             Step(current.survey, current.owner, current.city, current.plan, state, None), done=True
         )
 
+    # --- last year beside this year (compare_with) -------------------------------------------
+
+    async def earlier(self, survey: Survey) -> Survey | None:
+        """The survey this one repeats, if it names one the bot has."""
+        slug = survey.definition.compare_with
+        if slug is None:
+            return None
+        known = self._slugs.get(slug)
+        if known is not None:
+            return await self.get(known)
+        found = await self.find(slug)
+        if found is not None:
+            self._slugs[slug] = found.id
+        return found
+
+    def year_of(self, survey: Survey) -> int | None:
+        moment = survey.deadline or survey.row.opened_at
+        return moment.astimezone(self.people.catalog.tz).year if moment else None
+
+    async def _compared(self, step: Step) -> Step:
+        """The step with last year's answers of its city, when the survey has them."""
+        if step.survey.definition.compare_with is None or step.owner.trial:
+            return step
+        earlier = await self.earlier(step.survey)
+        if earlier is None:
+            return step
+        cache_key = (earlier.id, step.owner.city_id, step.owner.person_id)
+        previous = self._previous.get(cache_key)
+        if previous is None:
+            state = await self.responses.answers(earlier.id, step.owner)
+            answers: dict[str, Answer] = {}
+            if state is not None and state.status == "submitted":
+                effective = plan(earlier.definition, state.answers).effective
+                answers = matching(step.survey.definition, earlier.definition, effective)
+            previous = Previous(self.year_of(earlier), answers)
+            if earlier.status is SurveyStatus.CLOSED:  # no longer changes
+                self._previous[cache_key] = previous
+        return replace(step, previous=previous)
+
+    async def comparison(self, survey: Survey) -> Comparison | None:
+        """Last year's submitted answers of every city (or person), for the exports."""
+        earlier = await self.earlier(survey)
+        if earlier is None:
+            return None
+        rows = await self.responses.for_export(earlier.id)
+        return build_comparison(survey.definition, earlier.definition, rows, self.year_of(earlier))
+
     # --- the answer spreadsheet ----------------------------------------------------------
 
     async def previous(self, step: Step) -> Previous | None:
         """Last year's answers of the same city (or person), when the survey repeats an
         earlier one (`compare_with`); None otherwise."""
-        return None
+        return (await self._compared(step)).previous
 
     async def import_sheet(self, viewer: Viewer, raw: bytes) -> SheetImport | SheetRefusal:
         """A city's spreadsheet sent back: every cell read by the chat's rules; valid
@@ -792,6 +874,7 @@ class SurveyService:
                 viewer.id, "survey.sheet", survey.row.slug, now=self.clock.now(),
                 city=city.name if city else None, saved=len(saving), problems=len(problems),
             )  # fmt: skip
+        step = await self._compared(step)
         return SheetImport(step, len(saving), unchanged, problems, ignored, conflicts)
 
     # --- results ----------------------------------------------------------------------------
@@ -799,10 +882,27 @@ class SurveyService:
     async def export_rows(self, survey: Survey) -> list[ResponseExport]:
         return await self.responses.for_export(survey.id)
 
-    async def stats(self, survey: Survey) -> list[Stat]:
-        """Per question: answers that count (submitted responses only)."""
+    async def _counted(self, survey: Survey) -> list[tuple[str, dict[str, Answer]]]:
+        """(city or person, answers that count) of every submitted response."""
         rows = [r for r in await self.export_rows(survey) if r.status == "submitted"]
-        counted = [plan(survey.definition, r.answers).effective for r in rows]
+        return [
+            (r.city_name or r.person_name or "?", plan(survey.definition, r.answers).effective)
+            for r in rows
+        ]
+
+    async def stats(self, survey: Survey) -> list[Stat]:
+        """Per question: answers that count (submitted responses only); for a number, the
+        median and how it moved since the survey this one repeats."""
+        counted = [answers for _, answers in await self._counted(survey)]
+        earlier = await self.earlier(survey)
+        before = (
+            [
+                matching(survey.definition, earlier.definition, a)
+                for _, a in await self._counted(earlier)
+            ]
+            if earlier is not None
+            else []
+        )
         result = []
         for question in survey.definition.questions:
             values = [a[question.key] for a in counted if a.get(question.key) is not None]
@@ -817,11 +917,10 @@ class SurveyService:
                 counts = {"yes": sum(1 for v in values if v is True)}
                 counts["no"] = sum(1 for v in values if v is False)
             elif question.type in NUMERIC:
-                numbers = sorted(
-                    float(v)
-                    for v in values
-                    if isinstance(v, int | float) and not isinstance(v, bool)
-                )
+                numbers = sorted(_numbers(values))
+            median = _median(numbers)
+            previous = _median(sorted(_numbers([a.get(question.key) for a in before])))
+            moved = change(median, previous) if median is not None and previous else None
             result.append(
                 Stat(
                     key=question.key,
@@ -830,27 +929,47 @@ class SurveyService:
                     unit=question.unit,
                     answers=len(values),
                     counts=counts,
-                    median=_median(numbers),
+                    median=median,
                     low=numbers[0] if numbers else None,
                     high=numbers[-1] if numbers else None,
+                    places=max(
+                        (v.places for v in values if isinstance(v, Figure)),
+                        default=question.decimals,
+                    ),
+                    previous_median=previous if question.type in NUMERIC else None,
+                    previous_year=self.year_of(earlier) if earlier is not None else None,
+                    change=moved,
                 )
             )
         return result
 
-    async def chart_data(self, survey: Survey) -> list[tuple[Question, list[tuple[str, float]]]]:
-        """Per numeric question: (label, value) of every submitted response."""
-        rows = [r for r in await self.export_rows(survey) if r.status == "submitted"]
+    async def chart_data(self, survey: Survey) -> list[Chart]:
+        """Per numeric question: the value of every submitted response, and last year's."""
+        counted = await self._counted(survey)
+        earlier = await self.earlier(survey)
+        before = await self._counted(earlier) if earlier is not None else []
         data = []
         for question in survey.definition.questions:
             if question.type not in NUMERIC:
                 continue
-            points = []
-            for row in rows:
-                value = plan(survey.definition, row.answers).effective.get(question.key)
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    points.append((row.city_name or row.person_name or "?", float(value)))
+            points = [
+                (label, float(value))
+                for label, answers in counted
+                for value in _numbers([answers.get(question.key)])
+            ]
+            previous = {}
+            if earlier is not None and matching(
+                survey.definition, earlier.definition, {question.key: 0}
+            ):
+                previous = {
+                    label: float(value)
+                    for label, answers in before
+                    for value in _numbers([answers.get(question.key)])
+                }
             if points:
-                data.append((question, points))
+                year = self.year_of(survey)
+                previous_year = self.year_of(earlier) if earlier is not None else None
+                data.append(Chart(question, points, previous, year, previous_year))
         return data
 
     async def store_charts(self, survey: Survey) -> list[tuple[str, str]]:
@@ -860,9 +979,10 @@ class SurveyService:
         from bot.surveys.charts import chart_png  # matplotlib loads only when a chart is drawn
 
         median_label = self.people.catalog.get(None).plain("surveys.chart_median")
-        for question, points in await self.chart_data(survey):
+        for chart in await self.chart_data(survey):
+            question = chart.question
             key = f"survey:{survey.id}:chart:{question.key}:{survey.row.version}"
-            png = chart_png(question, points, median_label)
+            png = chart_png(chart, median_label)
             await self.files.put(
                 key, f"{question.key}.png", png, mime_type="image/png", now=self.clock.now()
             )
@@ -896,6 +1016,10 @@ def _unit_groups(catalog: TextCatalog) -> list[frozenset[str]]:
 
 def _answers(state: ResponseState | None) -> dict[str, Any]:
     return state.answers if state else {}
+
+
+def _numbers(values: list[Any]) -> list[float]:
+    return [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
 
 
 def _median(numbers: list[float]) -> float | None:

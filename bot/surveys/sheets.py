@@ -52,9 +52,10 @@ class AnswerFile:
 
 @dataclass(frozen=True, slots=True)
 class Previous:
-    """Last year's answers of the same city, for the comparison column."""
+    """The answers a city (or person) gave to the survey this one repeats (`compare_with`),
+    for the questions both have; `year`: that survey's year."""
 
-    label: str  # "in 2025"
+    year: int | None
     answers: dict[str, Answer]
 
 
@@ -144,7 +145,7 @@ def answer_workbook(
     headers = [t.plain(f"surveys.sheet.col_{name}") for name in ("n", "question", "answer")]
     headers += [t.plain("surveys.sheet.col_unit"), t.plain("surveys.sheet.col_how")]
     if previous is not None:
-        headers.append(previous.label)
+        headers.append(t.plain("surveys.previous_column", year=previous.year))
     for column, header in enumerate(headers, 1):
         cell = sheet.cell(HEADER_ROW, column, header)
         cell.font = Font(bold=True)
