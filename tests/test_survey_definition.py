@@ -344,3 +344,43 @@ def test_a_chart_shows_both_years_side_by_side() -> None:
     assert chart_png(chart, "медиана").startswith(b"\x89PNG")
     alone = Chart(question, [("Вологда", 212.5)], {}, 2026, None)
     assert chart_png(alone, "медиана").startswith(b"\x89PNG")
+
+
+def test_spreadsheet_cells_are_read_by_the_chats_rules() -> None:
+    from datetime import datetime
+
+    from bot.surveys.answers import EMPTY, parse_cell
+
+    definition = parse_definition(EXAMPLE)
+    water, months, choice, multi, yesno, scale, day, comment = definition.questions
+    words: dict[str, Any] = {"yes": {"да"}, "no": {"нет"}}
+    assert parse_cell(water, None, None, **words) is EMPTY
+    assert parse_cell(water, "  ", None, **words) is EMPTY
+    value = parse_cell(water, 35.4, "#,##0.00", **words)
+    assert isinstance(value, Figure)
+    assert value.text == "35.40"
+    assert parse_cell(water, "35,4 руб", None, **words, synonyms=[frozenset({"руб"})]) == 35.4
+    assert parse_cell(months, 7.0, "General", **words) == 7
+    assert parse_cell(choice, "ДА", None, **words) == "да"
+    assert parse_cell(multi, "освещение;транспорт; освещение", None, **words) == [
+        "транспорт", "освещение",
+    ]  # fmt: skip
+    assert parse_cell(yesno, True, None, **words) is True
+    assert parse_cell(yesno, "нет", None, **words) is False
+    assert parse_cell(day, datetime(2026, 12, 1), "DD.MM.YYYY", **words) == "2026-12-01"
+    assert parse_cell(comment, "—", None, **words) is None  # an optional question skipped
+    for question, cell, problem in [
+        (water, float("inf"), Problem.TOO_LARGE),
+        (water, float("nan"), Problem.NOT_NUMBER),
+        (water, 1e300, Problem.TOO_LARGE),
+        (water, "#VALUE!", Problem.NOT_NUMBER),
+        (water, "—", Problem.REQUIRED),
+        (months, 7.5, Problem.NOT_INTEGER),
+        (scale, 9, Problem.TOO_LARGE),
+        (multi, "метро", Problem.NOT_OPTIONS),
+        (day, 45000, Problem.NOT_DATE),
+        (water, "1" * 400, Problem.TOO_LARGE),
+    ]:
+        with pytest.raises(AnswerError) as caught:
+            parse_cell(question, cell, None, **words)
+        assert caught.value.problem is problem, (cell, caught.value.problem)

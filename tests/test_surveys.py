@@ -776,8 +776,10 @@ async def test_two_contacts_answer_partly_in_the_chat_and_partly_in_a_spreadshee
         assert lists["C7"].type == "list"  # a dropdown of the options
         assert [book["lists"].cell(r, 1).value for r in (1, 2, 3)] == ["да", "нет", "планирует"]
         assert lists["C9"].type == "list"  # Да / Нет
-        assert (lists["C10"].type, lists["C10"].formula1, lists["C10"].formula2) == (
-            "whole", "1", "5",
+        assert lists["C10"].type == "list"  # the scale, 1 to 5
+        assert [book["lists"].cell(r, 3).value for r in range(1, 6)] == [1, 2, 3, 4, 5]
+        assert (lists["C6"].type, lists["C6"].formula1, lists["C6"].formula2) == (
+            "whole", "1", "12",
         )  # fmt: skip
         assert book["unionbot"].sheet_state == "veryHidden"
 
@@ -933,6 +935,14 @@ async def test_staff_try_a_draft_out_and_it_leaves_no_trace(
         assert "Вопрос 1 из 8" in first
         await owner.send("много")
         assert "Нужно число" in question(owner)  # the same checks as for a city
+        await owner.press("📊 Заполнить в Excel")  # the spreadsheet can be tried out too
+        sheet = owner.last_message().document
+        assert sheet is not None
+        assert not isinstance(sheet, str)
+        await owner.send_document("trial.xlsx", filled(sheet.content, {"C11": "01.12.2026"}))
+        assert "Сохранено ответов: 1." in owner.messages()[-2].plain_text
+        assert await app.db.fetchval("SELECT count(*) FROM survey_trials") == 1
+        await owner.press("✏️ 1")
         await owner.send("35,4")
         assert question(owner).startswith("✅ Записано: 35,40 руб./м³")
         await owner.send("6")
@@ -945,8 +955,7 @@ async def test_staff_try_a_draft_out_and_it_leaves_no_trace(
         await owner.press("нет")
         assert "Вопрос 4 из 7" in question(owner)
         await owner.send("да")
-        await owner.press("5")
-        await owner.send("01.12.2026")
+        await owner.press("5")  # the date came from the spreadsheet
         await owner.press("Пропустить")
         review = question(owner)
         assert "Проверьте ответы — Тарифы ЖКХ — 2026" in review
@@ -995,6 +1004,10 @@ async def test_a_survey_that_repeats_last_years_shows_both_years(
         await owner.press("✅ Открыть")
         await tg.wait_for(lambda c: c.chat_id == TVER and "2025" in (c.text or ""))
         await app.sender.wait_idle()
+        await ivan.press("📊 Заполнить в Excel")
+        old_sheet = ivan.last_message().document
+        assert old_sheet is not None
+        assert not isinstance(old_sheet, str)
         for user, water in ((ivan, "198,4"), (petr, "150")):
             await user.press("▶️ Начать")
             await user.send(water)
@@ -1020,11 +1033,16 @@ async def test_a_survey_that_repeats_last_years_shows_both_years(
         await owner.press("✅ Открыть")
         await tg.wait_for(lambda c: c.chat_id == VOLOGDA_1 and "2026" in (c.text or ""))
         await app.sender.wait_idle()
+        await ivan.send_document("tariffs-2025-Vologda.xlsx", old_sheet.content)
+        assert ivan.last_text() == (
+            "Приём ответов на «Тарифы ЖКХ — 2025» завершён — таблица не принята."
+        )  # last year's spreadsheet, sent by mistake
         await ivan.press("▶️ Начать")
+        first = ivan.last_message()
         assert "📅 в 2025 году: 198,40 руб./м³" in question(ivan)  # last year's, as typed
         await ivan.send("212,5")
         assert "📅 в 2025 году: 7\n" in question(ivan)
-        await ivan.press("📊 Заполнить в Excel", message_id=ivan.messages()[-3].message_id)
+        await ivan.press("📊 Заполнить в Excel", message_id=first.message_id)
         sheet_message = ivan.last_message()
         assert sheet_message.document is not None
         assert not isinstance(sheet_message.document, str)

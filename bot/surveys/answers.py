@@ -100,6 +100,8 @@ def to_answer(question: Question, number: Decimal) -> Answer:
     """A number answer keeping the digits it was typed with (`decimals` pads them: 35,4 is
     35,40 for money); a whole number without a point stays an int."""
     places = -number.as_tuple().exponent if number.as_tuple().exponent < 0 else 0  # type: ignore[operator]
+    if places > MOST_PLACES:
+        raise AnswerError(Problem.TOO_PRECISE, limit=MOST_PLACES)
     if question.decimals is not None:
         if places > question.decimals:
             raise AnswerError(Problem.TOO_PRECISE, limit=question.decimals)
@@ -111,7 +113,16 @@ def to_answer(question: Question, number: Decimal) -> Answer:
     return Figure(f"{number:f}")
 
 
+LARGEST = Decimal(10**15)  # far beyond any tariff or population: a typo, or worse
+LARGEST_FLOAT = float(LARGEST)
+MOST_PLACES = 10
+
+
 def _bounded(question: Question, value: Decimal) -> None:
+    if value > LARGEST:
+        raise AnswerError(Problem.TOO_LARGE, max=int(LARGEST))
+    if value < -LARGEST:
+        raise AnswerError(Problem.TOO_SMALL, min=-int(LARGEST))
     if question.min is not None and value < Decimal(str(question.min)):
         raise AnswerError(Problem.TOO_SMALL, min=question.min)
     if question.max is not None and value > Decimal(str(question.max)):
@@ -215,6 +226,10 @@ def parse_cell(
             return day.isoformat()
         value = day.strftime("%d.%m.%Y")
     if isinstance(value, int | float):
+        if value != value:  # nan
+            raise AnswerError(Problem.NOT_NUMBER)
+        if not -LARGEST_FLOAT <= value <= LARGEST_FLOAT:  # inf too
+            raise AnswerError(Problem.TOO_LARGE, max=int(LARGEST))
         number = Decimal(repr(value)).quantize(Decimal("1e-9")).normalize()
         if kind in NUMERIC_TYPES:
             shown = _FORMAT_PLACES.search(number_format or "")

@@ -14,15 +14,21 @@ from matplotlib import pyplot as plt
 from matplotlib.ticker import FuncFormatter
 
 from bot.surveys.service import Chart
+from storage.surveys import Figure
 
 WIDTH_INCHES = 7.0  # 1 050 px at 150 dpi: sharp on a phone, readable when zoomed
 ROW_INCHES = 0.32
 DPI = 150
 
 
-def _number(value: float) -> str:
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+def _number(value: float, places: int | None = None) -> str:
+    """1 234,5; with `places` (a number typed as 212,50) exactly that many digits."""
+    text = f"{value:,.{places}f}" if places else f"{value:,.2f}".rstrip("0").rstrip(".")
     return text.replace(",", "\u202f").replace(".", ",")
+
+
+def _places(value: float) -> int | None:
+    return value.places if isinstance(value, Figure) else None
 
 
 def chart_png(chart: Chart, median_label: str) -> bytes:
@@ -35,6 +41,7 @@ def chart_png(chart: Chart, median_label: str) -> bytes:
     before = [chart.previous.get(label) for label in labels]
     paired = any(value is not None for value in before)
     median = statistics.median(values)
+    places = max((_places(v) or 0 for v in values), default=0) or None
     height = max(2.5, 1.4 + ROW_INCHES * len(ordered) * (1.6 if paired else 1))
     figure, axes = plt.subplots(figsize=(WIDTH_INCHES, height), dpi=DPI)
     try:
@@ -56,7 +63,7 @@ def chart_png(chart: Chart, median_label: str) -> bytes:
         axes.text(
             median,
             len(ordered) - 0.4,
-            f" {median_label}: {_number(median)}",
+            f" {median_label}: {_number(median, places)}",
             color="#C44E52",
             fontsize=9,
             va="bottom",
@@ -65,7 +72,7 @@ def chart_png(chart: Chart, median_label: str) -> bytes:
             axes.text(
                 bar.get_width(),
                 bar.get_y() + bar.get_height() / 2,
-                f" {_number(value)}",
+                f" {_number(value, _places(value))}",
                 va="center",
                 fontsize=8,
             )

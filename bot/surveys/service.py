@@ -952,8 +952,8 @@ class SurveyService:
         for question in survey.definition.questions:
             if question.type not in NUMERIC:
                 continue
-            points = [
-                (label, float(value))
+            points = [  # a Figure keeps its digits for the bar's label
+                (label, value)
                 for label, answers in counted
                 for value in _numbers([answers.get(question.key)])
             ]

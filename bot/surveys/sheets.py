@@ -190,20 +190,24 @@ def answer_workbook(
 
         where = f"C{row}"
         validation = None
-        choices: tuple[str, ...] = ()
+        choices: tuple[str | int, ...] = ()
         if question.type is QuestionType.CHOICE:
             choices = question.options
         elif question.type is QuestionType.YESNO:
             choices = (t.plain("surveys.answer_yes"), t.plain("surveys.answer_no"))
+        elif question.type is QuestionType.SCALE:
+            choices = tuple(range(int(question.min or 1), int(question.max or 5) + 1))
         if choices:
             lists_used += 1
             for offset, option in enumerate(choices, 1):
-                lists.cell(offset, lists_used, option).data_type = "s"
+                cell = lists.cell(offset, lists_used, option)
+                if isinstance(option, str):
+                    cell.data_type = "s"  # an option is text, never a formula
             letter = lists.cell(1, lists_used).column_letter
             validation = DataValidation(
                 type="list", formula1=f"{LISTS}!${letter}$1:${letter}${len(choices)}"
             )
-        elif question.type in (QuestionType.SCALE, QuestionType.INTEGER, QuestionType.NUMBER):
+        elif question.type in (QuestionType.INTEGER, QuestionType.NUMBER):
             kind = "decimal" if question.type is QuestionType.NUMBER else "whole"
             low, high = question.min, question.max
             if low is not None and high is not None:

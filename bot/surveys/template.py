@@ -12,6 +12,7 @@ key becomes q1, q2, … by the question's number. Options are separated by `;`; 
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,8 @@ from bot.surveys.definition import (
 from bot.surveys.files import compare_problems
 from bot.surveys.workbook import read_workbook, rows
 from bot.texts import TextCatalog, Texts
+
+log = logging.getLogger(__name__)
 
 LISTS = "lists"
 SURVEY_FIELDS = ("title", "id", "deadline", "audience", "share_results", "intro", "compare_with")
@@ -478,6 +481,9 @@ def read_template(
         definition = parse_data(data)
     except DefinitionError as error:
         problems += error.problems
+    except Exception:  # a spreadsheet nobody foresaw: refused clearly, and logged
+        log.exception("survey template not understood")
+        raise DefinitionError([Problem("file", "not_a_survey")]) from None
     else:
         problems += compare_problems(definition, known)
     if problems:
