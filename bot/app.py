@@ -6,20 +6,25 @@ import asyncio
 import gc
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import aiohttp
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import AiogramError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import Update
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from pydantic import ValidationError
 
 from bot import ui
 from bot.broadcasts import messages as broadcast_messages
@@ -37,6 +42,8 @@ from bot.delivery.sender import Sender, SenderConfig
 from bot.events import messages as event_messages
 from bot.events.service import EventService
 from bot.middlewares import StaleButtons, UpdateTracker, ViewerMiddleware
+from bot.office import messages as office_messages
+from bot.office.service import OfficeService
 from bot.resolutions import messages as resolution_messages
 from bot.resolutions.service import ResolutionService
 from bot.scheduler import Scheduler
@@ -59,6 +66,7 @@ from storage.events import EventRepo
 from storage.files import FileRepo
 from storage.fsm import SQLiteStorage
 from storage.menus import MenuRepo
+from storage.office import OfficeRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.resolutions import ResolutionRepo
@@ -71,6 +79,12 @@ from storage.timed import TimedActionRepo
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = 15.0  # seconds to let in-flight updates finish
+RETRY_FIRST, RETRY_MAX = 1.0, 60.0  # seconds between attempts to reach Telegram at start
+T = TypeVar("T")
+
+
+class StoppedBeforeStart(Exception):
+    """Asked to stop while still waiting for Telegram at start."""
 
 
 def pin_response_types() -> list[type]:
@@ -119,9 +133,37 @@ class Services:
     events: EventService
     resolutions: ResolutionService
     digests: DigestService
+    office: OfficeService
 
     def as_data(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
+
+
+class CheckedWebhook(SimpleRequestHandler):
+    """The webhook, refusing with 400 (and one log line) a body that is not an update:
+    malformed or empty JSON, an array, null, an object without an integer update_id.
+    Updates are checked before they are handed to the dispatcher in the background."""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        bot = await self.resolve_bot(request)
+        if not self.verify_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), bot):
+            return web.Response(body="Unauthorized", status=401)
+        try:
+            update = await request.json()
+        except ValueError:
+            update = None
+        if not isinstance(update, dict) or type(update.get("update_id")) is not int:
+            log.warning("webhook: refused a request that is not an update (HTTP 400)")
+            return web.Response(body="Bad Request: not an update", status=400)
+        try:
+            Update.model_validate(update, context={"bot": bot})
+        except ValidationError:
+            log.warning("webhook: refused update %s: not a valid update", update["update_id"])
+            return web.Response(body="Bad Request: not a valid update", status=400)
+        task = asyncio.create_task(self._background_feed_update(bot=bot, update=update))
+        self._background_feed_update_tasks.add(task)
+        task.add_done_callback(self._background_feed_update_tasks.discard)
+        return web.json_response({})
 
 
 class App:
@@ -139,7 +181,11 @@ class App:
         self._polling = False
 
     async def __aenter__(self) -> App:
-        await self.setup()
+        try:
+            await self.setup()
+        except BaseException:
+            await self.close()  # what was opened (a connection thread keeps a process alive)
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -162,13 +208,20 @@ class App:
             db, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
         )
 
-        self.me = await bot.me()  # the username goes into links the bot makes
+        self.me = await self.reach(bot.me)  # the username goes into links the bot makes
         self.services = self._services(db, bot, self.fsm, catalog)
         self.menus = self.services.menus
         self.dispatcher = dp = Dispatcher(
             storage=self.fsm, events_isolation=SimpleEventIsolation(), **self.services.as_data()
         )
+        # The tracker goes first, around aiogram's own (the error handler among them): an
+        # update counts as handled once the apology for a failure has been sent too.
+        builtin = list(dp.update.outer_middleware)
+        for middleware in builtin:
+            dp.update.outer_middleware.unregister(middleware)
         dp.update.outer_middleware(self.tracker)
+        for middleware in builtin:
+            dp.update.outer_middleware(middleware)
         dp.update.outer_middleware(ViewerMiddleware())
         dp.callback_query.middleware(CallbackAnswerMiddleware())
         for observer in (dp.message, dp.callback_query):
@@ -214,7 +267,8 @@ class App:
         survey_messages.register(renderers)
         event_messages.register(renderers, self.me.username or "")
         resolution_messages.register(renderers)
-        notifier = Notifier(bot, renderers, people.texts_of, people.deactivate)
+        office_messages.register(renderers)
+        notifier = Notifier(bot, renderers, people.texts_of, people.deactivate, clock)
 
         outbox_repo = OutboxRepo(db)
         self.sender = Sender(
@@ -267,6 +321,7 @@ class App:
                 event_repo, resolution_repo, clock, settings.tz,
                 survey_participation=participation_by_year(survey_repo, settings.tz),
             ),
+            office=OfficeService(OfficeRepo(db), people, notifier, audit, clock),
         )  # fmt: skip
 
     async def _on_shutdown(self) -> None:
@@ -284,7 +339,7 @@ class App:
     async def run_polling(self, *, handle_signals: bool = True) -> None:
         """Long polling until `stop()` or SIGTERM/SIGINT."""
         self._polling = True
-        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.reach(lambda: self.bot.delete_webhook(drop_pending_updates=False))
         stopper = asyncio.create_task(self._stop_polling_when_asked())
         try:
             await self.dispatcher.start_polling(
@@ -312,9 +367,9 @@ class App:
             raise RuntimeError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET")
         secret = settings.webhook_secret.get_secret_value()
         app = web.Application()
-        SimpleRequestHandler(
-            dispatcher=self.dispatcher, bot=self.bot, secret_token=secret
-        ).register(app, path=settings.webhook_path)
+        CheckedWebhook(dispatcher=self.dispatcher, bot=self.bot, secret_token=secret).register(
+            app, path=settings.webhook_path
+        )
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
@@ -325,11 +380,13 @@ class App:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self._stop.set)
         await self.dispatcher.emit_startup(bot=self.bot, **self.dispatcher.workflow_data)
-        await self.bot.set_webhook(
-            settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=self.dispatcher.resolve_used_update_types(),
-            drop_pending_updates=False,
+        await self.reach(
+            lambda: self.bot.set_webhook(
+                settings.webhook_url or "",
+                secret_token=secret,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
         )
         log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
         try:
@@ -345,15 +402,46 @@ class App:
         """Stop taking updates (either mode); the run method returns once in-flight work ends."""
         self._stop.set()
 
+    async def reach(self, call: Callable[[], Awaitable[T]]) -> T:
+        """A call Telegram must answer before the bot can start. While the server cannot be
+        reached (no network, a wrong TELEGRAM_API_BASE, Telegram down) it is tried again
+        with growing pauses, one log line each time; `stop()` (SIGTERM) ends the waiting at
+        once (StoppedBeforeStart). A token Telegram refuses is not retried."""
+        pause = RETRY_FIRST
+        while True:
+            try:
+                return await call()
+            except TelegramUnauthorizedError:
+                raise
+            except (AiogramError, aiohttp.ClientError, OSError, TimeoutError) as error:
+                log.warning(
+                    "Telegram is not reachable at %s (%s); trying again in %.0f s",
+                    self.settings.telegram_api_base,
+                    " ".join(str(error).split())[:200] or type(error).__name__,
+                    pause,
+                )
+            try:
+                await asyncio.wait_for(self._stop.wait(), pause)
+            except TimeoutError:
+                pause = min(pause * 2, RETRY_MAX)
+                continue
+            raise StoppedBeforeStart
+
     async def close(self) -> None:
-        if self._polling and self.tracker.last_update_id is not None:
+        if self._polling and self.tracker.last_update_id is not None and hasattr(self, "bot"):
             # Confirm handled updates, or Telegram hands them out again after a restart.
             with suppress(Exception):
                 await self.bot.get_updates(
                     offset=self.tracker.last_update_id + 1, timeout=0, limit=1
                 )
-        await self.bot.session.close()
-        await self.fsm.close()
-        await self.db.close()
-        detach(self.router)
-        log.info("stopped")
+        # A failed start has opened only some of these.
+        if hasattr(self, "bot"):
+            await self.bot.session.close()
+        if hasattr(self, "fsm"):
+            await self.fsm.close()
+        if hasattr(self, "db"):
+            await self.db.close()
+        if hasattr(self, "router"):
+            detach(self.router)
+        if self.started.is_set():
+            log.info("stopped")

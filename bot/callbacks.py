@@ -64,6 +64,31 @@ class ResolutionYearCb(CallbackData, prefix="rsy"):
     year: int
 
 
+class SearchHitCb(CallbackData, prefix="rsh"):
+    """A resolution opened from search results; `q` is the query, to go back to them."""
+
+    id: int
+    q: str
+
+
+class SearchCb(CallbackData, prefix="rss"):
+    """Back to the search results for `q`."""
+
+    q: str
+
+
+def fit_query(words: str, room: int = 44) -> str:
+    """A search query short enough for callback data (64 bytes): whole words while they fit
+    `room` bytes of UTF-8 (colons are the separator of callback data)."""
+    kept = ""
+    for word in words.replace(":", " ").split():
+        candidate = f"{kept} {word}".strip()
+        if len(candidate.encode()) > room:
+            break
+        kept = candidate
+    return kept
+
+
 class CommentCb(CallbackData, prefix="cm"):
     """Staff answer a comment on a draft."""
 
@@ -101,3 +126,11 @@ class DialogCb(CallbackData, prefix="dg"):
     d: str
     a: str  # pick, skip, field, fields, preview, abort, or one of the dialog's own actions
     v: str = ""
+
+
+class OfficeCb(CallbackData, prefix="of"):
+    """The line to the office: "pass" a stray message on (`id`: its message id) or "keep" it;
+    staff "answer" one (`id`: the office message)."""
+
+    a: str
+    id: int

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from bot.clock import Clock
 from bot.settings import ConfigError, Settings, StorageSettings, load_settings
-from storage.db import Database, SchemaTooNewError
+from bot.texts import Texts
+from storage.db import Database, DatabaseUnavailable, SchemaTooNewError
 from storage.setup import open_database
 
 EXIT_USAGE = 2
+log = logging.getLogger(__name__)
 
 
 def _year(text: str) -> int:
@@ -70,34 +74,49 @@ async def _with_db(settings: StorageSettings, job: Callable[[Database], Awaitabl
         await db.close()
 
 
-async def _migrate(db: Database) -> int:
-    print(f"database {db.path} is at schema version {await db.version()}")
-    return 0
+def _texts(settings: StorageSettings, lang: str | None = None) -> Texts:
+    """The command line speaks the configured language (DEFAULT_LOCALE), like the bot."""
+    from bot.texts import TextCatalog
+
+    return TextCatalog.load(default_locale=settings.default_locale, tz=settings.tz).get(lang)
 
 
-def _cities(args: argparse.Namespace) -> Callable[[Database], Awaitable[int]]:
+def _say(texts: Texts, key: str, /, **values: object) -> None:
+    print(texts.plain(f"cli.{key}", **values))
+
+
+def _migrate(settings: StorageSettings) -> Callable[[Database], Awaitable[int]]:
+    async def job(db: Database) -> int:
+        _say(_texts(settings), "migrated", path=str(db.path), version=await db.version())
+        return 0
+
+    return job
+
+
+def _cities(
+    args: argparse.Namespace, settings: StorageSettings
+) -> Callable[[Database], Awaitable[int]]:
     async def job(db: Database) -> int:
         from bot.services.cities import CityService
         from storage.audit import AuditRepo
         from storage.cities import CityRepo
 
+        texts = _texts(settings)
         service = CityService(CityRepo(db), AuditRepo(db), Clock())
         if args.action == "list":
             for row in await service.overview():
-                english = f" ({row.city.name_en})" if row.city.name_en else ""
-                print(f"{row.city.name}{english}\tcontacts: {row.contacts}")
+                _say(texts, "city_row", name=row.city.name, en=row.city.name_en, n=row.contacts)
             return 0
         if args.action == "add":
             city, added = await service.add(None, args.name, args.en)
-            print(f"added {city.name}" if added else f"{city.name} is already a member")
+            _say(texts, "city_added" if added else "city_already", name=city.name)
             return 0
         found = await service.find(args.name)
         if len(found) != 1:
-            names = ", ".join(city.name for city in found) or "none"
-            print(f"no single member city matches {args.name!r} (matches: {names})")
+            _say(texts, "city_unclear", query=args.name, names=[city.name for city in found])
             return 1
         await service.remove(None, found[0])
-        print(f"removed {found[0].name}")
+        _say(texts, "city_removed", name=found[0].name)
         return 0
 
     return job
@@ -120,8 +139,8 @@ def _survey(
 
         surveys = SurveyRepo(db)
         catalog = TextCatalog.load(default_locale=settings.default_locale, tz=settings.tz)
+        texts = catalog.get(None)
         if args.action == "import":
-            english = catalog.get("en")
             try:
                 if args.file.suffix.lower() == ".xlsx":
                     raw = args.file.read_bytes()
@@ -129,15 +148,15 @@ def _survey(
                 else:
                     source = args.file.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as error:
-                print(f"cannot read {args.file}: {error}")
+                _say(texts, "cannot_read", file=str(args.file), error=str(error))
                 return 1
             try:
                 if args.file.suffix.lower() == ".xlsx":
                     definition = read_template(
-                        raw, catalog, english, settings.tz, Clock().now(), await surveys.slugs()
+                        raw, catalog, texts, settings.tz, Clock().now(), await surveys.slugs()
                     )
                     if definition is None:
-                        print(f"{args.file}: not a survey template (no Survey/Questions sheets)")
+                        _say(texts, "survey_not_template", file=str(args.file))
                         return 1
                     row, replaced = await store_definition(
                         surveys, AuditRepo(db), definition, as_yaml(definition), None,
@@ -148,22 +167,24 @@ def _survey(
                         surveys, AuditRepo(db), source, None, Clock().now()
                     )
             except WorkbookError as error:
-                print(f"{args.file}: {english.plain(f'surveys.sheet.{error.code}')}")
+                reason = texts.plain(f"surveys.sheet.{error.code}")
+                _say(texts, "survey_unreadable", file=str(args.file), reason=reason)
                 return 1
             except DefinitionError as error:
-                print(f"{args.file}: {len(error.problems)} problem(s), nothing imported")
+                _say(texts, "survey_problems", file=str(args.file), n=len(error.problems))
                 for problem in error.problems:
                     key = f"survey_file.{problem.code}"
-                    print(english.plain(key, place=problem.place, **problem.params))
+                    print(texts.plain(key, place=problem.place, **problem.params))
                 return 1
             except ImportRefusedError:
-                print(f"{args.file}: a survey with this id was opened already; change the id")
+                _say(texts, "survey_refused", file=str(args.file))
                 return 1
-            print(f"{'replaced' if replaced else 'imported'} draft {row.slug}: {row.title}")
+            key = "survey_replaced" if replaced else "survey_imported"
+            _say(texts, key, slug=row.slug, title=row.title)
             return 0
         found = await (surveys.get(int(args.id)) if args.id.isdigit() else surveys.by_slug(args.id))
         if found is None:
-            print(f"no survey {args.id!r}")
+            _say(texts, "survey_missing", id=args.id)
             return 1
         by_cities = found.audience == "cities"
         definition = Definition.from_json(found.definition)
@@ -187,16 +208,16 @@ def _survey(
         )  # fmt: skip
         content = to_csv(table) if args.format == "csv" else to_xlsx(table, found.title)
         args.output.write_bytes(content)
-        print(f"wrote {args.output}: {len(table.rows)} rows; {table.footer}")
+        _say(texts, "survey_written", file=str(args.output), n=len(table.rows), footer=table.footer)
         return 0
 
     return job
 
 
-def _backup(target: Path) -> Callable[[Database], Awaitable[int]]:
+def _backup(target: Path, settings: StorageSettings) -> Callable[[Database], Awaitable[int]]:
     async def job(db: Database) -> int:
         await db.backup(target)
-        print(f"backed up {db.path} to {target}")
+        _say(_texts(settings), "backed_up", source=str(db.path), target=str(target))
         return 0
 
     return job
@@ -235,7 +256,7 @@ def _digest(
             else digest_docx(texts, digest)
         )
         await asyncio.to_thread(_write, output, content)
-        print(f"digest for {args.year} written to {output}")
+        _say(texts, "digest_written", year=args.year, file=str(output))
         return 0
 
     return job
@@ -247,35 +268,44 @@ def _write(path: Path, content: bytes) -> None:
 
 
 async def _run(settings: Settings) -> int:
-    from bot.app import App
+    from bot.app import App, StoppedBeforeStart
 
-    async with App(settings) as app:
-        if settings.mode == "webhook":
-            await app.run_webhook()
-        else:
-            await app.run_polling()
+    app = App(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # until a run mode installs its own
+        loop.add_signal_handler(sig, app.stop)
+    try:
+        async with app:
+            if settings.mode == "webhook":
+                await app.run_webhook()
+            else:
+                await app.run_polling()
+    except StoppedBeforeStart:
+        log.info("stopped before Telegram could be reached")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
+    secrets: list[str] = []
     try:
         if command == "run":
             settings = load_settings(Settings)
             from bot.logs import setup_logging
 
-            setup_logging(settings.log_level, [settings.bot_token.get_secret_value()])
+            secrets.append(settings.bot_token.get_secret_value())
+            setup_logging(settings.log_level, secrets)
             return asyncio.run(_run(settings))
         storage = load_settings(StorageSettings)
         if command == "migrate":
-            return asyncio.run(_with_db(storage, _migrate))
+            return asyncio.run(_with_db(storage, _migrate(storage)))
         if command == "cities":
-            return asyncio.run(_with_db(storage, _cities(args)))
+            return asyncio.run(_with_db(storage, _cities(args, storage)))
         if command == "survey":
             return asyncio.run(_with_db(storage, _survey(args, storage)))
         if command == "backup":
-            return asyncio.run(_with_db(storage, _backup(args.file)))
+            return asyncio.run(_with_db(storage, _backup(args.file, storage)))
         if command == "digest":
             return asyncio.run(_with_db(storage, _digest(args, storage)))
     except ConfigError as error:
@@ -285,6 +315,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaTooNewError as error:
         print(f"cannot start: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except DatabaseUnavailable as error:
+        print(f"cannot open the database {error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 0
+    except Exception as error:  # one masked line; the traceback goes to the (masked) log
+        from aiogram.exceptions import TelegramUnauthorizedError
+
+        from bot.logs import masked
+
+        if isinstance(error, TelegramUnauthorizedError):
+            print("cannot start: Telegram refused BOT_TOKEN (check the token)", file=sys.stderr)
+            return EXIT_USAGE
+        log.debug("failed", exc_info=True)
+        line = masked(" ".join(f"{type(error).__name__}: {error}".split())[:300], secrets)
+        print(f"{command} failed: {line}", file=sys.stderr)
+        return 1
     return EXIT_USAGE

@@ -29,7 +29,7 @@ EVERYONE = (
 CONTACT: tuple[str, ...] = ("surveys",)
 STAFF = (
     "surveys", "survey_new", "broadcast", "broadcasts", "event_new", "resolution_new", "digest",
-    "invite", "contacts", "cities",
+    "invite", "contacts", "cities", "inbox",
 )  # fmt: skip
 OWNER = ("staff",)
 GROUP = ("start",)

@@ -35,6 +35,7 @@ from pydantic import BaseModel
 from bot.buttons import Stale, message_of
 from bot.callbacks import DialogCb
 from bot.filters import NotCommand
+from bot.inputs import without_controls
 from bot.texts import Texts
 from bot.viewer import Viewer
 
@@ -75,6 +76,9 @@ END: Final = _Ended()
 Outcome: TypeAlias = D | Problem | Stay[D] | _Ended
 
 
+DIALOGS: dict[str, Dialog[Any]] = {}  # by FSM state: what /cancel says on leaving one
+
+
 @dataclass(frozen=True, slots=True)
 class Labels:
     """Text keys of a dialog: buttons (skip, abort, to_preview), the problem when a button
@@ -87,6 +91,7 @@ class Labels:
     text: str
     fields: str
     aborted: str
+    failed: str  # the alert when the final action (publish, save, send) fails
 
 
 class Context(Generic[D]):
@@ -167,6 +172,16 @@ class Step(Generic[D]):
         return any((self.typed, self.file, self.message))
 
 
+def cancelled_text(state: str | None, stored: dict[str, Any], texts: Texts) -> str | None:
+    """What /cancel says when it leaves a step dialog (its own abort notice, which knows a
+    new draft from an edit); None for any other state."""
+    dialog = DIALOGS.get(state or "")
+    if dialog is None:
+        return None
+    draft = dialog.model.model_validate(stored.get("draft") or {})
+    return texts(dialog.labels.aborted, draft=draft)
+
+
 class Dialog(Generic[D]):
     """One staff dialog; its handlers go on `router` (include that in the feature's)."""
 
@@ -189,6 +204,7 @@ class Dialog(Generic[D]):
         self.actions = actions
         self.labels = labels
         self.state = State(state="step", group_name=f"dialog_{name}")
+        DIALOGS[str(self.state.state)] = self
         self._register(router)
 
     # --- called by the feature's handlers and actions -----------------------------------------
@@ -349,7 +365,7 @@ class Dialog(Generic[D]):
             if step is not None and step.message is not None:
                 outcome = await step.message(context, message)
             elif step is not None and message.text is not None and step.typed is not None:
-                outcome = await step.typed(context, message.text)
+                outcome = await step.typed(context, without_controls(message.text))
             elif step is not None and message.document is not None and step.file is not None:
                 outcome = await step.file(context, message)
             if step is None or outcome is None:
@@ -372,7 +388,7 @@ class Dialog(Generic[D]):
             with suppress(TelegramBadRequest):
                 await message.edit_text(text, reply_markup=None)
 
-        @router.callback_query(in_dialog, mine)
+        @router.callback_query(in_dialog, mine, flags={"failure": self.labels.failed})
         async def pressed(
             query: CallbackQuery, callback_data: DialogCb, state: FSMContext, **data: Any
         ) -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sys
+import threading
+from typing import Any
+from urllib.parse import quote
 
 
 class Redact(logging.Filter):
@@ -25,7 +29,15 @@ class Redact(logging.Filter):
         return True
 
 
+def secret_forms(secret: str) -> list[str]:
+    """A secret as it may appear in a message: as is, or percent-encoded in a URL."""
+    return list(dict.fromkeys([secret, quote(secret, safe=""), quote(secret)])) if secret else []
+
+
 def setup_logging(level: str, secrets: list[str]) -> None:
+    """Everything the process prints goes through here (uncaught errors too), the
+    secrets masked in every form."""
+    secrets = [form for secret in secrets for form in secret_forms(secret)]
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(Redact(secrets))
@@ -34,3 +46,19 @@ def setup_logging(level: str, secrets: list[str]) -> None:
     root.setLevel(level)
     # aiogram logs every handled update at INFO; that is debugging detail here.
     logging.getLogger("aiogram.event").setLevel("DEBUG" if level == "DEBUG" else "WARNING")
+
+    def uncaught(kind: type[BaseException], error: BaseException, trace: Any) -> None:
+        logging.getLogger("bot").critical("uncaught error", exc_info=(kind, error, trace))
+
+    sys.excepthook = uncaught
+    threading.excepthook = lambda hook: uncaught(
+        hook.exc_type, hook.exc_value or hook.exc_type(), hook.exc_traceback
+    )
+
+
+def masked(text: str, secrets: list[str]) -> str:
+    """`text` with every form of each secret replaced by ***."""
+    for secret in secrets:
+        for form in secret_forms(secret):
+            text = text.replace(form, "***")
+    return text

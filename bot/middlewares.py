@@ -9,12 +9,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.buttons import Stale
 from bot.services.people import PeopleService
 from bot.texts import Texts
+from storage.db import DatabaseBusy
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +112,12 @@ class StaleButtons(BaseMiddleware):
             elif isinstance(event, Message):
                 await event.answer(texts(stale.key, **stale.values))
             return None
-        except Exception:
+        except Exception as error:
             if isinstance(event, CallbackQuery):
-                _alert(data, texts.plain("errors.internal_alert"))
+                # What failed, when the handler says (flags={"failure": "text.key"}).
+                failure = get_flag(data, "failure") or "errors.internal_alert"
+                busy = isinstance(error, DatabaseBusy)
+                _alert(data, texts.plain("errors.busy_alert" if busy else failure))
             raise
 
 

@@ -9,6 +9,17 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
 
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a space where one is near, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if space > limit * 2 // 3:
+        head = head[:space]
+    return head.rstrip() + "\u2026"
+
+
 def split_lines(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Chunks of whole lines, each at most `limit` characters (raw HTML counted, which is
     never less than what Telegram counts). A line longer than the limit is cut at spaces.
@@ -16,7 +27,7 @@ def split_lines(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     chunks: list[str] = []
     current = ""
     for line in text.split("\n"):
-        pieces = [line] if len(line) <= limit else _words(line, limit)
+        pieces = [line] if len(line) <= limit else _words(line, limit, html=True)
         for piece in pieces:
             candidate = f"{current}\n{piece}" if current else piece
             if len(candidate) <= limit:
@@ -30,7 +41,11 @@ def split_lines(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return chunks
 
 
-def _words(line: str, limit: int, length: Callable[[str], int] = len) -> list[str]:
+def _words(
+    line: str, limit: int, length: Callable[[str], int] = len, *, html: bool = False
+) -> list[str]:
+    """Pieces of a line at most `limit` long, cut at spaces; a word longer than that is cut
+    anywhere (in HTML, never inside an entity such as `&amp;`)."""
     pieces: list[str] = []
     current = ""
     for word in line.split(" "):
@@ -41,6 +56,9 @@ def _words(line: str, limit: int, length: Callable[[str], int] = len) -> list[st
             head = word[:limit]
             while length(head) > limit:  # characters outside the BMP count twice in UTF-16
                 head = head[:-1]
+            entity = head.rfind("&")
+            if html and entity > 0 and ";" not in head[entity:]:
+                head = head[:entity]
             pieces.append(head)
             word = word[len(head) :]
         candidate = f"{current} {word}" if current else word

@@ -156,6 +156,9 @@ class Texts:
         env.filters["time"] = self.time
         env.filters["duration"] = self.duration
         env.filters["in_time"] = self.in_time
+        env.filters["weekday"] = self.weekday
+        env.filters["numeric"] = self.numeric
+        env.filters["numeric_day"] = self.numeric_day
         env.globals["zone"] = lambda: self.zone_label(dt.datetime.now(self.catalog.tz))
         return env
 
@@ -210,6 +213,17 @@ class Texts:
     def date(self, value: dt.date | dt.datetime) -> str:
         day = self._local(value).date() if isinstance(value, dt.datetime) else value
         return format_date(day, self._plain_source("format.date"), locale=self.babel)
+
+    def weekday(self, value: dt.date | dt.datetime) -> str:
+        day = self._local(value).date() if isinstance(value, dt.datetime) else value
+        return format_date(day, "EEEE", locale=self.babel)
+
+    def numeric(self, value: dt.datetime) -> str:
+        """`25.12.2026 10:00`: a moment the way it can be typed back."""
+        return self._local(value).strftime("%d.%m.%Y %H:%M")
+
+    def numeric_day(self, value: dt.date) -> str:
+        return value.strftime("%d.%m.%Y")
 
     def time(self, value: dt.datetime) -> str:
         local = self._local(value)

@@ -33,6 +33,7 @@ def main_menu(viewer: Viewer) -> ReplyKeyboardMarkup:
     if viewer.is_contact or viewer.is_staff:
         rows.append([t.plain("menu.surveys")])
     rows += [
+        [t.plain("menu.office")],
         [t.plain("menu.subscribe"), t.plain("menu.city")],
         [t.plain("menu.language"), t.plain("menu.help")],
     ]

@@ -14,6 +14,7 @@ from handlers import (
     events,
     fallback,
     group,
+    office,
     replies,
     resolutions,
     staff_admin,
@@ -46,6 +47,7 @@ def build_router() -> Router:
             events.router,
             resolutions.router,
             digest.router,
+            office.router,
             replies.router,
             fallback.router,  # last: catches what nothing else did
         )

@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, ReplyKeyboa
 from bot.buttons import Stale, message_of
 from bot.callbacks import ForgetCb, LanguageCb
 from bot.commands import CommandMenus
+from bot.dialogs import cancelled_text
 from bot.filters import IsRegistered, MenuButton, PrivateChat
 from bot.services.people import PeopleService
 from bot.texts import TextCatalog
@@ -25,13 +26,28 @@ router = Router(name=__name__)
 router.message.filter(PrivateChat())
 
 
+# What /cancel says when it leaves a dialog that is not a step dialog (those say their own).
+CANCELLED = {
+    "SurveyDialog": "cancel.survey",
+    "ReplyDialog": "cancel.reply",
+    "CityRequest": "cancel.city",
+}
+
+
 @router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext, viewer: Viewer) -> None:
-    """Leaves any dialog. What a dialog saved on the way (survey drafts) stays saved."""
-    had_dialog = await state.get_state() is not None
+    """Leaves any dialog, saying what was left. What a dialog saved on the way (survey
+    answers) stays saved."""
+    t = viewer.texts
+    name = await state.get_state()
+    stored = await state.get_data()
     await state.clear()
-    key = "cancel.done" if had_dialog else "cancel.nothing"
-    await message.answer(viewer.texts(key), reply_markup=main_menu(viewer))
+    if name is None:
+        text = t("cancel.nothing")
+    else:
+        group = name.split(":")[0]
+        text = cancelled_text(name, stored, t) or t(CANCELLED.get(group, "cancel.done"))
+    await message.answer(text, reply_markup=main_menu(viewer))
 
 
 @router.message(Command("language"), IsRegistered())

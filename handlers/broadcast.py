@@ -12,7 +12,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from pydantic import BaseModel
 
 from bot.broadcasts.messages import describe, jobs_keyboard, listing_text
-from bot.broadcasts.service import Audience, AudienceKind, BroadcastService
+from bot.broadcasts.service import Audience, AudienceKind, BroadcastService, Preview
 from bot.buttons import Stale
 from bot.callbacks import JobCb
 from bot.clock import Clock
@@ -23,6 +23,7 @@ from bot.services.cities import CityService
 from bot.settings import Settings
 from bot.topics import ALL_TOPICS
 from bot.viewer import Viewer
+from handlers.replies import kind_of
 from storage.cities import City
 
 router = Router(name=__name__)
@@ -33,11 +34,16 @@ router.callback_query.filter(IsStaff())
 class BroadcastForm(BaseModel):
     chat_id: int = 0  # the staff member's message that is copied to everyone
     message_id: int = 0
+    source_kind: str = ""  # text, photo, document, other, and its first words: /broadcasts
+    words: str = ""
     kind: AudienceKind | None = None
     topic: str | None = None
     city_ids: list[int] = []
     cities_done: bool = False
     scheduling: bool = False
+
+    def preview(self) -> Preview:
+        return Preview(self.source_kind, self.words)
 
     def audience(self) -> Audience:
         assert self.kind is not None, "the dialog asks it first"
@@ -58,8 +64,14 @@ async def ask_message(ctx: Ctx) -> Ask:
 async def got_message(ctx: Ctx, message: Message) -> Outcome[BroadcastForm]:
     if (message.text or "").startswith("/"):
         return Problem("broadcast.ask_message")
+    preview = Preview.of(kind_of(message), message.text or message.caption or "")
     return ctx.draft.model_copy(
-        update={"chat_id": message.chat.id, "message_id": message.message_id}
+        update={
+            "chat_id": message.chat.id,
+            "message_id": message.message_id,
+            "source_kind": preview.kind,
+            "words": preview.words,
+        }
     )
 
 
@@ -94,23 +106,30 @@ async def got_topic(ctx: Ctx, value: str) -> Outcome[BroadcastForm]:
     return form if form.audience().complete else Problem("errors.stale_button")
 
 
-def _cities_screen(ctx: Ctx, members: list[City], chosen: set[int]) -> Ask:
+async def _without_contact(ctx: Ctx) -> set[int]:
+    """Member cities with no contact (a broadcast to them reaches no one)."""
+    rows = await ctx.get("cities", CityService).overview()
+    return {row.city.id for row in rows if not row.contacts}
+
+
+def _cities_screen(ctx: Ctx, members: list[City], chosen: set[int], empty: set[int]) -> Ask:
     t = ctx.t
-    items = [
-        (
-            t.plain(f"subscribe.mark_{'on' if c.id in chosen else 'off'}", label=c.title(t.locale)),
-            "pick",
-            str(c.id),
-        )
-        for c in members[:96]
-    ]
+
+    def label(city: City) -> str:
+        name = city.title(t.locale)
+        if city.id in empty:
+            name = t.plain("broadcast.no_contact_mark", label=name)
+        return t.plain(f"subscribe.mark_{'on' if city.id in chosen else 'off'}", label=name)
+
+    items = [(label(c), "pick", str(c.id)) for c in members[:96]]
     rows = [items[i : i + 2] for i in range(0, len(items), 2)]
     rows.append([_back(ctx), (t.plain("broadcast.cities_done", n=len(chosen)), "pick", "done")])
-    return Ask(t("broadcast.ask_cities"), ctx.keyboard(rows))
+    return Ask(t("broadcast.ask_cities", marked=bool(empty)), ctx.keyboard(rows))
 
 
 async def ask_cities(ctx: Ctx) -> Ask:
-    return _cities_screen(ctx, await _members(ctx), set(ctx.draft.city_ids))
+    members, empty = await _members(ctx), await _without_contact(ctx)
+    return _cities_screen(ctx, members, set(ctx.draft.city_ids), empty)
 
 
 async def got_city(ctx: Ctx, value: str) -> Outcome[BroadcastForm]:
@@ -125,7 +144,7 @@ async def got_city(ctx: Ctx, value: str) -> Outcome[BroadcastForm]:
         return Problem("errors.stale_button")
     chosen = set(ctx.draft.city_ids) ^ {city_id}
     form = ctx.draft.model_copy(update={"city_ids": sorted(chosen)})
-    return Stay(form, _cities_screen(ctx, members, chosen))
+    return Stay(form, _cities_screen(ctx, members, chosen, await _without_contact(ctx)))
 
 
 async def ask_when(ctx: Ctx) -> Ask:
@@ -138,11 +157,13 @@ async def got_when(ctx: Ctx, text: str) -> Outcome[BroadcastForm]:
     try:
         at = parse_when(text, now=clock.now(), tz=settings.tz)
     except DateInputError as error:
-        return Problem(f"dates.{error.problem.value}")
+        return Problem(error.key(), error.values)
     await ctx.finish()  # first: a retyped time after a crash must not schedule it twice
     audience = form.audience()
     broadcasts = ctx.get("broadcasts", BroadcastService)
-    await broadcasts.schedule(ctx.viewer, form.chat_id, form.message_id, audience, at)
+    await broadcasts.schedule(
+        ctx.viewer, form.chat_id, form.message_id, audience, at, form.preview()
+    )
     described = describe(t, audience, await _members(ctx))
     await ctx.get("bot", Bot).send_message(
         ctx.viewer.id, t("broadcast.scheduled", at=at, audience=described)
@@ -194,7 +215,12 @@ async def preview(ctx: Ctx) -> Ask:
             [(t.plain("broadcast.schedule"), "schedule", "")],
         ]
     rows.append([(t.plain("broadcast.change"), "field", "audience")])
-    text = t("broadcast.preview", count=count, audience=described)
+    silent: list[str] = []  # chosen cities that have no contact: the count explains itself
+    if audience.kind is AudienceKind.CITIES:
+        empty = await _without_contact(ctx)
+        members = await _members(ctx)
+        silent = [c.title(t.locale) for c in members if c.id in empty and c.id in form.city_ids]
+    text = t("broadcast.preview", count=count, audience=described, silent=silent)
     return Ask(text, ctx.keyboard(rows))
 
 
@@ -203,7 +229,9 @@ async def send_now(ctx: Ctx, message: Message) -> None:
     await ctx.finish()
     await message.edit_text(ctx.t("broadcast.started"))
     broadcasts = ctx.get("broadcasts", BroadcastService)
-    await broadcasts.send_now(ctx.viewer, form.chat_id, form.message_id, form.audience())
+    await broadcasts.send_now(
+        ctx.viewer, form.chat_id, form.message_id, form.audience(), form.preview()
+    )
 
 
 async def schedule(ctx: Ctx, message: Message) -> None:
@@ -226,6 +254,7 @@ dialog = Dialog(
         text="dates.format",
         fields="broadcast.ask_audience",
         aborted="broadcast.aborted",
+        failed="broadcast.failed",
     ),
     router=router,
 )

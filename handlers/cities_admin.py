@@ -10,9 +10,9 @@ from bot.buttons import found, message_of
 from bot.callbacks import CityAdminCb
 from bot.filters import IsStaff, MenuButton, PrivateChat
 from bot.services.cities import CityService
-from bot.split import split_lines
 from bot.ui import confirm_city_removal_keyboard
 from bot.viewer import Viewer
+from handlers.common import answer_long
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat(), IsStaff())
@@ -48,8 +48,7 @@ async def cities_command(
         await message.answer(t("cities.usage"))
         return
     rows = await cities.overview()
-    for chunk in split_lines(t("cities.list", rows=rows)):
-        await message.answer(chunk)
+    await answer_long(message, t("cities.list", rows=rows))
 
 
 @router.callback_query(CityAdminCb.filter())

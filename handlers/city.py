@@ -1,4 +1,5 @@
-"""/city: a person asks to become a city's contact; staff approve or reject."""
+"""/city: a person asks to become a city's contact (the city, their position and their
+organisation); staff approve or reject."""
 
 from __future__ import annotations
 
@@ -10,20 +11,25 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.buttons import Stale, message_of
 from bot.callbacks import CityPickCb
-from bot.contacts.service import Ask, ContactService
+from bot.contacts.service import AskResult, ContactService
 from bot.filters import IsRegistered, MenuButton, PrivateChat, TypedText
 from bot.services.cities import CityService
 from bot.ui import cities_keyboard, main_menu
 from bot.viewer import Viewer
+from handlers.common import show
 from storage.cities import City
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat(), IsRegistered())
 router.callback_query.filter(IsRegistered())
 
+ANSWER_MAX = 200  # a position or an organisation
+
 
 class CityRequest(StatesGroup):
     choosing = State()
+    position = State()
+    organisation = State()
 
 
 @router.message(Command("city"))
@@ -40,6 +46,18 @@ async def ask_city(
     )
 
 
+async def _chosen(state: FSMContext, viewer: Viewer, contacts: ContactService, city: City) -> str:
+    """The city is known: refused at once (already its contact), or ask the position."""
+    refused = await contacts.check(viewer, city.id)
+    if refused is not None:
+        await state.clear()
+        return _outcome_text(viewer, refused)
+    await state.set_state(CityRequest.position)
+    await state.set_data({"city": city.id})
+    t = viewer.texts
+    return t("city.ask_position", city=city.title(t.locale))
+
+
 @router.message(StateFilter(CityRequest.choosing), TypedText())
 async def typed_city(
     message: Message,
@@ -51,11 +69,7 @@ async def typed_city(
     t = viewer.texts
     found = await cities.find(message.text or "")
     if len(found) == 1:
-        await state.clear()
-        result = await contacts.ask(viewer, found[0].id)
-        await message.answer(
-            _outcome_text(viewer, result.outcome, result.city), reply_markup=main_menu(viewer)
-        )
+        await message.answer(await _chosen(state, viewer, contacts, found[0]))
         return
     if found:
         await message.answer(
@@ -79,15 +93,50 @@ async def picked_city(
     callback_data: CityPickCb,
     state: FSMContext,
     viewer: Viewer,
+    cities: CityService,
     contacts: ContactService,
 ) -> None:
-    result = await contacts.ask(viewer, callback_data.city_id)
-    if result.outcome is Ask.NO_CITY:
+    city = await cities.get(callback_data.city_id)
+    if city is None or not city.is_member:
         raise Stale
-    await state.clear()
-    await message_of(query).edit_text(_outcome_text(viewer, result.outcome, result.city))
+    await show(message_of(query), await _chosen(state, viewer, contacts, city), None)
 
 
-def _outcome_text(viewer: Viewer, outcome: Ask, city: City | None) -> str:
+def _answer(message: Message) -> str | None:
+    text = " ".join((message.text or "").split())
+    return text if text and not text.startswith("/") and len(text) <= ANSWER_MAX else None
+
+
+@router.message(StateFilter(CityRequest.position))
+async def got_position(message: Message, state: FSMContext, viewer: Viewer) -> None:
     t = viewer.texts
-    return t(f"city.{outcome.value}", city=city.title(t.locale) if city else "")
+    position = _answer(message)
+    if position is None:
+        await message.answer(t("city.type_text", limit=ANSWER_MAX))
+        return
+    await state.update_data(position=position)
+    await state.set_state(CityRequest.organisation)
+    await message.answer(t("city.ask_organisation"))
+
+
+@router.message(StateFilter(CityRequest.organisation))
+async def got_organisation(
+    message: Message, state: FSMContext, viewer: Viewer, contacts: ContactService
+) -> None:
+    t = viewer.texts
+    organisation = _answer(message)
+    if organisation is None:
+        await message.answer(t("city.type_text", limit=ANSWER_MAX))
+        return
+    data = await state.get_data()
+    await state.clear()
+    result = await contacts.ask(
+        viewer, int(data.get("city", 0)), str(data.get("position", "")), organisation
+    )
+    await message.answer(_outcome_text(viewer, result), reply_markup=main_menu(viewer))
+
+
+def _outcome_text(viewer: Viewer, result: AskResult) -> str:
+    t = viewer.texts
+    city = result.city.title(t.locale) if result.city else ""
+    return t(f"city.{result.outcome.value}", city=city)

@@ -7,6 +7,7 @@ import contextlib
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, Message, User
 
+from bot.split import split_lines
 from storage.people import TelegramUser
 
 
@@ -14,6 +15,16 @@ async def show(message: Message, text: str, markup: InlineKeyboardMarkup | None)
     """Edit a message in place; one already showing exactly this is fine."""
     with contextlib.suppress(TelegramBadRequest):
         await message.edit_text(text, reply_markup=markup)
+
+
+async def answer_long(
+    message: Message, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A text that may not fit one message: in as many as it needs (whole lines), the
+    buttons under the last."""
+    chunks = split_lines(text)
+    for number, chunk in enumerate(chunks, 1):
+        await message.answer(chunk, reply_markup=markup if number == len(chunks) else None)
 
 
 def telegram_user(user: User) -> TelegramUser:

@@ -17,9 +17,9 @@ from bot.contacts.messages import city_contacts_keyboard, confirm_contact_remova
 from bot.contacts.service import ContactService, Decision
 from bot.filters import IsStaff, MenuButton, PrivateChat
 from bot.services.cities import CityService
-from bot.split import split_lines
 from bot.ui import cities_keyboard
 from bot.viewer import Viewer
+from handlers.common import answer_long
 from storage.cities import City
 
 router = Router(name=__name__)
@@ -111,13 +111,8 @@ async def list_contacts(
     }
     text = t("contacts.overview", cities=members, by_city=by_city, total=len(members))
     with_contacts = [city for city in members if city.id in by_city]
-    chunks = split_lines(text)
-    for chunk in chunks[:-1]:
-        await message.answer(chunk)
-    await message.answer(
-        chunks[-1],
-        reply_markup=cities_keyboard(t, with_contacts, "contacts") if with_contacts else None,
-    )
+    markup = cities_keyboard(t, with_contacts, "contacts") if with_contacts else None
+    await answer_long(message, text, markup)
 
 
 @router.callback_query(CityPickCb.filter(F.purpose == "contacts"))

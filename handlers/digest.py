@@ -12,8 +12,8 @@ from bot.clock import Clock
 from bot.filters import IsStaff, PrivateChat
 from bot.services.digest import DigestService, digest_docx, digest_markdown, digest_message
 from bot.settings import Settings
-from bot.split import split_lines
 from bot.viewer import Viewer
+from handlers.common import answer_long
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat(), IsStaff())
@@ -41,8 +41,7 @@ async def digest(
         await message.answer(t("digest.bad_year", this_year=this_year))
         return
     result = await digests.build(year)
-    for chunk in split_lines(digest_message(t, result)):
-        await message.answer(chunk)
+    await answer_long(message, digest_message(t, result))
     docx = await asyncio.to_thread(digest_docx, t, result)
     name = t.plain("digest.file_name", year=year)
     await message.answer_document(BufferedInputFile(docx, filename=f"{name}.docx"))

@@ -11,9 +11,10 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 from bot.buttons import Stale
 from bot.commands import STAFF_COMMANDS
 from bot.filters import IsCommand, PrivateChat
+from bot.office.messages import offer_keyboard
 from bot.texts import Texts
-from bot.ui import main_menu
 from bot.viewer import Viewer
+from storage.db import DatabaseBusy
 
 log = logging.getLogger(__name__)
 
@@ -27,19 +28,18 @@ async def unknown_command(message: Message, viewer: Viewer) -> None:
     name = (message.text or "/").split()[0][1:].split("@")[0].lower()
     if name in STAFF_COMMANDS and not viewer.is_staff:
         log.warning("person %s (not staff) tried the staff command /%s", viewer.id, name)
-    elif not viewer.is_registered:
-        await message.answer(viewer.texts("errors.not_registered"))
-        return
-    await message.answer(viewer.texts("errors.unknown_command"))
+    key = "errors.unknown_command" if viewer.is_registered else "errors.not_registered"
+    await message.answer(viewer.texts(key))
 
 
 @router.message()
 async def anything_else(message: Message, viewer: Viewer) -> None:
+    """A message outside any dialog: the bot offers to pass it on to the office."""
     t = viewer.texts
     if not viewer.is_registered:
         await message.answer(t("errors.not_registered"))
         return
-    await message.answer(t("errors.not_understood"), reply_markup=main_menu(viewer))
+    await message.reply(t("office.offer"), reply_markup=offer_keyboard(t, message.message_id))
 
 
 @router.callback_query()
@@ -56,7 +56,8 @@ async def on_error(event: ErrorEvent, texts: Texts | None = None) -> None:
     message = event.update.message
     if texts is None or message is None or message.chat.type != ChatType.PRIVATE:
         return
+    busy = isinstance(event.exception, DatabaseBusy)
     try:
-        await message.answer(texts("errors.internal"))
+        await message.answer(texts("errors.busy" if busy else "errors.internal"))
     except Exception:
-        log.debug("could not tell the person about the error", exc_info=True)
+        log.warning("could not tell the person about the error", exc_info=True)

@@ -1,6 +1,7 @@
-"""One way to ask someone for a piece of text and pass it on: a comment on a draft, a
-staff answer to it. A feature registers a `ReplyKind` (its limit, its texts, what to do
-with the text) and calls `ask_reply` from its button; this router takes the text."""
+"""One way to ask someone for a message and pass it on: a comment on a draft, a message to
+the office (text, a photo or a document), a staff answer to either. A feature registers a
+`ReplyKind` (its limit, its texts, what to do with the message) and calls `ask_reply` from
+its button; this router takes the message."""
 
 from __future__ import annotations
 
@@ -15,12 +16,23 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
 from bot.filters import NotCommand, PrivateChat, TypedText
+from bot.inputs import without_controls
 from bot.viewer import Viewer
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat())
 
-Deliver = Callable[[dict[str, Any], Viewer, int, str], Awaitable[str]]
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the person sent: its text (or caption), its id in their chat and its kind."""
+
+    text: str
+    message_id: int
+    kind: str  # text, photo, document, other
+
+
+Deliver = Callable[[dict[str, Any], Viewer, int, Reply], Awaitable[str]]
 
 
 class ReplyDialog(StatesGroup):
@@ -33,8 +45,9 @@ class ReplyKind:
     limit: int  # characters
     too_long: str  # text keys: the text is too long (gets `limit`), it is not text
     not_text: str
-    deliver: Deliver  # (handler data, author, target id, text) -> the text key to answer
+    deliver: Deliver  # (handler data, author, target id, reply) -> the text key to answer
     staff_only: bool = False
+    media: bool = False  # a photo or a document is taken too (the caption is its text)
 
 
 KINDS: dict[str, ReplyKind] = {}
@@ -60,23 +73,39 @@ async def _kind(state: FSMContext, viewer: Viewer) -> tuple[ReplyKind, int] | No
     return kind, int(data.get("target", 0))
 
 
-@router.message(StateFilter(ReplyDialog.text), TypedText())
-async def got_text(message: Message, state: FSMContext, viewer: Viewer, **data: Any) -> None:
+def kind_of(message: Message) -> str:
+    if message.photo:
+        return "photo"
+    if message.document:
+        return "document"
+    return "text" if message.text is not None else "other"
+
+
+async def _take(message: Message, state: FSMContext, viewer: Viewer, data: dict[str, Any]) -> None:
     t = viewer.texts
     found = await _kind(state, viewer)
     if found is None:
         await message.answer(t("errors.stale_button"))
         return
     kind, target = found
-    text = (message.text or "").strip()
+    sent = kind_of(message)
+    if sent != "text" and not (kind.media and sent in ("photo", "document")):
+        await message.answer(t(kind.not_text))
+        return
+    text = without_controls(message.text or message.caption or "").strip()
     if len(text) > kind.limit:
-        await message.answer(t(kind.too_long, limit=kind.limit))
+        await message.answer(t(kind.too_long, limit=kind.limit, n=len(text)))
         return
     await state.clear()
-    await message.answer(t(await kind.deliver(data, viewer, target, text)))
+    reply = Reply(text=text, message_id=message.message_id, kind=sent)
+    await message.answer(t(await kind.deliver(data, viewer, target, reply)))
+
+
+@router.message(StateFilter(ReplyDialog.text), TypedText())
+async def got_text(message: Message, state: FSMContext, viewer: Viewer, **data: Any) -> None:
+    await _take(message, state, viewer, data)
 
 
 @router.message(StateFilter(ReplyDialog.text), NotCommand())
-async def not_text(message: Message, state: FSMContext, viewer: Viewer) -> None:
-    found = await _kind(state, viewer)
-    await message.answer(viewer.texts(found[0].not_text if found else "errors.stale_button"))
+async def not_text(message: Message, state: FSMContext, viewer: Viewer, **data: Any) -> None:
+    await _take(message, state, viewer, data)

@@ -394,8 +394,9 @@ def _button_value(
         return options[value]
     if action == "yn" and kind is QuestionType.YESNO and value in (0, 1):
         return bool(value)
-    if action == "sc" and kind is QuestionType.SCALE and (low or 1) <= value <= (high or 5):
-        return value
+    if action == "sc" and kind is QuestionType.SCALE:
+        first = 1 if low is None else low
+        return value if first <= value <= (5 if high is None else high) else None
     return None
 
 

@@ -25,10 +25,10 @@ from bot.clock import Clock
 from bot.dates import DateInputError, parse_when
 from bot.filters import DocumentNamed, IsStaff, NotCommand, PrivateChat, TypedText
 from bot.settings import Settings
-from bot.split import split_lines
-from bot.surveys.definition import DefinitionError, parse_definition
+from bot.split import shorten, split_lines
+from bot.surveys.definition import DefinitionError, Problem, parse_definition
 from bot.surveys.export import build_table, to_csv, to_xlsx
-from bot.surveys.messages import status_screen
+from bot.surveys.messages import photo_caption, status_screen
 from bot.surveys.service import TRIAL, Survey, SurveyService
 from bot.surveys.template import example_source, template_workbook
 from bot.surveys.workbook import WorkbookError
@@ -42,6 +42,8 @@ router.message.filter(PrivateChat(), IsStaff())
 router.callback_query.filter(IsStaff())
 
 MAX_FILE = 512 * 1024
+PROBLEMS_SHOWN = 20
+LINE_SHOWN = 200
 YAML = (".yaml", ".yml")
 
 # The actions a survey's card offers, by status (labels: surveys.admin.<action>).
@@ -91,6 +93,17 @@ async def _card(
         try_row = [InlineKeyboardButton(text=t.plain("surveys.admin.try"), callback_data=trial)]
         markup = InlineKeyboardMarkup(inline_keyboard=[try_row, *markup.inline_keyboard])
     return text, markup
+
+
+def problems_text(t: Texts, problems: list[Problem]) -> str:
+    """The first problems of a refused file, each shortened, and how many more there are:
+    a few messages at most, whatever the file."""
+    lines = [
+        shorten(t.plain(f"survey_file.{p.code}", place=p.place, **p.params), LINE_SHOWN)
+        for p in problems[:PROBLEMS_SHOWN]
+    ]
+    more = len(problems) - len(lines)
+    return t("surveys.admin.invalid", problems=lines, count=len(problems), more=more)
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -161,10 +174,7 @@ async def _imported(
     try:
         imported = await importing
     except DefinitionError as error:
-        lines = [
-            t.plain(f"survey_file.{p.code}", place=p.place, **p.params) for p in error.problems
-        ]
-        for chunk in split_lines(t("surveys.admin.invalid", problems=lines, count=len(lines))):
+        for chunk in split_lines(problems_text(t, error.problems)):
             await message.answer(chunk)
         return
     except ImportRefusedError:
@@ -223,7 +233,7 @@ def action(
     return register
 
 
-@router.callback_query(SurveyAdminCb.filter(F.a != "go"))
+@router.callback_query(SurveyAdminCb.filter(F.a != "go"), flags={"failure": "surveys.admin.failed"})
 async def card_button(
     query: CallbackQuery,
     callback_data: SurveyAdminCb,
@@ -283,7 +293,7 @@ async def typed_deadline(
     try:
         deadline = parse_when(message.text or "", now=clock.now(), tz=settings.tz)
     except DateInputError as error:
-        await message.answer(t(f"dates.{error.problem.value}"))
+        await message.answer(t(error.key(), **error.values))
         return
     survey = await surveys.get(int((await state.get_data()).get("s", 0)))
     if survey is None:
@@ -436,6 +446,9 @@ async def charts(on: On) -> None:
         question = chart.question
         unit = f", {question.unit}" if question.unit else ""
         await on.message.answer_photo(
-            BufferedInputFile(chart_png(chart, median), filename=f"{question.key}.png"),
-            caption=f"{question.text}{unit}"[:1000],
+            BufferedInputFile(
+                await asyncio.to_thread(chart_png, chart, median),
+                filename=f"{question.key}.png",
+            ),
+            caption=photo_caption(f"{question.text}{unit}"),
         )

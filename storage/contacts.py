@@ -57,6 +57,8 @@ class ContactRequest:
     city_id: int
     status: RequestStatus
     decided_by: int | None
+    position: str | None = None
+    organisation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,8 @@ def _request(row: sqlite3.Row) -> ContactRequest:
         city_id=row["city_id"],
         status=RequestStatus(row["status"]),
         decided_by=row["decided_by"],
+        position=row["position"],
+        organisation=row["organisation"],
     )
 
 
@@ -232,23 +236,45 @@ class RequestRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def create(self, person_id: int, city_id: int, *, now: datetime) -> int | None:
-        """A new pending request; None if one for that city is already pending."""
-        cursor = await self.db.conn.execute(
-            """
-            INSERT INTO contact_requests (person_id, city_id, created_at) VALUES (?, ?, ?)
-            ON CONFLICT (person_id, city_id) WHERE status = 'pending' DO NOTHING
-            """,
-            (person_id, city_id, to_db(now)),
+    async def create(
+        self,
+        person_id: int,
+        city_id: int,
+        *,
+        now: datetime,
+        position: str | None = None,
+        organisation: str | None = None,
+    ) -> int | None:
+        """A new pending request (with the person's position and organisation, as they
+        wrote them); None if the person already has one pending (one at a time, whatever
+        the city: staff are not flooded with thirty requests)."""
+
+        def create(conn: sqlite3.Connection) -> int | None:
+            cursor = conn.execute(
+                """
+                INSERT INTO contact_requests
+                    (person_id, city_id, created_at, position, organisation)
+                SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (
+                    SELECT 1 FROM contact_requests WHERE person_id = ? AND status = 'pending')
+                ON CONFLICT (person_id, city_id) WHERE status = 'pending' DO NOTHING
+                """,
+                (person_id, city_id, to_db(now), position, organisation, person_id),
+            )
+            return int(cursor.lastrowid) if cursor.rowcount > 0 and cursor.lastrowid else None
+
+        return await self.db.run(create)
+
+    async def pending_city(self, person_id: int) -> int | None:
+        """The city of the person's pending request, if any."""
+        return await self.db.fetchval(  # type: ignore[no-any-return]
+            "SELECT city_id FROM contact_requests WHERE person_id = ? AND status = 'pending'",
+            (person_id,),
         )
-        created = cursor.rowcount > 0
-        request_id = cursor.lastrowid
-        await cursor.close()
-        return int(request_id) if created and request_id else None
 
     async def get(self, request_id: int) -> ContactRequest | None:
         row = await self.db.fetchone(
-            "SELECT id, person_id, city_id, status, decided_by FROM contact_requests WHERE id = ?",
+            "SELECT id, person_id, city_id, status, decided_by, position, organisation "
+            "FROM contact_requests WHERE id = ?",
             (request_id,),
         )
         return None if row is None else _request(row)
@@ -273,8 +299,8 @@ class RequestRepo:
                 (status.value, staff_id, stamp, request_id),
             ).rowcount
             row = conn.execute(
-                "SELECT id, person_id, city_id, status, decided_by FROM contact_requests "
-                "WHERE id = ?",
+                "SELECT id, person_id, city_id, status, decided_by, position, organisation "
+                "FROM contact_requests WHERE id = ?",
                 (request_id,),
             ).fetchone()
             if row is None:

@@ -7,6 +7,7 @@ and can never interleave with statements from other coroutines.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -22,6 +23,28 @@ Params = Sequence[Any] | dict[str, Any]
 
 class SchemaTooNewError(Exception):
     """The database was migrated by a newer version of the bot."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database file cannot be used (corrupt, not a database, no permission, a
+    read-only folder): the message names the file and the problem."""
+
+
+class DatabaseBusy(Exception):
+    """Another process kept the database locked for longer than we wait (a write was not
+    made; whoever asked for it should try again)."""
+
+
+# Another process (a backup, a command-line job) may hold the write lock for a while.
+# SQLite waits BUSY_TIMEOUT on the database thread; beyond that the write is retried from
+# the event loop, so reads and everyone else's work go on meanwhile, for up to BUSY_PATIENCE.
+BUSY_TIMEOUT_MS = 1000
+BUSY_PATIENCE = 60.0
+
+
+def _busy(error: BaseException) -> bool:
+    text = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
 def utcnow() -> datetime:
@@ -65,14 +88,31 @@ class Database:
         return self._conn
 
     async def connect(self) -> None:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
+        """Open the file; DatabaseUnavailable says why it cannot be used (and nothing is
+        left running: a half-opened connection would keep the process alive)."""
+        try:
+            if str(self.path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseUnavailable(f"{self.path}: {error.strerror or error}") from None
+        connecting = aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            conn = await connecting
+        except (OSError, sqlite3.Error) as error:
+            # aiosqlite has asked its thread to stop; let it finish while the loop still
+            # runs (it reports back to the loop, and a process with it left would hang).
+            await asyncio.to_thread(connecting._thread.join, 5.0)
+            raise DatabaseUnavailable(f"{self.path}: {error}") from None
+        try:
+            conn.row_factory = sqlite3.Row
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("SELECT count(*) FROM sqlite_master")  # a corrupt file fails here
+        except (OSError, sqlite3.Error) as error:
+            await conn.close()
+            raise DatabaseUnavailable(f"{self.path}: {error}") from None
         self._conn = conn
 
     async def close(self) -> None:
@@ -133,36 +173,46 @@ class Database:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement in its own (auto-committed) transaction; returns rows changed."""
-        cursor = await self.conn.execute(sql, params)
-        count = cursor.rowcount
-        await cursor.close()
-        return count
+
+        def execute(conn: sqlite3.Connection) -> int:
+            return conn.execute(sql, params).rowcount
+
+        return await self.run(execute)
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Returns the new row id."""
-        cursor = await self.conn.execute(sql, params)
-        rowid = cursor.lastrowid
-        await cursor.close()
-        return int(rowid or 0)
+
+        def insert(conn: sqlite3.Connection) -> int:
+            return int(conn.execute(sql, params).lastrowid or 0)
+
+        return await self.run(insert)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         def many(conn: sqlite3.Connection) -> None:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.executemany(sql, rows)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            conn.executemany(sql, rows)
 
-        await self.run(many)
+        await self.transaction(many)
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(connection)` on the database thread: one hop, nothing interleaves."""
-        # aiosqlite's documented extension point for running code on its thread.
+        """Run `fn(connection)` on the database thread: one hop, nothing interleaves.
+        While another process holds the lock, `fn` is tried again (it must be safe to
+        repeat: one statement, or a transaction that rolled back); DatabaseBusy after
+        BUSY_PATIENCE seconds."""
         conn = self.conn
-        result = await conn._execute(fn, conn._conn)  # type: ignore[no-untyped-call]
-        return cast(T, result)
+        waited, pause = 0.0, 0.05
+        while True:
+            try:
+                # aiosqlite's documented extension point for running code on its thread.
+                result = await conn._execute(fn, conn._conn)  # type: ignore[no-untyped-call]
+                return cast(T, result)
+            except sqlite3.OperationalError as error:
+                if not _busy(error):
+                    raise
+                waited += BUSY_TIMEOUT_MS / 1000 + pause
+                if waited > BUSY_PATIENCE:
+                    raise DatabaseBusy(str(self.path)) from error
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
     async def transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn` inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error), in one thread hop."""
@@ -171,10 +221,11 @@ class Database:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = fn(conn)
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
             return result
 
         return await self.run(wrapped)

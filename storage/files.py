@@ -53,3 +53,11 @@ class FileRepo:
 
     async def remember_file_id(self, key: str, file_id: str) -> None:
         await self.db.execute("UPDATE files SET telegram_file_id = ? WHERE key = ?", (file_id, key))
+
+    async def delete_unused(self, key: str) -> None:
+        """Delete a file no resolution refers to (an upload replaced before publishing)."""
+        await self.db.execute(
+            "DELETE FROM files WHERE key = ? "
+            "AND NOT EXISTS (SELECT 1 FROM resolutions WHERE file_key = files.key)",
+            (key,),
+        )

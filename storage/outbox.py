@@ -271,7 +271,7 @@ class OutboxRepo:
         rows = await self.db.fetchall(
             f"""
             SELECT {_JOB} FROM delivery_jobs
-             WHERE status IN ('done', 'cancelled') AND progress_message_id IS NOT NULL
+             WHERE status IN ('done', 'cancelled') AND progress_chat_id IS NOT NULL
                AND reported_at IS NULL
             """
         )
@@ -282,7 +282,9 @@ class OutboxRepo:
             "UPDATE delivery_jobs SET reported_at = ? WHERE id = ?", (to_db(now), job_id)
         )
 
-    async def set_progress_message(self, job_id: int, chat_id: int, message_id: int) -> None:
+    async def set_progress_message(self, job_id: int, chat_id: int, message_id: int | None) -> None:
+        """Where the job's progress is shown (a message id of None: to be sent; the
+        report then goes out as a new message if it never could be)."""
         await self.db.execute(
             "UPDATE delivery_jobs SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?",
             (chat_id, message_id, job_id),

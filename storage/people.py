@@ -88,6 +88,15 @@ class PeopleRepo:
         row = await self.db.fetchone(f"SELECT {_PERSON} FROM people p WHERE p.id = ?", (person_id,))
         return None if row is None else _person(row)
 
+    async def by_username(self, username: str) -> Person | None:
+        """Someone who started the bot, by their @username (any case)."""
+        row = await self.db.fetchone(
+            f"SELECT {_PERSON} FROM people p WHERE lower(p.username) = lower(?) "
+            "ORDER BY p.updated_at DESC LIMIT 1",
+            (username.lstrip("@"),),
+        )
+        return None if row is None else _person(row)
+
     async def many(self, ids: Iterable[int]) -> list[Person]:
         wanted = list(dict.fromkeys(ids))
         if not wanted:

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from storage.db import Database, to_db
-from storage.outbox import NewJob, enqueue_in
+from storage.db import Database, from_db, to_db
+from storage.outbox import NewJob, cancel_in, enqueue_in, set_arg_in
 
 # snippet() and highlight() wrap each match in these; the caller escapes the text and then
 # turns them into markup (control characters never occur in a stored text: see `clean`).
@@ -92,6 +92,14 @@ class Resolution:
     adopted_id: int | None  # a draft that was adopted: the adopted text
     draft_id: int | None  # an adopted text: the draft it came from
     adopted_date: date | None = None  # of the adopted text, for a draft's card
+    version: int = 1
+    published_at: datetime | None = None
+    updated_at: datetime | None = None  # the last correction
+    withdrawn_at: datetime | None = None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     def city(self, locale: str) -> str:
         return self.city_name_en if locale == "en" and self.city_name_en else self.city_name
@@ -114,6 +122,7 @@ class Resolution:
             "file_name": self.file_name,
             "adopted_id": self.adopted_id,
             "draft_id": self.draft_id,
+            "version": self.version,
         }
 
     @classmethod
@@ -130,6 +139,7 @@ class Resolution:
             file_name=data.get("file_name"),
             adopted_id=data.get("adopted_id"),
             draft_id=data.get("draft_id"),
+            version=int(data.get("version") or 1),
         )
 
 
@@ -152,12 +162,53 @@ class Comment:
     city_names: str
     text: str
     answer: str | None
+    author_name: str = ""
+    author_username: str | None = None
+    created_at: datetime | None = None
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """An earlier version of a corrected resolution, and who replaced it when."""
+
+    version: int
+    assembly_date: date
+    city_name: str
+    title: str
+    body: str
+    file_name: str | None
+    replaced_by: int | None
+    replaced_by_name: str
+    replaced_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Corrected:
+    before: Resolution
+    after: Resolution
+    notified: int
+    rewritten_jobs: list[int]  # deliveries still going out now carry the corrected text
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    resolution: Resolution
+    notified: int
+    stopped_jobs: list[int]
+
+
+class VersionConflict(Exception):
+    """Someone else corrected the resolution after this edit began."""
 
 
 _RESOLUTION = """r.id, r.status, r.assembly_date, r.city_name, c.name_en AS city_name_en,
     r.title, r.body, r.file_key, r.file_name, r.adopted_id,
-    (SELECT d.id FROM resolutions d WHERE d.adopted_id = r.id ORDER BY d.id LIMIT 1) AS draft_id,
-    (SELECT a.assembly_date FROM resolutions a WHERE a.id = r.adopted_id) AS adopted_date"""
+    (SELECT d.id FROM resolutions d WHERE d.adopted_id = r.id AND d.withdrawn_at IS NULL
+      ORDER BY d.id LIMIT 1) AS draft_id,
+    (SELECT a.assembly_date FROM resolutions a WHERE a.id = r.adopted_id) AS adopted_date,
+    r.version, r.created_at, r.updated_at, r.withdrawn_at"""
+_CURRENT = "r.withdrawn_at IS NULL"  # the archive, search and digest show these only
 _FROM = "resolutions r LEFT JOIN cities c ON c.id = r.city_id"
 
 
@@ -176,6 +227,10 @@ def _resolution(row: sqlite3.Row) -> Resolution:
         adopted_id=row["adopted_id"],
         draft_id=row["draft_id"],
         adopted_date=date.fromisoformat(adopted) if adopted else None,
+        version=row["version"],
+        published_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+        withdrawn_at=from_db(row["withdrawn_at"]),
     )
 
 
@@ -239,8 +294,8 @@ class ResolutionRepo:
 
     async def years(self) -> list[int]:
         rows = await self.db.fetchall(
-            "SELECT DISTINCT CAST(substr(assembly_date, 1, 4) AS INTEGER) FROM resolutions "
-            "ORDER BY 1 DESC"
+            "SELECT DISTINCT CAST(substr(assembly_date, 1, 4) AS INTEGER) FROM resolutions r "
+            f"WHERE {_CURRENT} ORDER BY 1 DESC"
         )
         return [row[0] for row in rows]
 
@@ -250,6 +305,7 @@ class ResolutionRepo:
             f"""
             SELECT {_RESOLUTION} FROM {_FROM}
              WHERE substr(r.assembly_date, 1, 4) = ? AND (?2 IS NULL OR r.status = ?2)
+               AND {_CURRENT}
              ORDER BY r.assembly_date DESC, r.id DESC
             """,
             (f"{year:04d}", None if status is None else status.value),
@@ -261,7 +317,7 @@ class ResolutionRepo:
         rows = await self.db.fetchall(
             f"""
             SELECT {_RESOLUTION} FROM {_FROM}
-             WHERE r.status = 'draft' AND r.adopted_id IS NULL
+             WHERE r.status = 'draft' AND r.adopted_id IS NULL AND {_CURRENT}
              ORDER BY r.assembly_date DESC, r.id DESC LIMIT ?
             """,
             (limit,),
@@ -278,7 +334,7 @@ class ResolutionRepo:
                        snippet(resolutions_fts, 1, ?1, ?2, '…', 16) AS hit_body
                   FROM resolutions_fts JOIN resolutions r ON r.id = resolutions_fts.rowid
                   LEFT JOIN cities c ON c.id = r.city_id
-                 WHERE resolutions_fts MATCH ?3
+                 WHERE resolutions_fts MATCH ?3 AND r.withdrawn_at IS NULL
                  ORDER BY resolutions_fts.rank, r.assembly_date DESC
                  LIMIT ?4
                 """,
@@ -300,7 +356,7 @@ class ResolutionRepo:
         rows = await self.db.fetchall(
             f"""
             SELECT {_RESOLUTION} FROM {_FROM}
-             WHERE r.status = 'adopted' AND substr(r.assembly_date, 1, 4) = ?
+             WHERE r.status = 'adopted' AND substr(r.assembly_date, 1, 4) = ? AND {_CURRENT}
              ORDER BY r.assembly_date, r.id
             """,
             (f"{year:04d}",),
@@ -317,8 +373,8 @@ class ResolutionRepo:
 
         def add(conn: sqlite3.Connection) -> Comment | None:
             open_draft = conn.execute(
-                "SELECT title FROM resolutions "
-                "WHERE id = ? AND status = 'draft' AND adopted_id IS NULL",
+                "SELECT title FROM resolutions WHERE id = ? AND status = 'draft' "
+                "AND adopted_id IS NULL AND withdrawn_at IS NULL",
                 (resolution_id,),
             ).fetchone()
             if open_draft is None:
@@ -343,15 +399,8 @@ class ResolutionRepo:
         return await self.db.transaction(add)
 
     async def comment(self, comment_id: int) -> Comment | None:
-        row = await self.db.fetchone(
-            """
-            SELECT m.id, m.resolution_id, r.title, m.person_id, m.city_names, m.text, m.answer
-              FROM resolution_comments m JOIN resolutions r ON r.id = m.resolution_id
-             WHERE m.id = ?
-            """,
-            (comment_id,),
-        )
-        return None if row is None else Comment(*row)
+        row = await self.db.fetchone(f"{_COMMENT} WHERE m.id = ?", (comment_id,))
+        return None if row is None else _comment(row)
 
     async def answer_comment(
         self, comment_id: int, staff_id: int, answer: str, *, now: datetime
@@ -362,3 +411,224 @@ class ResolutionRepo:
             "WHERE id = ?",
             (staff_id, answer, to_db(now), comment_id),
         )
+
+    async def received(self, resolution_id: int, channel_id: int | None) -> int:
+        """How many chats the resolution reached (they are told of a correction)."""
+        return len(await self.db.run(lambda conn: _received(conn, resolution_id, channel_id)))
+
+    async def comments_of(self, resolution_id: int) -> list[Comment]:
+        """A draft's comments, oldest first, with their authors' names (for the staff)."""
+        rows = await self.db.fetchall(
+            f"{_COMMENT} WHERE m.resolution_id = ? ORDER BY m.id", (resolution_id,)
+        )
+        return [_comment(row) for row in rows]
+
+    # --- duplicates, corrections, withdrawal --------------------------------------------------
+
+    async def same(
+        self, status: ResolutionStatus, title: str, assembly_date: date
+    ) -> Resolution | None:
+        """A current resolution of this status with this title (case and spaces aside) and
+        date (an adopted text has its draft's title and date: that is no duplicate)."""
+        rows = await self.db.fetchall(
+            f"SELECT {_RESOLUTION} FROM {_FROM} WHERE r.assembly_date = ? AND r.status = ? "
+            f"AND {_CURRENT} ORDER BY r.id",
+            (assembly_date.isoformat(), status.value),
+        )
+        wanted = _title_key(title)
+        return next((_resolution(r) for r in rows if _title_key(r["title"]) == wanted), None)
+
+    async def versions(self, resolution_id: int) -> list[Version]:
+        rows = await self.db.fetchall(
+            """
+            SELECT v.version, v.assembly_date, v.city_name, v.title, v.body, v.file_name,
+                   v.replaced_by, v.replaced_at,
+                   coalesce(trim(p.first_name || ' ' || coalesce(p.last_name, '')), '') AS name
+              FROM resolution_versions v LEFT JOIN people p ON p.id = v.replaced_by
+             WHERE v.resolution_id = ? ORDER BY v.version
+            """,
+            (resolution_id,),
+        )
+        return [
+            Version(
+                version=row["version"],
+                assembly_date=date.fromisoformat(row["assembly_date"]),
+                city_name=row["city_name"],
+                title=row["title"],
+                body=row["body"],
+                file_name=row["file_name"],
+                replaced_by=row["replaced_by"],
+                replaced_by_name=row["name"],
+                replaced_at=from_db(row["replaced_at"]) or datetime.min,
+            )
+            for row in rows
+        ]
+
+    async def correct(
+        self,
+        resolution_id: int,
+        new: NewResolution,
+        *,
+        version: int,
+        by: int,
+        now: datetime,
+        notice: Callable[[Resolution, Resolution], NewJob],
+        channel_id: int | None,
+    ) -> Corrected | None:
+        """Replace the resolution's text and details, keep the old version, relink its
+        draft, rewrite its deliveries still going out and queue a correction notice to
+        everyone who received it: one transaction. None if it is gone or withdrawn;
+        VersionConflict if another correction was saved after `version`."""
+
+        def correct(conn: sqlite3.Connection) -> Corrected | None:
+            row = conn.execute(
+                f"SELECT {_RESOLUTION} FROM {_FROM} WHERE r.id = ? AND {_CURRENT}",
+                (resolution_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            before = _resolution(row)
+            if before.version != version:
+                raise VersionConflict(resolution_id)
+            conn.execute(
+                """
+                INSERT INTO resolution_versions (resolution_id, version, status, assembly_date,
+                    city_name, title, body, file_key, file_name, draft_id, replaced_by,
+                    replaced_at)
+                SELECT id, version, status, assembly_date, city_name, title, body, file_key,
+                       file_name, ?, ?, ? FROM resolutions WHERE id = ?
+                """,
+                (before.draft_id, by, to_db(now), resolution_id),
+            )
+            conn.execute(
+                """
+                UPDATE resolutions SET assembly_date = ?,
+                       city_id = CASE WHEN ?2 IS NOT NULL THEN ?2
+                                      WHEN city_name = ?3 THEN city_id END,
+                       city_name = ?3, title = ?4, body = ?5, file_key = ?6, file_name = ?7,
+                       version = version + 1, updated_at = ?8, updated_by = ?9
+                 WHERE id = ?10
+                """,
+                (
+                    new.assembly_date.isoformat(),
+                    new.city_id,
+                    new.city_name,
+                    clean(new.title),
+                    clean(new.body),
+                    new.file_key,
+                    new.file_name,
+                    to_db(now),
+                    by,
+                    resolution_id,
+                ),
+            )
+            if before.status is ResolutionStatus.ADOPTED and new.draft_id != before.draft_id:
+                conn.execute(
+                    "UPDATE resolutions SET adopted_id = NULL WHERE adopted_id = ?",
+                    (resolution_id,),
+                )
+                if new.draft_id is not None:
+                    conn.execute(
+                        "UPDATE resolutions SET adopted_id = ? WHERE id = ? AND status = 'draft' "
+                        "AND adopted_id IS NULL AND withdrawn_at IS NULL",
+                        (resolution_id, new.draft_id),
+                    )
+            after = _resolution(
+                conn.execute(
+                    f"SELECT {_RESOLUTION} FROM {_FROM} WHERE r.id = ?", (resolution_id,)
+                ).fetchone()
+            )
+            received = _received(conn, resolution_id, channel_id)
+            if received:
+                enqueue_in(conn, notice(before, after), received, now=now)
+            rewritten = set_arg_in(
+                conn, f"resolution:{resolution_id}:publish", "resolution", after.to_json()
+            )
+            return Corrected(before, after, len(received), rewritten)
+
+        return await self.db.transaction(correct)
+
+    async def withdraw(
+        self,
+        resolution_id: int,
+        *,
+        by: int,
+        now: datetime,
+        notice: Callable[[Resolution], NewJob],
+        channel_id: int | None,
+    ) -> Withdrawn | None:
+        """Take the resolution out of the archive, search and digest; stop its deliveries
+        still going out; tell everyone who received it: one transaction. None if it is gone
+        or withdrawn already."""
+
+        def withdraw(conn: sqlite3.Connection) -> Withdrawn | None:
+            row = conn.execute(
+                f"SELECT {_RESOLUTION} FROM {_FROM} WHERE r.id = ? AND {_CURRENT}",
+                (resolution_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            resolution = _resolution(row)
+            conn.execute(
+                "UPDATE resolutions SET withdrawn_at = ?, withdrawn_by = ?, adopted_id = NULL "
+                "WHERE id = ?",
+                (to_db(now), by, resolution_id),
+            )
+            conn.execute(  # its draft is open again
+                "UPDATE resolutions SET adopted_id = NULL WHERE adopted_id = ?", (resolution_id,)
+            )
+            stopped = cancel_in(conn, f"resolution:{resolution_id}:publish", now=now)
+            received = _received(conn, resolution_id, channel_id)
+            if received:
+                enqueue_in(conn, notice(resolution), received, now=now)
+            return Withdrawn(resolution, len(received), stopped)
+
+        return await self.db.transaction(withdraw)
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.casefold().replace("\u0451", "\u0435").split()).strip(" .")
+
+
+def _received(conn: sqlite3.Connection, resolution_id: int, channel_id: int | None) -> list[int]:
+    """Everyone a resolution reached: its publication, the full text on request, an earlier
+    correction (the channel too, if it got it)."""
+    rows = conn.execute(
+        """
+        SELECT DISTINCT d.chat_id FROM deliveries d JOIN delivery_jobs j ON j.id = d.job_id
+         WHERE j.kind IN ('resolution', 'resolution_text', 'resolution_corrected')
+           AND json_extract(j.audience, '$.resolution_id') = ?
+           AND (d.status = 'sent' OR d.parts_sent > 0)
+         ORDER BY d.chat_id
+        """,
+        (resolution_id,),
+    ).fetchall()
+    chats = [row[0] for row in rows]
+    if channel_id is None:
+        chats = [chat for chat in chats if chat > 0]
+    return chats
+
+
+_COMMENT = """
+    SELECT m.id, m.resolution_id, r.title, m.person_id, m.city_names, m.text, m.answer,
+           coalesce(trim(p.first_name || ' ' || coalesce(p.last_name, '')), '') AS author_name,
+           p.username, m.created_at, m.answered_at
+      FROM resolution_comments m JOIN resolutions r ON r.id = m.resolution_id
+      LEFT JOIN people p ON p.id = m.person_id
+"""
+
+
+def _comment(row: sqlite3.Row) -> Comment:
+    return Comment(
+        id=row["id"],
+        resolution_id=row["resolution_id"],
+        resolution_title=row["title"],
+        person_id=row["person_id"],
+        city_names=row["city_names"],
+        text=row["text"],
+        answer=row["answer"],
+        author_name=row["author_name"],
+        author_username=row["username"],
+        created_at=from_db(row["created_at"]),
+        answered_at=from_db(row["answered_at"]),
+    )

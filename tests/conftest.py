@@ -3,27 +3,65 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 
+import bot.app
 from bot.app import App
 from bot.settings import Settings, load_settings
 from tests.fake_telegram import FakeTelegram
-from tests.support import OWNER, TOKEN, ManualClock
+from tests.support import OWNER, TOKEN, FastAiohttpSession, ManualClock, session_for
+
+
+@pytest.fixture(autouse=True)
+def fast_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every bot built in the tests (App, the command line) closes its session at once."""
+    monkeypatch.setattr(bot.app, "AiohttpSession", FastAiohttpSession)
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def clock(monkeypatch: pytest.MonkeyPatch, fast_session: None) -> ManualClock:
+    """The bot's clock in the tests: the calendar moved by hand, waits in virtual time.
+
+    Virtual time jumps only while nothing is under way; what takes real time outside the
+    event loop is marked busy here: the bot's requests to the fake server, database calls
+    (aiosqlite runs each on its own thread) and worker threads (asyncio.to_thread).
+    """
+    clock = ManualClock()
+    monkeypatch.setattr(bot.app, "AiohttpSession", session_for(clock))
+
+    execute: Callable[..., Awaitable[Any]] = aiosqlite.Connection._execute
+
+    async def execute_busy(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        with clock.busy():
+            return await execute(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", execute_busy)
+
+    run_in_executor = asyncio.BaseEventLoop.run_in_executor
+
+    def run_in_executor_busy(
+        loop: asyncio.BaseEventLoop, executor: Any, func: Any, *args: Any
+    ) -> asyncio.Future[Any]:
+        future = run_in_executor(loop, executor, func, *args)
+        clock.busy_until(future)
+        return future
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "run_in_executor", run_in_executor_busy)
+    return clock
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
+async def tg(request: pytest.FixtureRequest, clock: ManualClock) -> AsyncIterator[FakeTelegram]:
+    """The fake Telegram server. It stamps calls and limits rates on the test clock's
+    virtual time; for a bot in its own process (marked `process`), on the wall clock."""
+    real_time = request.node.get_closest_marker("process") is not None
+    async with FakeTelegram(monotonic=None if real_time else clock.monotonic) as fake:
         yield fake
 
 

@@ -140,8 +140,12 @@ async def test_network_errors_are_retried_with_backoff_then_given_up(
         await owner.press(SEND_NOW)
         await tg.wait_calls(lambda c: c.method == "copyMessage", 4)
         await app.sender.wait_idle()  # the failures are stored with their next attempt time
-        for attempt in range(2, 6):  # the clock moves on; each due retry goes out once
-            clock.advance(timedelta(seconds=20))
+        for attempt, backoff in zip(range(2, 6), (2, 4, 8, 16), strict=True):
+            clock.advance(timedelta(seconds=backoff - 1))  # not due yet: nothing goes out
+            app.sender.wake()
+            await app.sender.wait_idle()
+            assert len(tg.calls_of("copyMessage", chat_id=5003)) == attempt - 1
+            clock.advance(timedelta(seconds=1))  # due now: the retry goes out once
             app.sender.wake()
             await tg.wait_calls(lambda c: c.method == "copyMessage" and c.chat_id == 5003, attempt)
             await app.sender.wait_idle()
@@ -251,9 +255,14 @@ async def test_cities_must_be_chosen_and_nobody_means_no_send_button(
         await owner.press("Тверь")
         await owner.press("✓ Тверь")  # toggled off again
         await owner.press("Кострома")
+        assert "✓ Кострома ○" in str(owner.last_message().buttons())
+        assert "○ — у города нет контактного лица" in owner.last_text()
         await owner.press("Готово (1)")
         summary = owner.last_message()
         assert "Получателей нет" in summary.plain_text
+        assert "Нет контактного лица: Кострома — этот город рассылку не получит." in (
+            summary.plain_text
+        )
         assert SEND_NOW not in [label for row in summary.buttons() for label in row]
         await owner.press("✏️ Изменить аудиторию")
         await owner.press("✖ Отменить")
@@ -357,6 +366,7 @@ async def test_scheduled_broadcast_can_be_cancelled_from_the_list(
         await owner.send("/broadcasts")
         listing = owner.last_message()
         assert "запланирована на 24 ноября 2026 г., 10:00 МСК" in listing.plain_text
+        assert "«По расписанию»" in listing.plain_text  # its first words
         await owner.press("✖ Отменить №1")
         assert owner.alerts()[-1] == "Рассылка остановлена."
         assert "отменена" in owner.last_message().plain_text
@@ -381,8 +391,10 @@ def test_dates_are_read_the_russian_way() -> None:
     )
     assert parse_when("10.01 9:30", now=now, tz=tz).isoformat() == "2027-01-10T06:30:00+00:00"
     for text, problem in [
-        ("25/12", DateProblem.FORMAT),
-        ("25.12.2026", DateProblem.FORMAT),
+        ("25/12", DateProblem.NO_TIME),  # a day without a time is asked to give the time
+        ("25.12.2026", DateProblem.NO_TIME),
+        ("в понедельник", DateProblem.NO_TIME),
+        ("через неделю 10:00", DateProblem.FORMAT),
         ("32.12 10:00", DateProblem.INVALID),
         ("25.12 24:00", DateProblem.INVALID),
         ("23.11 11:00", DateProblem.PAST),

@@ -116,6 +116,12 @@ async def test_request_approved_by_one_staff_member_updates_everyone(
         await ivan.send("🏙 Мой город")
         assert "Контактным лицом какого города Вы хотите стать?" in ivan.last_text()
         await ivan.press("Череповец")
+        assert ivan.last_text().startswith("Город: <b>Череповец</b>. Укажите, пожалуйста")
+        await ivan.send_photo()
+        assert ivan.last_text().startswith("Пожалуйста, ответьте текстом")
+        await ivan.send("Начальник отдела экономики")
+        assert ivan.last_text().startswith("Организация, в которой Вы работаете")
+        await ivan.send("Администрация города Череповца")
         assert ivan.last_text().startswith("Заявка отправлена: <b>Череповец</b>.")
 
         for member in (owner, staff):
@@ -123,6 +129,8 @@ async def test_request_approved_by_one_staff_member_updates_everyone(
             assert "Иван (@ivan) просит назначить контактным лицом города Череповец" in (
                 request.plain_text
             )
+            assert "Должность: Начальник отдела экономики" in request.plain_text
+            assert "Организация: Администрация города Череповца" in request.plain_text
             assert request.buttons() == [["✅ Одобрить", "❌ Отклонить"]]
         owner_request = owner.last_message().message_id
 
@@ -132,6 +140,9 @@ async def test_request_approved_by_one_staff_member_updates_everyone(
         for member in (owner, staff):
             decided = member.last_message()
             assert "✅ Одобрена (Пётр)" in decided.plain_text
+            assert "Начальник отдела экономики, Администрация города Череповца" in (
+                decided.plain_text
+            )
             assert decided.buttons() == []
         assert (
             await app.db.fetchval("SELECT via FROM city_contacts WHERE person_id = 1001")
@@ -154,9 +165,11 @@ async def test_request_rejected_and_duplicate_requests(tg: FakeTelegram, run_bot
         await ivan.send("/start")
         await ivan.send("/city")
         await ivan.send("псков")  # typed instead of pressed
+        await ivan.send("Специалист")
+        await ivan.send("Администрация")
         assert ivan.last_text().startswith("Заявка отправлена: <b>Псков</b>.")
         await ivan.send("/city")
-        await ivan.press("Псков")
+        await ivan.press("Псков")  # told at once, not asked for the position again
         assert ivan.last_text().startswith("Ваша заявка по городу <b>Псков</b> уже на рассмотрении")
         assert len([m for m in owner.messages() if "просит назначить" in m.plain_text]) == 1
 
@@ -179,6 +192,8 @@ async def test_typed_city_that_does_not_exist_keeps_the_dialog(
         await ivan.send_photo()
         assert ivan.last_text().startswith("Напишите название города текстом")
         await ivan.send("Тихвин")
+        await ivan.send("Специалист")
+        await ivan.send("Администрация")
         assert ivan.last_text().startswith("Заявка отправлена: <b>Тихвин</b>.")
 
 
@@ -194,14 +209,14 @@ async def test_contacts_list_and_removal_with_confirmation(
 
         await owner.send("/contacts")
         overview = owner.last_message()
-        assert "Контакт есть у 1 из 30." in overview.plain_text
+        assert "Контакт есть у 1 из 30 городов." in overview.plain_text
         assert "• Вологда — Иван" in overview.plain_text
         assert "• Кострома — нет контакта" in overview.plain_text
         assert overview.buttons() == [["Вологда"]]
         await owner.press("Вологда")
         assert owner.last_message().buttons() == [["✖ Иван"]]
         await owner.press("✖ Иван")
-        assert owner.last_text().startswith("Удалить Иван из контактных лиц города")
+        assert owner.last_text().startswith("Удалить контактное лицо города <b>Вологда</b> — Иван?")
         await owner.press("Нет")
         assert owner.last_text() == "Контактное лицо остаётся."
         assert await app.db.fetchval("SELECT count(*) FROM city_contacts") == 1
@@ -253,6 +268,8 @@ async def test_staff_only_buttons_from_others_change_nothing(
         await mallory.send("/start")
         await ivan.send("/city")
         await ivan.press("Тверь")
+        await ivan.send("Специалист")
+        await ivan.send("Администрация")
         await mallory.press_data("rq:1:1")  # forged approval of Ivan's request
         assert mallory.alerts() == ["Эта кнопка устарела. Откройте раздел заново."]
         assert await app.db.fetchval("SELECT status FROM contact_requests") == "pending"

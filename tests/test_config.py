@@ -26,6 +26,7 @@ def run_cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Compl
     )
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("env", "setting"),
     [
@@ -53,6 +54,7 @@ def test_bad_setting_is_named_on_one_line(
     assert TOKEN not in result.stderr + result.stdout
 
 
+@pytest.mark.process
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("BOT_TOKEN=broken\n", encoding="utf-8")
     result = run_cli(tmp_path, {}, "run")

@@ -139,7 +139,7 @@ async def test_dialog_refuses_bad_dates_then_publishes_to_the_topic(
         )
     announcement = people[0].last_message()
     assert "Анонс мероприятия Союза" in announcement.plain_text
-    assert announcement.buttons()[0] == ["🙋 Я приду · 0", "🙅 Не приду · 0"]
+    assert announcement.buttons()[0] == ["🙋 Я приду", "🙅 Не приду"]
     assert people[1].messages() == []  # not subscribed to the topic
     assert any("Анонс мероприятия" in m.plain_text for m in owner.messages())  # subscribed
 
@@ -153,17 +153,17 @@ async def test_rsvp_toggles_and_counts(tg: FakeTelegram, run_bot: RunBot) -> Non
 
         await anna.press("Я приду")
         assert anna.alerts()[-1] == "Отмечено — Вы придёте. Напомним перед началом."
-        assert anna.last_message().buttons()[0] == ["✅ Я приду · 1", "🙅 Не приду · 0"]
+        assert anna.last_message().buttons()[0] == ["✅ Я приду · 1", "🙅 Не приду"]
         assert "придёт 1 человек" in anna.last_message().plain_text
         await boris.press("Я приду")
-        assert boris.last_message().buttons()[0] == ["✅ Я приду · 2", "🙅 Не приду · 0"]
+        assert boris.last_message().buttons()[0] == ["✅ Я приду · 2", "🙅 Не приду"]
         await anna.press("Я приду")  # again: taken back
         assert anna.alerts()[-1] == "Ответ снят."
-        assert anna.last_message().buttons()[0] == ["🙋 Я приду · 1", "🙅 Не приду · 0"]
+        assert anna.last_message().buttons()[0] == ["🙋 Я приду · 1", "🙅 Не приду"]
         await anna.press("Не приду")
         assert anna.last_message().buttons()[0] == ["🙋 Я приду · 1", "✅ Не приду · 1"]
         await boris.press("Не приду")  # changes his mind
-        assert boris.last_message().buttons()[0] == ["🙋 Я приду · 0", "✅ Не приду · 2"]
+        assert boris.last_message().buttons()[0] == ["🙋 Я приду", "✅ Не приду · 2"]
         rows = await app.db.fetchall(
             "SELECT person_id, going FROM event_rsvps WHERE event_id = ? ORDER BY person_id",
             (event_id,),
@@ -188,7 +188,7 @@ async def test_rsvp_toggles_and_counts(tg: FakeTelegram, run_bot: RunBot) -> Non
         await anna.press("1. Цифровой муниципалитет")
         card = anna.last_message()
         assert card.buttons() == [
-            ["🙋 Я приду · 0", "✅ Не приду · 2"],
+            ["🙋 Я приду", "✅ Не приду · 2"],
             ["📅 Добавить в календарь"],
             ["← К списку"],
         ]
@@ -248,7 +248,7 @@ async def test_staff_see_attendees_and_a_csv(tg: FakeTelegram, run_bot: RunBot) 
         ]
         await owner.press("👥 Участники")
     text = owner.messages()[-2].plain_text
-    assert "Придут — 2 участника" in text
+    assert "Придут 2 человека:" in text
     assert "Участник2301" in text
     assert "Участник2302" in text
     assert "Отметили «Не приду»: 1" in text
@@ -523,7 +523,7 @@ async def test_announcement_reaches_the_channel(tg: FakeTelegram, run_bot: RunBo
         await guest.send("/start ev_1")
         card = guest.last_message()
         assert "Встреча в Москве" in card.plain_text
-        assert card.buttons()[0] == ["🙋 Я приду · 0", "🙅 Не приду · 0"]
+        assert card.buttons()[0] == ["🙋 Я приду", "🙅 Не приду"]
         await guest.press("Я приду")
         assert guest.alerts()[-1] == "Отмечено — Вы придёте. Напомним перед началом."
 
@@ -554,7 +554,7 @@ async def test_english_speakers_get_it_in_english(tg: FakeTelegram, run_bot: Run
         assert "An event of the Union" in announcement.plain_text
         assert "15 December 2026, 10:00 MSK — 18:00 MSK" in announcement.plain_text
         assert "📍 Vologda, Зал заседаний" in announcement.plain_text
-        assert announcement.buttons()[0] == ["🙋 I will attend · 0", "🙅 I will not · 0"]
+        assert announcement.buttons()[0] == ["🙋 I will attend", "🙅 I will not"]
         await john.press("I will attend")
         assert john.alerts()[-1] == "Noted — you will attend. We will remind you before the start."
         await john.send("/events")
@@ -699,3 +699,53 @@ async def test_those_who_will_not_come_get_no_reminder(
         await app.sender.wait_idle()
     assert "Напоминание" in anna.last_message().plain_text
     assert all("Напоминание" not in m.plain_text for m in boris.messages())
+
+
+async def test_an_online_event_without_a_city_and_its_link_sent_later(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    owner = tg.user(OWNER, first_name="Ольга")
+    async with run_bot() as app:
+        await owner.send("/start")
+        anna, boris = await add_people(app, tg, [2601, 2602])
+        await owner.send("/event_new")
+        await owner.press("Заседание секции")
+        await owner.send("Секция по культуре")
+        await owner.press("💻 Без города — только по видеосвязи")
+        await owner.send("в пятницу в 15:00")  # 27.11.2026, typed in words
+        await owner.press("Пропустить")
+        assert "Если ссылки ещё нет" in owner.last_text()  # no format, no place asked
+        await owner.press("⏳ Ссылка будет позже")
+        await owner.press("Пропустить")
+        preview = owner.last_message().plain_text
+        assert "27 ноября 2026 г., 15:00 МСК" in preview
+        assert "💻 По видеосвязи (ВКС): ссылка будет позже" in preview
+        assert "📍" not in preview
+        await owner.press("✅ Опубликовать")
+        await app.sender.wait_idle()
+        assert tuple(await app.db.fetchone("SELECT city_name, format, link FROM events") or ()) == (
+            "",
+            "online",
+            None,
+        )
+        await anna.press("🙋 Я приду")
+        await anna.send("/events")
+        assert "Секция по культуре</b> — заседание секции, онлайн" in anna.last_text()
+
+        await owner.send("/events")
+        await owner.press("1. Секция по культуре")
+        await owner.press("✏️ Изменить")
+        await owner.press("Ссылка")
+        await owner.send("https://meet.example.org/culture")
+        assert "Ссылка: — → https://meet.example.org/culture" in owner.last_message().plain_text
+        await owner.press("✅ Сохранить")
+        await app.sender.wait_idle()
+
+        notice, card = anna.messages()[-2:]
+        assert notice.plain_text.startswith("🔗 Ссылка на видеоконференцию: «Секция по культуре»")
+        assert "💻 По видеосвязи (ВКС): https://meet.example.org/culture" in card.plain_text
+        assert card.buttons() == [
+            ["✅ Я приду", "🙅 Не приду"],
+            ["📅 Добавить в календарь"],
+        ]
+        assert "meet.example.org" not in boris.last_message().plain_text  # did not answer

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.app import App
 from tests.conftest import RunBot, SettingsFactory
@@ -27,6 +28,9 @@ async def test_dialog_continues_after_a_restart(tg: FakeTelegram, run_bot: RunBo
         assert "Контактным лицом какого города" in ivan.last_text()
     async with run_bot() as app:  # same database, a new process state
         await ivan.send("Кострома")
+        await ivan.send("Специалист")
+    async with run_bot() as app:  # again: the position was kept
+        await ivan.send("Администрация")
         assert ivan.last_text().startswith("Заявка отправлена: <b>Кострома</b>.")
         assert "Кострома" in owner.last_message().plain_text
         assert await app.db.fetchval("SELECT count(*) FROM contact_requests") == 1
@@ -112,6 +116,7 @@ async def read_until(process: asyncio.subprocess.Process, marker: bytes) -> byte
     return seen
 
 
+@pytest.mark.process
 async def test_sigterm_finishes_in_flight_work_and_exits_cleanly(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:

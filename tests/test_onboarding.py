@@ -30,6 +30,7 @@ async def test_start_registers_greets_in_russian_and_subscribes_to_everything(
         assert "/city" in welcome.text
         assert welcome.reply_keyboard() == [
             ["📅 События", "📄 Решения"],
+            ["✉️ Написать в дирекцию"],
             ["🔔 Подписки", "🏙 Мой город"],
             ["🌐 Язык", "❓ Помощь"],
         ]
@@ -55,6 +56,7 @@ async def test_english_telegram_gets_english_and_unknown_languages_get_russian(
     assert anna.last_text().startswith("Hello, Anna!")
     assert anna.last_message().reply_keyboard() == [
         ["📅 Events", "📄 Resolutions"],
+        ["✉️ Write to the office"],
         ["🔔 Subscriptions", "🏙 My city"],
         ["🌐 Language", "❓ Help"],
     ]
@@ -85,6 +87,7 @@ async def test_help_depends_on_roles(tg: FakeTelegram, run_bot: RunBot) -> None:
     assert owner.last_message().reply_keyboard() == [
         ["📅 События", "📄 Решения"],
         ["📝 Опросы"],
+        ["✉️ Написать в дирекцию"],
         ["🔔 Подписки", "🏙 Мой город"],
         ["🌐 Язык", "❓ Помощь"],
         ["👥 Контакты", "🏛 Города"],
@@ -147,6 +150,7 @@ async def test_language_is_persisted_and_survives_restart(
         assert "The bot's language is English." in ivan.texts()
         assert ivan.last_message().reply_keyboard() == [
             ["📅 Events", "📄 Resolutions"],
+            ["✉️ Write to the office"],
             ["🔔 Subscriptions", "🏙 My city"],
             ["🌐 Language", "❓ Help"],
         ]
@@ -188,9 +192,26 @@ async def test_cancel_leaves_a_dialog(tg: FakeTelegram, run_bot: RunBot) -> None
         assert ivan.last_text() == "Сейчас нечего прерывать."
         await ivan.send("/city")
         await ivan.send("/cancel")
-        assert ivan.last_text().startswith("Диалог прерван.")
+        assert ivan.last_text() == "Диалог прерван, заявка не отправлена."
         await ivan.send("Вологда")  # no longer in the dialog: not a city request
-        assert ivan.last_text().startswith("Не удалось понять сообщение.")
+        assert "Передать его в исполнительную дирекцию?" in ivan.last_text()
+
+
+async def test_cancel_says_which_dialog_it_left(tg: FakeTelegram, run_bot: RunBot) -> None:
+    owner = tg.user(OWNER, first_name="Ольга")
+    async with run_bot():
+        await owner.send("/start")
+        for command, said in (
+            ("/event_new", "Создание мероприятия отменено, ничего не опубликовано."),
+            ("/resolution_new", "Публикация отменена, ничего не отправлено."),
+            ("/broadcast", "Рассылка отменена, ничего не отправлено."),
+        ):
+            await owner.send(command)
+            await owner.send("/cancel")
+            assert owner.last_text() == said, command
+        await owner.send("✉️ Написать в дирекцию")
+        await owner.send("/cancel")
+        assert owner.last_text() == "Диалог прерван, сообщение не отправлено."
 
 
 async def test_group_chat_gets_a_pointer_and_nothing_else(
@@ -216,7 +237,7 @@ async def test_stray_input_gets_a_polite_answer(tg: FakeTelegram, run_bot: RunBo
         assert ivan.last_text() == "Чтобы начать, отправьте /start."
         await ivan.send("/start")
         await ivan.send_sticker()
-        assert ivan.last_text().startswith("Не удалось понять сообщение.")
+        assert "Передать его в исполнительную дирекцию?" in ivan.last_text()
         await ivan.send("/nosuchcommand")
         assert ivan.last_text() == "Такой команды нет. Список команд — /help."
 

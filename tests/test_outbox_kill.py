@@ -10,11 +10,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from bot.app import App
 from storage.people import TelegramUser
 from tests.conftest import SettingsFactory
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.support import OWNER, TOKEN
+
+pytestmark = pytest.mark.process
 
 SUBSCRIBERS = range(8001, 8301)
 

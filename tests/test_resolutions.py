@@ -350,6 +350,8 @@ async def test_two_staff_adopting_one_draft_the_second_is_told(
         await owner.press("✅ Опубликовать")
         assert "⚠️" not in owner.last_text()
         await staff.press("✅ Опубликовать")
+        assert "уже опубликовано" in staff.last_text()  # same title and date: asked first
+        await staff.press("Да, опубликовать ещё раз")
         told = staff.last_text()
         assert told.startswith(f"✅ Решение «{TITLE}» опубликовано.")
         assert "Выбранный проект тем временем уже связан с другим принятым решением" in told

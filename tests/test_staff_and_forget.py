@@ -142,3 +142,18 @@ async def test_blocking_the_bot_marks_the_person_inactive(
         assert await app.db.fetchval("SELECT is_active FROM people WHERE id = 1001") == 0
         await ivan.send("/help")  # writing again means they are back
         assert await app.db.fetchval("SELECT is_active FROM people WHERE id = 1001") == 1
+
+
+async def test_staff_added_by_username(tg: FakeTelegram, run_bot: RunBot) -> None:
+    owner = tg.user(OWNER, first_name="Ольга")
+    anna = tg.user(210, first_name="Анна", username="Anna_K")
+    async with run_bot():
+        await owner.send("/start")
+        await anna.send("/start")
+        await owner.send("/staff add @anna_k")  # any case
+        assert owner.last_text().startswith("Пользователь 210 теперь сотрудник.")
+        assert anna.last_text().startswith("Вас добавили в сотрудники")
+        await owner.send("/staff add @nobody_here")
+        assert owner.last_text().startswith("Пользователь @nobody_here ещё не открывал бота")
+        await owner.send("/staff add @x")
+        assert owner.last_text().startswith("/staff — список сотрудников")

@@ -9,7 +9,7 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 
 from storage.cities import CityRepo, member_cities_file
-from storage.db import SCHEMA_VERSION, Database, SchemaTooNewError
+from storage.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, Database, SchemaTooNewError
 from storage.fsm import SQLiteStorage
 from storage.setup import open_database
 from tests.support import START
@@ -22,7 +22,7 @@ async def test_fresh_database_is_migrated_with_wal_and_foreign_keys(tmp_path: Pa
         assert await db.version() == SCHEMA_VERSION
         assert await db.fetchval("PRAGMA journal_mode") == "wal"
         assert await db.fetchval("PRAGMA foreign_keys") == 1
-        assert await db.fetchval("PRAGMA busy_timeout") == 5000
+        assert await db.fetchval("PRAGMA busy_timeout") == BUSY_TIMEOUT_MS  # then retried
         members = await CityRepo(db).members()
         assert len(members) == len(member_cities_file()) == 30
         assert "Вологда" in {city.name for city in members}
@@ -55,6 +55,7 @@ async def test_removed_cities_are_not_seeded_again(tmp_path: Path) -> None:
         await db.close()
 
 
+@pytest.mark.process
 async def test_newer_database_refuses_to_start(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     await (await open_database(path, START)).close()
@@ -106,25 +107,30 @@ async def test_fsm_storage_survives_reconnect(tmp_path: Path) -> None:
         await db.close()
 
 
+@pytest.mark.process
 def test_cities_command_line(tmp_path: Path) -> None:
     env = {"DATABASE_PATH": str(tmp_path / "db" / "bot.sqlite3")}
     listed = run_cli(tmp_path, env, "cities", "list")
     assert listed.returncode == 0, listed.stderr
     assert len(listed.stdout.strip().splitlines()) == 30
     added = run_cli(tmp_path, env, "cities", "add", "Вытегра", "--en", "Vytegra")
-    assert added.stdout.strip() == "added Вытегра"
+    assert added.stdout.strip() == "Город Вытегра добавлен в список членов Союза"
     again = run_cli(tmp_path, env, "cities", "add", "вытегра")
-    assert again.stdout.strip() == "Вытегра is already a member"
+    assert again.stdout.strip() == "Город Вытегра уже в списке членов Союза"
     removed = run_cli(tmp_path, env, "cities", "remove", "Тверь")
-    assert removed.stdout.strip() == "removed Тверь"
+    assert removed.stdout.strip() == "Город Тверь исключён из списка членов Союза"
     unclear = run_cli(tmp_path, env, "cities", "remove", "Вели")
     assert unclear.returncode == 1
+    assert "найдено: Великие Луки, Великий Новгород" in unclear.stdout
+    english = run_cli(tmp_path, {**env, "DEFAULT_LOCALE": "en"}, "cities", "add", "Вытегра")
+    assert english.stdout.strip() == "Вытегра is a member city already"  # one language
     names = run_cli(tmp_path, env, "cities", "list").stdout
     assert "Вытегра (Vytegra)" in names
     assert "Тверь" not in names
     assert len(names.strip().splitlines()) == 30
 
 
+@pytest.mark.process
 def test_backup_while_the_database_is_open(tmp_path: Path) -> None:
     source = tmp_path / "bot.sqlite3"
     env = {"DATABASE_PATH": str(source)}

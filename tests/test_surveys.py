@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from bot.app import App
 from storage.people import TelegramUser
@@ -43,10 +44,10 @@ async def open_example(app: App, tg: FakeTelegram, owner: FakeUser) -> int:
     await owner.press("🟢 Открыть")
     confirm = owner.last_message().plain_text
     assert "до 15 декабря 2026 г., 18:00 МСК" in confirm
-    assert "Приглашения получат 3 контактных лица 2 городов" in confirm
+    assert "Приглашения получат контактные лица городов: 3 контактных лица (2 города)" in confirm
     assert "Напоминания: за 3 дня, за 1 день до срока" in confirm
     await owner.press("✅ Открыть")
-    assert owner.last_text().startswith("🟢 «Тарифы ЖКХ — 2026» открыт до 15 декабря 2026 г.")
+    assert owner.last_text().startswith("🟢 Опрос «Тарифы ЖКХ — 2026» открыт до 15 декабря 2026 г.")
     invited = {VOLOGDA_1, VOLOGDA_2, TVER}
     await tg.wait_calls(
         lambda c: c.chat_id in invited and "Информационный обмен" in (c.text or ""), 3
@@ -273,7 +274,10 @@ async def test_reminders_go_only_to_cities_without_a_response(
         await owner.send("/surveys")
         await owner.press("1")
         await owner.press("⏰ Напомнить")
-        assert "Его получат 1 контактное лицо 1 города" in owner.last_message().plain_text
+        assert (
+            "ещё не отправивших ответ: 1 контактное лицо (1 город)"
+            in owner.last_message().plain_text
+        )
         await owner.press("⏰ Да, напомнить")
         await tg.wait_for(lambda c: c.chat_id == TVER and "Напоминание" in (c.text or ""))
 
@@ -435,7 +439,7 @@ async def test_staff_close_early_and_reopen_with_a_new_deadline(
         await owner.press("⏹ Закрыть досрочно")
         assert "ещё не ответили 2 города" in owner.last_message().plain_text
         await owner.press("⏹ Да, закрыть")
-        assert any(text.startswith("⏹ «Тарифы ЖКХ — 2026» закрыт.") for text in owner.texts())
+        assert any(text.startswith("⏹ Опрос «Тарифы ЖКХ — 2026» закрыт.") for text in owner.texts())
         assert app.scheduler.armed() == {}
         petr = tg.user(TVER)
         await petr.press("▶️ Начать")
@@ -447,7 +451,7 @@ async def test_staff_close_early_and_reopen_with_a_new_deadline(
         await owner.send("20.11 10:00")
         assert owner.last_text().startswith("Это время уже прошло.")
         await owner.send("20.12 18:00")
-        assert "Открыть снова «Тарифы ЖКХ — 2026» до 20 декабря 2026 г., 18:00 МСК" in (
+        assert "Открыть снова опрос «Тарифы ЖКХ — 2026» до 20 декабря 2026 г., 18:00 МСК" in (
             owner.last_message().plain_text
         )
         await owner.press("✅ Открыть")
@@ -460,6 +464,7 @@ async def test_staff_close_early_and_reopen_with_a_new_deadline(
     assert date(2026, 12, 20)
 
 
+@pytest.mark.process
 def test_the_command_line_imports_and_exports(tmp_path: Path) -> None:
     from tests.test_config import run_cli
 
@@ -467,15 +472,15 @@ def test_the_command_line_imports_and_exports(tmp_path: Path) -> None:
     source = tmp_path / "tariffs.yaml"
     source.write_bytes(EXAMPLE)
     imported = run_cli(tmp_path, env, "survey", "import", str(source))
-    assert imported.stdout.strip() == "imported draft tariffs-2026: Тарифы ЖКХ — 2026"
+    assert imported.stdout.strip() == "Загружен черновик tariffs-2026: Тарифы ЖКХ — 2026"
     broken = tmp_path / "broken.yaml"
     broken.write_text("id: x\nquestions: [{key: a, type: choice, text: A}]\n", encoding="utf-8")
     refused = run_cli(tmp_path, env, "survey", "import", str(broken))
     assert refused.returncode == 1
     assert refused.stdout.splitlines() == [
-        f"{broken}: 2 problem(s), nothing imported",
-        "title: required",
-        "questions[1].options: required for type choice",
+        f"{broken}: 2 ошибки, ничего не загружено",
+        "title: обязательно",
+        "questions[1].options: обязательно для типа choice",
     ]
     from bot.surveys.definition import parse_definition
     from bot.surveys.template import template_workbook
@@ -491,7 +496,7 @@ def test_the_command_line_imports_and_exports(tmp_path: Path) -> None:
     sheet_file = tmp_path / "Новый опрос.xlsx"
     book.save(sheet_file)
     from_sheet = run_cli(tmp_path, env, "survey", "import", str(sheet_file))
-    assert from_sheet.stdout.strip() == "imported draft tariffs-2027: Тарифы ЖКХ — 2026", (
+    assert from_sheet.stdout.strip() == "Загружен черновик tariffs-2027: Тарифы ЖКХ — 2026", (
         from_sheet.stdout
     )
     book["Вопросы"]["D3"] = "rating"
@@ -499,7 +504,7 @@ def test_the_command_line_imports_and_exports(tmp_path: Path) -> None:
     refused = run_cli(tmp_path, env, "survey", "import", str(sheet_file))
     assert refused.returncode == 1
     assert refused.stdout.splitlines()[1].startswith(
-        "Вопросы!D3: unknown type rating (one of: number,"
+        "Вопросы!D3: неизвестный тип rating (допустимы: число, целое число,"
     )
     target = tmp_path / "out.xlsx"
     exported = run_cli(tmp_path, env, "survey", "export", "tariffs-2026", "-o", str(target))
@@ -533,7 +538,7 @@ async def test_a_survey_of_subscribers_has_one_response_per_person(
         await owner.send_document("city-day.yaml", SUBSCRIBERS_SURVEY)
         await owner.press("🟢 Открыть")
         await owner.send("01.12 12:00")
-        assert "Приглашения получат 5 человек" in owner.last_message().plain_text
+        assert "Приглашения получат подписчики: 5 человек" in owner.last_message().plain_text
         await owner.press("✅ Открыть")
         await tg.wait_for(lambda c: c.chat_id == 2001 and "Day of the city" in (c.text or ""))
         await anna.press("▶️ Start")
@@ -547,7 +552,10 @@ async def test_a_survey_of_subscribers_has_one_response_per_person(
         assert anna.last_text().startswith('✅ Thank you! The response to "Day of the city"')
         await owner.send("/surveys")
         staff_list, own_list = owner.messages()[-2:]
-        assert "открыт до 1 декабря 2026 г., 12:00 МСК; ответили 1" in staff_list.plain_text
+        assert (
+            "ответы принимаются до 1 декабря 2026 г., 12:00 МСК; ответили 1"
+            in staff_list.plain_text
+        )
         assert "Day of the city\n⏳ ещё не начат" in own_list.plain_text  # she may answer too
         rows = await app.db.fetchall("SELECT person_id, city_id, status FROM responses")
         assert [tuple(r) for r in rows] == [(2001, None, "submitted")]
@@ -695,7 +703,7 @@ async def test_every_member_city_is_counted_and_one_without_a_contact_can_be_inv
 
         await owner.press("⏰ Напомнить", message_id=status.message_id)
         confirm = owner.last_message().plain_text
-        assert "Его получат 3 контактных лица 2 городов" in confirm
+        assert "ещё не отправивших ответ: 3 контактных лица (2 города)" in confirm
         assert "У 28 городов нет контактного лица — им напоминание не придёт" in confirm
         await owner.press("⏰ Да, напомнить")
         await tg.wait_calls(lambda c: "Напоминание" in (c.text or ""), 3)

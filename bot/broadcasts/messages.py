@@ -33,6 +33,7 @@ def listing_text(t: Texts, summaries: Sequence[JobSummary], members: Sequence[Ci
             "job": s.job,
             "counts": {k.value: v for k, v in s.counts.items()},
             "audience": describe(t, s.audience, members),
+            "preview": s.preview,
         }
         for s in summaries
     ]

@@ -62,10 +62,31 @@ class Audience:
 
 
 @dataclass(frozen=True, slots=True)
+class Preview:
+    """What a broadcast is, for the list: its kind (text, photo, document, other) and its
+    first words."""
+
+    kind: str
+    words: str = ""
+
+    @classmethod
+    def of(cls, kind: str, text: str, length: int = 60) -> Preview:
+        words = " ".join(text.split())
+        if len(words) > length:
+            words = words[: length - 1].rsplit(" ", 1)[0] + "\u2026"
+        return cls(kind, words)
+
+
+@dataclass(frozen=True, slots=True)
 class JobSummary:
     job: Job
     audience: Audience
     counts: dict[Outcome, int]
+
+    @property
+    def preview(self) -> Preview | None:
+        found = self.job.payload.get("preview")
+        return Preview(found.get("kind", ""), found.get("words", "")) if found else None
 
 
 @dataclass(eq=False)
@@ -101,11 +122,16 @@ class BroadcastService:
         return [p.id for p in await self.people_repo.many(staff) if p.is_active]
 
     async def send_now(
-        self, staff: Viewer, source_chat_id: int, source_message_id: int, audience: Audience
+        self,
+        staff: Viewer,
+        source_chat_id: int,
+        source_message_id: int,
+        audience: Audience,
+        preview: Preview | None = None,
     ) -> int:
         recipients = await self.recipients(audience)
         job_id = await self.outbox.send(
-            self._job(staff, source_chat_id, source_message_id, audience), recipients
+            self._job(staff, source_chat_id, source_message_id, audience, preview), recipients
         )
         await self.audit.record(
             staff.id,
@@ -125,9 +151,10 @@ class BroadcastService:
         source_message_id: int,
         audience: Audience,
         at: datetime,
+        preview: Preview | None = None,
     ) -> int:
         job_id = await self.outbox.schedule(
-            self._job(staff, source_chat_id, source_message_id, audience), at
+            self._job(staff, source_chat_id, source_message_id, audience, preview), at
         )
         await self.scheduler.schedule(KIND, str(job_id), at)
         await self.audit.record(
@@ -141,13 +168,13 @@ class BroadcastService:
         return job_id
 
     @staticmethod
-    def _job(staff: Viewer, chat_id: int, message_id: int, audience: Audience) -> NewJob:
-        return NewJob(
-            kind=KIND,
-            audience=audience.to_json(),
-            payload=copy_payload(chat_id, message_id),
-            created_by=staff.id,
-        )
+    def _job(
+        staff: Viewer, chat_id: int, message_id: int, audience: Audience, preview: Preview | None
+    ) -> NewJob:
+        payload = copy_payload(chat_id, message_id)
+        if preview is not None:  # for /broadcasts: what it was about
+            payload["preview"] = {"kind": preview.kind, "words": preview.words}
+        return NewJob(kind=KIND, audience=audience.to_json(), payload=payload, created_by=staff.id)
 
     async def is_active(self, job_id: int) -> bool:
         job = await self.repo.get(job_id)

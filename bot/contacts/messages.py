@@ -84,6 +84,8 @@ def _request(t: Texts, args: dict[str, Any]) -> list[Part]:
     text = t(
         "contacts.request_staff",
         city=city.title(t.locale),
+        position=args.get("position", ""),
+        organisation=args.get("organisation", ""),
         **person_label(args["person"], args["person_id"]),
     )
     return [TextPart(text, request_decision_keyboard(t, args["request_id"]))]
@@ -96,6 +98,8 @@ def _decided(t: Texts, args: dict[str, Any]) -> list[Part]:
         city=city.title(t.locale),
         approved=args["approved"],
         decider=args["decider"],
+        position=args.get("position", ""),
+        organisation=args.get("organisation", ""),
         **person_label(args["person"], args["person_id"]),
     )
     return [TextPart(text)]

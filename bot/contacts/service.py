@@ -117,16 +117,38 @@ class ContactService:
 
     # --- requests ---------------------------------------------------------------------------
 
-    async def ask(self, viewer: Viewer, city_id: int) -> AskResult:
-        """A person asks to become a contact of a city; every staff member gets the request."""
+    async def check(self, viewer: Viewer, city_id: int) -> AskResult | None:
+        """Before asking the person's position: None if they may ask for this city."""
         city = await self.cities.get(city_id)
         if city is None or not city.is_member:
             return AskResult(Ask.NO_CITY)
         if city.id in viewer.city_ids:
             return AskResult(Ask.ALREADY_CONTACT, city)
-        request_id = await self.requests.create(viewer.id, city.id, now=self.clock.now())
+        pending = await self.requests.pending_city(viewer.id)
+        if pending is not None:  # one request at a time, whatever the city
+            return AskResult(Ask.PENDING, await self.cities.get(pending))
+        return None
+
+    async def ask(
+        self, viewer: Viewer, city_id: int, position: str = "", organisation: str = ""
+    ) -> AskResult:
+        """A person asks to become a contact of a city, saying their position and
+        organisation; every staff member gets the request."""
+        refused = await self.check(viewer, city_id)
+        if refused is not None:
+            return refused
+        city = await self.cities.get(city_id)
+        assert city is not None
+        request_id = await self.requests.create(
+            viewer.id,
+            city.id,
+            now=self.clock.now(),
+            position=position or None,
+            organisation=organisation or None,
+        )
         if request_id is None:
-            return AskResult(Ask.PENDING, city)
+            pending = await self.requests.pending_city(viewer.id)
+            return AskResult(Ask.PENDING, await self.cities.get(pending) if pending else city)
         notices = await self.notifier.send_many(
             sorted(await self.people.staff_ids()),
             "contacts.request",
@@ -134,6 +156,8 @@ class ContactService:
             person=viewer.person,
             person_id=viewer.id,
             request_id=request_id,
+            position=position,
+            organisation=organisation,
         )
         await self.requests.add_notices(request_id, notices)
         return AskResult(Ask.SENT, city)
@@ -169,6 +193,8 @@ class ContactService:
             decider=decider.full_name if decider else str(staff.id),
             person=person,
             person_id=request.person_id,
+            position=request.position or "",
+            organisation=request.organisation or "",
         )
         return DecisionResult(Decision.DONE, request, city, person)
 

@@ -8,7 +8,6 @@ through the outbox.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 
+from bot.clock import Clock
 from bot.delivery.parts import Renderers, TextPart
 from bot.texts import Texts
 from storage.contacts import Notice
@@ -37,6 +37,7 @@ class Notifier:
     renderers: Renderers
     texts_of: TextsOf
     blocked: Callable[[int], Awaitable[None]]
+    clock: Clock
 
     async def _render(self, person_id: int, name: str, args: dict[str, Any]) -> TextPart:
         texts = await self.texts_of(person_id)
@@ -53,7 +54,7 @@ class Notifier:
                     person_id, part.text, reply_markup=part.reply_markup
                 )
             except TelegramRetryAfter as error:
-                await asyncio.sleep(error.retry_after)
+                await self.clock.sleep(error.retry_after)
             except TelegramForbiddenError:
                 await self.blocked(person_id)
                 log.info("person %s has blocked the bot; marked inactive", person_id)
@@ -63,10 +64,34 @@ class Notifier:
                 return None
             except TelegramNetworkError as error:
                 log.warning("notice to %s failed (attempt %d): %s", person_id, attempt + 1, error)
-                await asyncio.sleep(0.5 * 2**attempt)
+                await self.clock.sleep(0.5 * 2**attempt)
             else:
                 return Notice(chat_id=person_id, message_id=message.message_id)
         return None
+
+    async def send_with_copy(
+        self,
+        person_ids: Iterable[int],
+        name: str,
+        /,
+        *,
+        from_chat_id: int,
+        message_id: int,
+        **args: Any,
+    ) -> list[Notice]:
+        """A notice, then a copy of someone's message (text, photo or document as it was)
+        under it; the notices are returned (their buttons and marks live there)."""
+        notices = []
+        for person_id in person_ids:
+            notice = await self.send(person_id, name, **args)
+            if notice is None:
+                continue
+            notices.append(notice)
+            try:
+                await self.bot.copy_message(person_id, from_chat_id, message_id)
+            except (TelegramBadRequest, TelegramForbiddenError, TelegramNetworkError) as error:
+                log.warning("could not copy message %s to %s: %s", message_id, person_id, error)
+        return notices
 
     async def send_many(self, person_ids: Iterable[int], name: str, /, **args: Any) -> list[Notice]:
         notices = [await self.send(person_id, name, **args) for person_id in person_ids]

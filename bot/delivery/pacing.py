@@ -22,6 +22,8 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.methods.base import TelegramType
 
+from bot.clock import Clock
+
 if TYPE_CHECKING:
     from aiogram import Bot
     from aiogram.methods import Response, TelegramMethod
@@ -49,7 +51,10 @@ _in_turn: ContextVar[bool] = ContextVar("in_paced_turn", default=False)
 
 
 class Pacer:
-    def __init__(self, rate: float, per_chat_interval: float = 1.0) -> None:
+    def __init__(
+        self, rate: float, per_chat_interval: float = 1.0, *, clock: Clock | None = None
+    ) -> None:
+        self.clock = clock or Clock()
         self.interval = 1.0 / rate
         self.catch_up = max(CATCH_UP * self.interval, CATCH_UP_MIN)
         self.limit = max(1, math.floor(rate))  # sends in any one-second window
@@ -60,9 +65,8 @@ class Pacer:
         self._recent: deque[float] = deque()
         self._chat_last: dict[int, float] = {}
 
-    @staticmethod
-    def _now() -> float:
-        return asyncio.get_running_loop().time()
+    def _now(self) -> float:
+        return self.clock.monotonic()
 
     def _window_opens(self, now: float) -> float:
         while self._recent and self._recent[0] <= now - WINDOW:
@@ -81,13 +85,13 @@ class Pacer:
         mine = now if last is None else max(now, last + self.per_chat_interval)
         self._chat_last[chat_id] = mine
         if mine > now:
-            await asyncio.sleep(mine - now)
+            await self.clock.sleep(mine - now)
         async with self._lock:
             while True:
                 now = self._now()
                 at = max(now, self._next, self._paused_until, self._window_opens(now))
                 if at > now:
-                    await asyncio.sleep(at - now)
+                    await self.clock.sleep(at - now)
                 now = self._now()
                 if self._paused_until <= now and self._window_opens(now) <= now:
                     break  # a pause or other sends came up while we waited

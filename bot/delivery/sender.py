@@ -100,7 +100,7 @@ class Sender:
         self.catalog = catalog
         self.clock = clock
         self.config = config
-        self.pacer = Pacer(config.rate, config.per_chat_interval)
+        self.pacer = Pacer(config.rate, config.per_chat_interval, clock=clock)
         self.on_finished: list[Finished] = []
         self.claimed: dict[int, int] = {}  # delivery id -> job id, while being sent
         self.cancelled_jobs: set[int] = set()
@@ -180,7 +180,7 @@ class Sender:
                 await self._pass()
             except Exception:
                 log.exception("the outbox sender stumbled; going on in a moment")
-                await asyncio.sleep(self.config.idle_poll)
+                await self.clock.sleep(self.config.idle_poll)
 
     async def _pass(self) -> None:
         """Claim a batch of due recipients and start their sends, or wait for work."""
@@ -211,8 +211,7 @@ class Sender:
         if retry_at is not None:
             wait = (retry_at - self.clock.now()).total_seconds()
             timeout = min(timeout, max(MIN_WAIT, wait))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+        await self.clock.wait(self._wake, timeout)
 
     async def _job(self, job_id: int) -> Job | None:
         job = self._jobs.get(job_id)
@@ -368,8 +367,7 @@ class Sender:
 
     async def _flusher(self) -> None:
         while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._flush_now.wait(), self.config.flush_interval)
+            await self.clock.wait(self._flush_now, self.config.flush_interval)
             self._flush_now.clear()
             try:
                 await self._flush()

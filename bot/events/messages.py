@@ -58,7 +58,7 @@ def changes(t: Texts, before: Event, after: Event) -> list[tuple[str, str, str]]
         return f"{text} \u2014 {t.datetime(e.ends_at)}" if e.ends_at else text
 
     def place(e: Event) -> str:
-        return ", ".join(p for p in (e.city(t.locale), e.draft.place) if p)
+        return ", ".join(p for p in (e.city(t.locale), e.draft.place) if p) or "\u2014"
 
     def form(e: Event) -> str:
         return t.plain(f"events.format.{e.draft.format.value}")
@@ -127,14 +127,18 @@ def render_reminder(t: Texts, args: dict[str, Any]) -> list[Part]:
 
 
 def render_changed(t: Texts, args: dict[str, Any]) -> list[Part]:
+    """To those who said they will attend: what changed (a link added later says so), then
+    the new card with its answer and calendar buttons."""
     before, after = _event(args, "before"), _event(args, "after")
-    text = t("events.changed", title=after.title, changes=changes(t, before, after))
-    rsvp = Rsvp(after, 0, 0, None)
+    found = changes(t, before, after)
+    link_added = not before.draft.link and bool(after.draft.link)
+    text = t("events.changed", title=after.title, changes=found, link_added=link_added)
+    rsvp = Rsvp(after, 0, 0, True)  # everyone it goes to said "I will attend"
     return [
         TextPart(text),
         TextPart(
             card_text(t, after),
-            reply_markup=event_card_keyboard(t, rsvp, staff=False, page=-1, answers=False),
+            reply_markup=event_card_keyboard(t, rsvp, staff=False, page=-1),
         ),
     ]
 
@@ -166,7 +170,7 @@ def list_screen(t: Texts, upcoming: tuple[Sequence[Rsvp], int, int]) -> Screen:
             "number": number,
             "starts_at": card.event.starts_at,
             "title": card.event.title,
-            "city": card.event.city(t.locale),
+            "city": card.event.city(t.locale) or t.plain("events.no_city"),
             "kind": t.plain(f"events.kind.{card.event.kind.value}"),
             "going": card.going,
         }

@@ -15,24 +15,37 @@ soft line break reads as a space, so a row never falls apart.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from charset_normalizer import from_bytes
 from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 MAX_PARAGRAPHS = 20_000
+# A .docx of a resolution is kilobytes of XML; a long one with pictures a few megabytes.
+MAX_INFLATED = 48 * 1024 * 1024  # all parts together, inflated (pictures included)
+MAX_XML = 16 * 1024 * 1024  # one XML part (the text of ~3 000 pages)
+MAX_MEMBERS = 2_000
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class UnreadableFile(ValueError):
-    """Not a document we can read (a broken .docx, an unknown encoding, no text)."""
+    """Not a document we can read; `key` names the text that says why (under
+    `resolutions.error.`): unreadable (broken, no text), too_big_inside (a zip bomb),
+    not_text (no Russian reading of a plain-text file)."""
+
+    def __init__(self, detail: str, key: str = "unreadable") -> None:
+        super().__init__(detail)
+        self.key = key
 
 
 def tidy(lines: list[str]) -> list[str]:
@@ -50,18 +63,57 @@ def from_text(text: str) -> list[str]:
     return tidy(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# What Russian plain text comes in when it is not UTF-8: Windows (Word's "plain text",
+# Notepad's "ANSI"), KOI8-R (old mail and Unix), UTF-16 without a BOM.
+_LEGACY = ["cp1251", "koi8_r", "utf_16_le", "utf_16_be", "cp866", "mac_cyrillic"]
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _binary(text: str) -> bool:
+    controls = sum(1 for char in text if char < " " and char not in "\t\n\r\f")
+    return "\x00" in text or controls > len(text) / 200
+
+
+def decode_text(content: bytes) -> str:
+    """The text of a plain-text file: a BOM says the encoding; else UTF-8; else the most
+    plausible Russian encoding (charset-normalizer). Raises UnreadableFile for what is not
+    text (a picture renamed .txt, an encoding with no Russian reading)."""
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            try:
+                return content.decode(encoding)
+            except UnicodeDecodeError:
+                raise UnreadableFile("broken text after a byte order mark", "not_text") from None
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if not text or _binary(text):  # UTF-16 without a BOM decodes as UTF-8 full of NULs
+        best = from_bytes(content, cp_isolation=_LEGACY).best()
+        if best is None:
+            raise UnreadableFile("not text in any known encoding", "not_text") from None
+        text = str(best)
+        letters = _LETTER.findall(text)
+        if not letters or len(_CYRILLIC.findall(text)) < len(letters) / 2:
+            raise UnreadableFile("no Russian reading", "not_text") from None
+    if _binary(text):
+        raise UnreadableFile("binary content", "not_text")
+    return text
+
+
 def read_txt(content: bytes) -> list[str]:
-    """UTF-8 (with or without BOM), else Windows-1251 (what Word saves as "plain text")."""
-    for encoding in ("utf-8-sig", "cp1251"):
-        try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        paragraphs = from_text(text)
-        if paragraphs:
-            return paragraphs
-        break
-    raise UnreadableFile("no text")
+    paragraphs = from_text(decode_text(content))
+    if not paragraphs:
+        raise UnreadableFile("no text")
+    return paragraphs
 
 
 # --- .docx ------------------------------------------------------------------------------------
@@ -379,7 +431,39 @@ def _int_val(node: Any, default: int) -> int:
         return default
 
 
+def check_archive(content: bytes) -> None:
+    """A .docx is a zip archive: refuse one that would inflate beyond what any document
+    needs (a zip bomb), by the sizes it declares and by reading it, before python-docx
+    loads a part of it into memory."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise UnreadableFile("not a zip archive") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise UnreadableFile("too many parts", "too_big_inside")
+        if sum(member.file_size for member in members) > MAX_INFLATED:
+            raise UnreadableFile("declares too much content", "too_big_inside")
+        total = 0
+        for member in members:
+            xml = member.filename.endswith((".xml", ".rels"))
+            if xml and member.file_size > MAX_XML:
+                raise UnreadableFile("declares too much text", "too_big_inside")
+            size = 0
+            try:
+                with archive.open(member) as part:
+                    while chunk := part.read(1 << 16):
+                        size += len(chunk)
+                        total += len(chunk)
+                        if total > MAX_INFLATED or (xml and size > MAX_XML):
+                            raise UnreadableFile("inflates too much", "too_big_inside")
+            except Exception:  # a broken or unsupported part (zipfile raises many kinds)
+                raise UnreadableFile("a broken part") from None
+
+
 def read_docx(content: bytes) -> list[str]:
+    check_archive(content)
     try:
         document = Document(io.BytesIO(content))
     except Exception as error:  # a broken or foreign file: python-docx raises many kinds

@@ -12,11 +12,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from markupsafe import Markup, escape
 
-from bot.callbacks import CommentCb, ResolutionCb, ResolutionYearCb
+from bot.callbacks import CommentCb, ResolutionCb, ResolutionYearCb, SearchCb, SearchHitCb
 from bot.delivery.parts import DocumentPart, Part, Renderers, TextPart
 from bot.split import TEXT_LIMIT, split_paragraphs
 from bot.texts import Texts
-from storage.resolutions import MATCH_END, MATCH_START, Comment, Resolution
+from storage.resolutions import MATCH_END, MATCH_START, Comment, Resolution, Version
 
 PART_MARK_ROOM = 24  # room for "(2/7)" at the head of each part
 
@@ -87,8 +87,64 @@ def _answer_to_person(t: Texts, args: dict[str, Any]) -> list[Part]:
     return [TextPart(text)]
 
 
+def changes(t: Texts, before: Resolution, after: Resolution) -> list[tuple[str, str, str]]:
+    """(what, old, new) for each thing a correction changed; the text shows as "corrected"."""
+    found: list[tuple[str, str, str]] = []
+
+    def add(field: str, old: str, new: str) -> None:
+        if old != new:
+            found.append((t.plain(f"resolutions.field.{field}"), old, new))
+
+    add("title", before.title, after.title)
+    add("date", t.date(before.assembly_date), t.date(after.assembly_date))
+    add("city", before.city(t.locale), after.city(t.locale))
+    if before.draft_id != after.draft_id:
+        found.append(
+            (t.plain("resolutions.field.draft"), "", t.plain("resolutions.field.relinked"))
+        )
+    if before.body != after.body:
+        found.append(
+            (t.plain("resolutions.field.text"), "", t.plain("resolutions.field.corrected"))
+        )
+    add("file", before.file_name or "\u2014", after.file_name or "\u2014")
+    return found
+
+
+def _corrected(t: Texts, args: dict[str, Any]) -> list[Part]:
+    """The correction notice, then the corrected resolution when its text or file changed."""
+    before = Resolution.from_json(args["before"])
+    after = Resolution.from_json(args["after"])
+    resent = before.body != after.body or before.file_key != after.file_key
+    notice = t(
+        "resolutions.corrected",
+        status=after.status.value,
+        title=after.title,
+        date=after.assembly_date,
+        changes=changes(t, before, after),
+        resent=resent,
+    )
+    parts: list[Part] = [TextPart(notice)]
+    if resent:
+        parts += render_resolution(t, {"resolution": args["after"]})
+    return parts
+
+
+def _withdrawn(t: Texts, args: dict[str, Any]) -> list[Part]:
+    resolution = Resolution.from_json(args["resolution"])
+    text = t(
+        "resolutions.withdrawn_notice",
+        status=resolution.status.value,
+        title=resolution.title,
+        date=resolution.assembly_date,
+        city=resolution.city(t.locale),
+    )
+    return [TextPart(text)]
+
+
 def register(renderers: Renderers) -> None:
     renderers.register("resolution", render_resolution)
+    renderers.register("resolution.corrected", _corrected)
+    renderers.register("resolution.withdrawn", _withdrawn)
     renderers.register("resolution.comment", _comment_to_staff)
     renderers.register("resolution.answer", _answer_to_person)
 
@@ -115,7 +171,14 @@ def row(t: Texts, number: int, resolution: Resolution) -> dict[str, Any]:
     }
 
 
-def card_text(t: Texts, resolution: Resolution) -> str:
+def card_text(
+    t: Texts,
+    resolution: Resolution,
+    *,
+    staff: bool = False,
+    comments: Sequence[Comment] = (),
+) -> str:
+    """The card; staff also see its version and, on a draft, its comments."""
     return t(
         "resolutions.card",
         row=row(t, 0, resolution),
@@ -123,6 +186,74 @@ def card_text(t: Texts, resolution: Resolution) -> str:
         has_draft=resolution.draft_id is not None,
         chars=len(resolution.body),
         file_name=resolution.file_name,
+        staff=staff,
+        version=resolution.version,
+        updated_at=resolution.updated_at,
+        comments=len(comments),
+        unanswered=sum(1 for c in comments if c.answered_at is None),
+    )
+
+
+def comments_text(t: Texts, resolution: Resolution, comments: Sequence[Comment]) -> str:
+    return t(
+        "resolutions.comments_list",
+        title=resolution.title,
+        comments=[
+            {
+                "number": number,
+                "name": c.author_name or str(c.person_id),
+                "username": c.author_username,
+                "person_id": c.person_id,
+                "cities": c.city_names,
+                "at": c.created_at,
+                "answered": c.answered_at is not None,
+                "text": c.text,
+            }
+            for number, c in enumerate(comments, 1)
+        ],
+    )
+
+
+def comments_keyboard(t: Texts, comments: Sequence[Comment]) -> InlineKeyboardMarkup | None:
+    """An Answer button for each comment not answered yet."""
+    builder = InlineKeyboardBuilder()
+    for number, comment in enumerate(comments, 1):
+        if comment.answered_at is None:
+            builder.button(
+                text=t.plain("resolutions.btn.answer_n", number=number),
+                callback_data=CommentCb(comment_id=comment.id),
+            )
+    builder.adjust(3)
+    markup = builder.as_markup()
+    return markup if markup.inline_keyboard else None
+
+
+def versions_text(t: Texts, resolution: Resolution, versions: Sequence[Version]) -> str:
+    return t(
+        "resolutions.versions",
+        title=resolution.title,
+        versions=versions,
+        current=resolution,
+        city=resolution.city(t.locale),
+    )
+
+
+def withdraw_keyboard(t: Texts, resolution_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(
+                    t.plain("resolutions.btn.withdraw_yes"),
+                    ResolutionCb(action="withdraw_ok", resolution_id=resolution_id),
+                )
+            ],
+            [
+                _button(
+                    t.plain("resolutions.btn.withdraw_no"),
+                    ResolutionCb(action="open", resolution_id=resolution_id),
+                )
+            ],
+        ]
     )
 
 
@@ -165,11 +296,35 @@ def comment_answer_keyboard(t: Texts, comment_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def resolution_card_keyboard(t: Texts, resolution: Resolution) -> InlineKeyboardMarkup:
+def resolution_card_keyboard(
+    t: Texts,
+    resolution: Resolution,
+    *,
+    staff: bool = False,
+    comments: int = 0,
+    query: str | None = None,
+) -> InlineKeyboardMarkup:
+    """`query`: the card was opened from these search results (its back button returns
+    there rather than to the year's list)."""
+
     def cb(action: str, resolution_id: int = resolution.id) -> ResolutionCb:
         return ResolutionCb(action=action, resolution_id=resolution_id)
 
     rows = [[_button(t.plain("resolutions.btn.full_text"), cb("text"))]]
+    if resolution.is_withdrawn:
+        return InlineKeyboardMarkup(inline_keyboard=rows)
+    if staff:
+        rows.append(
+            [
+                _button(t.plain("resolutions.btn.edit"), cb("edit")),
+                _button(t.plain("resolutions.btn.withdraw"), cb("withdraw")),
+            ]
+        )
+        if resolution.version > 1:
+            label = t.plain("resolutions.btn.versions", n=resolution.version - 1)
+            rows.append([_button(label, cb("versions"))])
+        if resolution.is_draft and comments:
+            rows.append([_button(t.plain("resolutions.btn.comments", n=comments), cb("comments"))])
     if resolution.is_draft and resolution.adopted_id is None:
         rows.append([_button(t.plain("resolutions.btn.comment"), cb("comment"))])
     if resolution.adopted_id is not None:
@@ -178,25 +333,32 @@ def resolution_card_keyboard(t: Texts, resolution: Resolution) -> InlineKeyboard
         )
     if resolution.draft_id is not None:
         rows.append([_button(t.plain("resolutions.btn.draft_of"), cb("open", resolution.draft_id))])
-    rows.append(
-        [
-            _button(
-                t.plain("resolutions.btn.back"),
-                ResolutionYearCb(year=resolution.assembly_date.year),
-            )
-        ]
-    )
+    if query:
+        back = _button(t.plain("resolutions.btn.back_to_results"), SearchCb(q=query))
+    else:
+        year = ResolutionYearCb(year=resolution.assembly_date.year)
+        back = _button(t.plain("resolutions.btn.back"), year)
+    rows.append([back])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def resolutions_list_keyboard(
-    t: Texts, items: Sequence[Resolution], years: Sequence[int], year: int | None
+    t: Texts,
+    items: Sequence[Resolution],
+    years: Sequence[int],
+    year: int | None,
+    query: str | None = None,
 ) -> InlineKeyboardMarkup | None:
     builder = InlineKeyboardBuilder()
     for number, resolution in enumerate(items, 1):
+        data: CallbackData = (
+            SearchHitCb(id=resolution.id, q=query)
+            if query
+            else ResolutionCb(action="open", resolution_id=resolution.id)
+        )
         builder.button(
             text=t.plain("resolutions.btn.open", number=number, title=resolution.title),
-            callback_data=ResolutionCb(action="open", resolution_id=resolution.id),
+            callback_data=data,
         )
     builder.adjust(1)
     others = [y for y in years if y != year]

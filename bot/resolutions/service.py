@@ -26,11 +26,15 @@ from storage.files import FileRepo
 from storage.outbox import NewJob
 from storage.resolutions import (
     Comment,
+    Corrected,
     Found,
     NewResolution,
     Resolution,
     ResolutionRepo,
     ResolutionStatus,
+    Version,
+    VersionConflict,
+    Withdrawn,
 )
 from storage.subscriptions import SubscriptionRepo
 
@@ -74,6 +78,20 @@ class ResolutionService:
     async def open_drafts(self) -> list[Resolution]:
         return await self.repo.open_drafts()
 
+    async def same(self, new: NewResolution) -> Resolution | None:
+        """A current resolution of the same status, title and date (publishing it again
+        would show it twice in the archive, search and digest)."""
+        return await self.repo.same(new.status, new.title, new.assembly_date)
+
+    async def versions(self, resolution_id: int) -> list[Version]:
+        return await self.repo.versions(resolution_id)
+
+    async def received(self, resolution_id: int) -> int:
+        return await self.repo.received(resolution_id, self.channel_id)
+
+    async def comments_of(self, resolution_id: int) -> list[Comment]:
+        return await self.repo.comments_of(resolution_id)
+
     async def search(self, words: str) -> list[Found]:
         query = search_query(words)
         return await self.repo.search(query) if query else []
@@ -88,6 +106,10 @@ class ResolutionService:
         await self.files.put(key, filename, content, mime_type=mime_type, now=self.clock.now())
         await self.files.remember_file_id(key, file_id)
         return key
+
+    async def drop_upload(self, key: str) -> None:
+        """A file sent in the dialog and then replaced: deleted unless a resolution has it."""
+        await self.files.delete_unused(key)
 
     async def recipients(self, status: ResolutionStatus) -> list[int]:
         """The assemblies topic; for a draft also every city contact (comments invited)."""
@@ -179,3 +201,77 @@ class ResolutionService:
         return await self.notifier.send(
             comment.person_id, "resolution.answer", comment=comment, text=text
         )
+
+    # --- corrections ----------------------------------------------------------------------
+
+    async def correct(
+        self, staff: Viewer, resolution_id: int, new: NewResolution, version: int
+    ) -> Corrected | VersionConflict | None:
+        """Save a corrected resolution; everyone who received it gets a notice saying what
+        changed, with the corrected text or file; deliveries still going out carry the
+        corrected text. None if it was withdrawn meanwhile, VersionConflict if another staff
+        member corrected it after `version`."""
+        now = self.clock.now()
+
+        def notice(before: Resolution, after: Resolution) -> NewJob:
+            return NewJob(
+                kind="resolution_corrected",
+                audience={"resolution_id": resolution_id, "version": after.version},
+                payload=render_payload(
+                    "resolution.corrected", before=before.to_json(), after=after.to_json()
+                ),
+                created_by=staff.id,
+                dedup_key=f"resolution:{resolution_id}:v{after.version}",
+                priority=1,
+            )
+
+        try:
+            done = await self.repo.correct(
+                resolution_id,
+                new,
+                version=version,
+                by=staff.id,
+                now=now,
+                notice=notice,
+                channel_id=self.channel_id,
+            )
+        except VersionConflict as conflict:
+            return conflict
+        if done is None:
+            return None
+        self.outbox.committed(rewritten=done.rewritten_jobs)
+        await self.audit.record(
+            staff.id,
+            "resolution.correct",
+            str(resolution_id),
+            now=now,
+            version=done.after.version,
+            notified=done.notified,
+        )
+        return done
+
+    async def withdraw(self, staff: Viewer, resolution_id: int) -> Withdrawn | None:
+        """Withdraw a resolution: out of the archive, search and digest; its recipients are
+        told; deliveries still going out stop. None if it was withdrawn already."""
+        now = self.clock.now()
+
+        def notice(resolution: Resolution) -> NewJob:
+            return NewJob(
+                kind="resolution_withdrawn",
+                audience={"resolution_id": resolution_id},
+                payload=render_payload("resolution.withdrawn", resolution=resolution.to_json()),
+                created_by=staff.id,
+                dedup_key=f"resolution:{resolution_id}:withdrawn",
+                priority=1,
+            )
+
+        done = await self.repo.withdraw(
+            resolution_id, by=staff.id, now=now, notice=notice, channel_id=self.channel_id
+        )
+        if done is None:
+            return None
+        self.outbox.committed(stopped=done.stopped_jobs)
+        await self.audit.record(
+            staff.id, "resolution.withdraw", str(resolution_id), now=now, notified=done.notified
+        )
+        return done

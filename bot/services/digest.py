@@ -96,6 +96,11 @@ def _same(text: str) -> str:
     return text
 
 
+def _city(t: Texts, city: str) -> str:
+    """An online-only event has no city."""
+    return city or t.plain("events.no_city")
+
+
 def _values(t: Texts, digest: Digest, escape: Callable[[str], str] = _same) -> dict[str, object]:
     """The template's values; `escape` applies to every text that comes from the data."""
     return {
@@ -104,8 +109,11 @@ def _values(t: Texts, digest: Digest, escape: Callable[[str], str] = _same) -> d
         "kinds": [
             (escape(t.plain(f"events.kind.{kind.value}")), n) for kind, n in digest.by_kind()
         ],
-        "cities": [(escape(city), n) for city, n in digest.by_city(t.locale)],
-        "events": [(e.starts_at, escape(e.title), escape(e.city(t.locale))) for e in digest.events],
+        "cities": [(escape(_city(t, city)), n) for city, n in digest.by_city(t.locale)],
+        "events": [
+            (e.starts_at, escape(e.title), escape(_city(t, e.city(t.locale))))
+            for e in digest.events
+        ],
         "surveys": [replace(line, title=escape(line.title)) for line in digest.surveys],
         "resolutions": [
             (r.assembly_date, escape(r.city(t.locale)), escape(r.title)) for r in digest.resolutions
@@ -141,13 +149,13 @@ def digest_docx(t: Texts, digest: Digest) -> bytes:
         _table(
             document,
             [t.plain("digest.col_city"), t.plain("digest.col_count")],
-            [(city, t.number(n)) for city, n in digest.by_city(t.locale)],
+            [(_city(t, city), t.number(n)) for city, n in digest.by_city(t.locale)],
         )
         document.add_paragraph()
         _table(
             document,
             [t.plain("digest.col_date"), t.plain("digest.col_event"), t.plain("digest.col_city")],
-            [(t.date(e.starts_at), e.title, e.city(t.locale)) for e in digest.events],
+            [(t.date(e.starts_at), e.title, _city(t, e.city(t.locale))) for e in digest.events],
         )
 
     document.add_heading(t.plain("digest.surveys_heading"), level=2)

@@ -9,7 +9,7 @@ from bot.texts import TextCatalog, Texts
 from bot.topics import ALL_TOPICS
 from bot.viewer import Viewer
 from storage.fsm import SQLiteStorage
-from storage.people import PeopleRepo, Profile, TelegramUser
+from storage.people import PeopleRepo, Person, Profile, TelegramUser
 from storage.staff import StaffRepo
 
 
@@ -63,6 +63,9 @@ class PeopleService:
     async def texts_of(self, person_id: int) -> Texts:
         """The texts in someone's language (to write to them)."""
         return (await self.viewer_of(person_id)).texts
+
+    async def by_username(self, username: str) -> Person | None:
+        return await self.people.by_username(username)
 
     async def staff_ids(self) -> set[int]:
         """Owners and staff: everyone who handles requests."""

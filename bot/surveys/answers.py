@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.dates import DateInputError, parse_day
+from bot.inputs import without_controls
 from bot.surveys.definition import NUMERIC as NUMERIC_TYPES
 from bot.surveys.definition import Answer, Question, QuestionType
 from storage.surveys import Figure
@@ -141,7 +142,7 @@ def parse_typed(
 
     `yes` and `no` are the words accepted for a yes/no question (in every language);
     `synonyms`, groups of words that name one unit (a number may be followed by its unit)."""
-    raw = text.strip()
+    raw = without_controls(text).strip()
     kind = question.type
     if kind is QuestionType.NUMBER:
         try:

@@ -7,6 +7,8 @@ question), as the staff count them. `yes` and `no` stay words (YAML 1.2 booleans
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -14,6 +16,8 @@ from enum import StrEnum
 from typing import Any
 
 import yaml
+
+log = logging.getLogger(__name__)
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 KEY = re.compile(r"^[a-z0-9_]{1,40}$")
@@ -23,6 +27,7 @@ MAX_OPTIONS = 20
 MAX_QUESTIONS = 100
 MAX_SCALE_STEPS = 11
 MAX_DECIMALS = 6
+UNIT_LIMIT = 40
 
 
 class QuestionType(StrEnum):
@@ -179,8 +184,45 @@ class DefinitionError(ValueError):
         self.problems = problems
 
 
+MAX_DEPTH = 12  # a survey file nests four levels; more is a mistake or an attack
+SHOWN = 60  # characters of a value quoted back in a problem
+
+
+class _Refused(yaml.YAMLError):
+    """The file uses something a survey file never needs (see `_Loader`)."""
+
+    def __init__(self, code: str, mark: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.problem_mark = mark
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: only true/false, so `yes`/`no` stay strings."""
+    """SafeLoader with YAML 1.2 booleans (only true/false, so `yes`/`no` stay strings),
+    and bounded: anchors and aliases (the "billion laughs"), nesting deeper than
+    MAX_DEPTH and a key given twice in one mapping are refused."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused("yaml_alias", event.start_mark)
+        depth = getattr(self, "_depth", 0)
+        if depth >= MAX_DEPTH:
+            raise _Refused("yaml_deep", event.start_mark)
+        self._depth = depth + 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth = depth
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict) or key in seen:
+                raise _Refused("yaml_duplicate", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -214,7 +256,7 @@ def _deadline(value: Any, problems: list[Problem]) -> datetime | None:
         try:
             moment = datetime.fromisoformat(str(value))
         except ValueError:
-            problems.append(Problem("deadline", "deadline_invalid", {"value": str(value)}))
+            problems.append(Problem("deadline", "deadline_invalid", {"value": shown(value)}))
             return None
     if moment.tzinfo is None:
         problems.append(Problem("deadline", "deadline_no_zone"))
@@ -222,17 +264,34 @@ def _deadline(value: Any, problems: list[Problem]) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _text(value: Any) -> str | None:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        text = str(value).strip()
+        text = _CONTROL.sub("", str(value)).strip()
         return text or None
     return None
 
 
+NUMBER_LIMIT = 1e15  # bounds and answers: far beyond any tariff or population, finite
+
+
 def _number(value: Any) -> float | None:
+    """A finite number of sane size (`.nan`, `.inf` and 1 followed by 400 zeros are not)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
+    if abs(value) > NUMBER_LIMIT or not math.isfinite(value):  # (an int may not fit a float)
+        return None
     return float(value) if isinstance(value, float) else value
+
+
+def shown(value: Any) -> str:
+    """A value quoted back in a problem: a scalar, shortened; never a whole list or mapping."""
+    if isinstance(value, list | dict | set | tuple):
+        return "…"
+    text = " ".join(str(value).split())
+    return text if len(text) <= SHOWN else f"{text[: SHOWN - 1]}…"
 
 
 def _option_text(value: Any) -> str | None:
@@ -267,13 +326,15 @@ def _question(
     except ValueError:
         known = ", ".join(t.value for t in QuestionType)
         problems.append(
-            Problem(f"{where}.type", "type_unknown", {"value": str(kind_raw), "known": known})
+            Problem(f"{where}.type", "type_unknown", {"value": shown(kind_raw), "known": known})
         )
         kind = None
     hint = _text(raw.get("hint"))
     if hint is not None and len(hint) > TEXT_LIMIT:
         problems.append(Problem(f"{where}.hint", "too_long", {"limit": TEXT_LIMIT}))
     unit = _text(raw.get("unit"))
+    if unit is not None and len(unit) > UNIT_LIMIT:
+        problems.append(Problem(f"{where}.unit", "too_long", {"limit": UNIT_LIMIT}))
     required = raw.get("required", True)
     if not isinstance(required, bool):
         problems.append(Problem(f"{where}.required", "not_bool"))
@@ -349,14 +410,16 @@ def _question(
             for ref, accepted in raw_when.items():
                 target = earlier.get(str(ref))
                 if target is None:
-                    problems.append(Problem(f"{where}.when", "when_unknown", {"ref": str(ref)}))
+                    problems.append(Problem(f"{where}.when", "when_unknown", {"ref": shown(ref)}))
                     continue
                 values = accepted if isinstance(accepted, list) else [accepted]
                 parsed_values = [_when_value(target, v) for v in values]
                 if any(v is _BAD for v in parsed_values) or not values:
                     problems.append(
                         Problem(
-                            f"{where}.when", "when_value", {"value": str(accepted), "ref": str(ref)}
+                            f"{where}.when",
+                            "when_value",
+                            {"value": shown(accepted), "ref": shown(ref)},
                         )
                     )
                     continue
@@ -401,14 +464,33 @@ def _when_value(target: Question, value: Any) -> Any:
 
 
 def parse_definition(source: str) -> Definition:
-    """The survey in a YAML file; DefinitionError lists every problem found."""
+    """The survey in a YAML file; DefinitionError lists every problem found. Whatever the
+    file holds, the answer is a Definition or a DefinitionError (bounded in time and memory:
+    see `_Loader`)."""
+    try:
+        return _parse(source)
+    except DefinitionError:
+        raise
+    except Exception:  # a file nobody foresaw: refused clearly, and logged to be looked at
+        log.exception("survey file not understood")
+        raise DefinitionError([Problem("file", "not_a_survey")]) from None
+
+
+def _parse(source: str) -> Definition:
     try:
         data = yaml.load(source, Loader=_Loader)
+    except _Refused as refused:
+        place = f"line {refused.problem_mark.line + 1}"
+        raise DefinitionError([Problem(place, refused.code)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         place = f"line {mark.line + 1}" if mark is not None else "file"
         problem = getattr(error, "problem", None) or str(error)
-        raise DefinitionError([Problem(place, "yaml", {"detail": str(problem)})]) from None
+        raise DefinitionError([Problem(place, "yaml", {"detail": shown(problem)})]) from None
+    except (ValueError, OverflowError):  # a number of 5 000 digits, a date out of range
+        raise DefinitionError([Problem("file", "value_unreadable")]) from None
+    except (RecursionError, TypeError, MemoryError):
+        raise DefinitionError([Problem("file", "not_a_survey")]) from None
     if not isinstance(data, dict):
         raise DefinitionError([Problem("file", "not_a_survey")])
     return parse_data(data)

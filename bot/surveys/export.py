@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -153,6 +154,16 @@ def to_csv(table: Table) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+_NOT_IN_SHEET_TITLES = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+
+
+def sheet_title(title: str) -> str:
+    """Excel's rules for a sheet name: at most 31 characters, none of [ ] : * ? / \\,
+    not starting or ending with an apostrophe ("Tariffs 2026/2027" becomes "Tariffs 2026-2027")."""
+    name = " ".join(_NOT_IN_SHEET_TITLES.sub("-", title).split())[:31].strip("' ")
+    return name or "Survey"
+
+
 def to_xlsx(table: Table, title: str) -> bytes:
     from openpyxl import Workbook  # loaded when a staff member asks for a spreadsheet
     from openpyxl.styles import Alignment, Font
@@ -160,7 +171,7 @@ def to_xlsx(table: Table, title: str) -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = title[:31] or "Survey"
+    sheet.title = sheet_title(title)
     sheet.append(table.headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

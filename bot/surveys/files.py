@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from datetime import datetime
 
@@ -15,7 +16,7 @@ async def store_survey_file(
 ) -> tuple[SurveyRow, bool]:
     """Validate and store as a draft; DefinitionError lists the problems,
     ImportRefusedError says the id belongs to a survey already opened."""
-    definition = parse_definition(source)
+    definition = await asyncio.to_thread(parse_definition, source)  # off the event loop
     return await store_definition(surveys, audit, definition, source, actor_id, now)
 
 

@@ -8,10 +8,11 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.numbers import format_decimal
+from markupsafe import escape
 
 from bot.callbacks import CityPickCb, SurveyAdminCb, SurveyCb
 from bot.delivery.parts import Part, PhotoPart, Renderers, TextPart
-from bot.split import split_lines
+from bot.split import shorten, split_lines
 from bot.surveys.definition import Answer, Question, QuestionType
 from bot.surveys.roster import Entry, Roster, State
 from bot.surveys.service import CellNote, SheetImport, Step, Survey
@@ -34,6 +35,11 @@ def start_keyboard(
             [_button(t.plain("surveys.excel"), SurveyCb(a="xl", s=survey_id, c=city_id))],
         ]
     )
+
+
+# A long text answer is shortened where it is shown back; Edit shows it whole.
+REVIEW_SHOWN = 300
+CURRENT_SHOWN = 1500
 
 
 def show_number(t: Texts, value: float, places: int | None = None) -> str:
@@ -86,7 +92,7 @@ def question_text(t: Texts, step: Step, problem: str | None = None, echo: str | 
         low=t.number(question.min) if question.min is not None else None,
         high=t.number(question.max) if question.max is not None else None,
         current=(
-            show_answer(t, question, step.plan.effective[question.key])
+            shorten(show_answer(t, question, step.plan.effective[question.key]), CURRENT_SHOWN)
             if question.key in step.plan.effective and question.type is not QuestionType.MULTI
             else None
         ),
@@ -127,7 +133,7 @@ def question_keyboard(t: Texts, step: Step) -> InlineKeyboardMarkup:
             ]
         )
     elif question.type is QuestionType.SCALE:
-        low, high = int(question.min or 1), int(question.max or 5)
+        low, high = scale_range(question)
         scale = [button(str(v), "sc", v) for v in range(low, high + 1)]
         rows.extend(scale[start : start + 6] for start in range(0, len(scale), 6))
     navigation = []
@@ -151,7 +157,7 @@ def review_text(t: Texts, step: Step, echo: str | None = None) -> list[str]:
         {
             "number": step.plan.position(q.key),
             "text": q.text,
-            "answer": show_answer(t, q, step.plan.effective[q.key])
+            "answer": shorten(show_answer(t, q, step.plan.effective[q.key]), REVIEW_SHOWN)
             if q.key in step.plan.effective
             else None,
         }
@@ -159,7 +165,7 @@ def review_text(t: Texts, step: Step, echo: str | None = None) -> list[str]:
     ]
     head = t(
         "surveys.review",
-        echo=echo,
+        echo=shorten(echo, REVIEW_SHOWN) if echo else None,
         trial=step.owner.trial,
         title=step.survey.title,
         city=step.city.title(t.locale) if step.city else None,
@@ -411,8 +417,20 @@ def render_results(t: Texts, args: dict[str, Any]) -> list[Part]:
     )
     parts: list[Part] = [TextPart(chunk) for chunk in split_lines(summary)]  # many questions
     for key, caption in zip(args.get("charts", []), args.get("captions", []), strict=False):
-        parts.append(PhotoPart(key, caption=caption[:1000]))
+        parts.append(PhotoPart(key, caption=photo_caption(caption)))
     return parts
+
+
+def scale_range(question: Question) -> tuple[int, int]:
+    """The steps of a scale (0 is a step like any other)."""
+    low = 1 if question.min is None else int(question.min)
+    return low, 5 if question.max is None else int(question.max)
+
+
+def photo_caption(text: str) -> str:
+    """A chart's caption (the question and its unit, typed by staff) as safe HTML within
+    Telegram's 1 024-character limit."""
+    return str(escape(shorten(text, 900)))
 
 
 def register(renderers: Renderers) -> None:

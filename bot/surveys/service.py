@@ -161,6 +161,9 @@ class SheetImport:
     conflicts: list[CellNote]  # changed in the chat since the file was made: the file won
 
 
+SHEET_REFUSALS = ("not_answers", "other_survey", "other_city", "other_person")
+
+
 @dataclass(frozen=True, slots=True)
 class SheetRefusal:
     """A spreadsheet that cannot be taken: `reason` is not_answers, other_survey,
@@ -982,7 +985,7 @@ class SurveyService:
         for chart in await self.chart_data(survey):
             question = chart.question
             key = f"survey:{survey.id}:chart:{question.key}:{survey.row.version}"
-            png = chart_png(chart, median_label)
+            png = await asyncio.to_thread(chart_png, chart, median_label)
             await self.files.put(
                 key, f"{question.key}.png", png, mime_type="image/png", now=self.clock.now()
             )

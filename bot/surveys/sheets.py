@@ -138,7 +138,7 @@ def answer_workbook(
 
     sheet["A1"] = f"{title} · {owner_name}" if owner_name else title
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = t.plain("surveys.sheet.help", deadline=t.datetime(deadline) if deadline else None)
+    sheet["A2"] = t.plain("surveys.sheet.help", deadline=deadline)
     sheet["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     sheet.merge_cells(start_row=HELP_ROW, start_column=1, end_row=HELP_ROW, end_column=6)
     sheet.row_dimensions[HELP_ROW].height = 75

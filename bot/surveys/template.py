@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -43,6 +43,7 @@ QUESTION_COLUMNS = (
     "n", "key", "text", "type", "options", "min", "max", "unit", "hint", "required", "when",
     "decimals", "max_length",
 )  # fmt: skip
+TYPES = tuple(kind.value for kind in QuestionType)
 AUDIENCES = ("cities", "subscribers")
 SHARES = ("staff", "participants", "everyone")
 MAX_ROWS = MAX_QUESTIONS + 50
@@ -67,10 +68,10 @@ class Words:
     def of(cls, catalog: TextCatalog) -> Words:
         every = [catalog.get(code) for code in catalog.locales]
 
-        def labels(prefix: str, names: Collection[str]) -> dict[str, str]:
+        def labels(names: Collection[str], label: Callable[[Texts, str], str]) -> dict[str, str]:
             found = {name.casefold(): name for name in names}
             for t in every:
-                found.update({t.plain(f"{prefix}.{name}").casefold(): name for name in names})
+                found.update({label(t, name).casefold(): name for name in names})
             return found
 
         def words(key: str) -> frozenset[str]:
@@ -81,11 +82,11 @@ class Words:
         return cls(
             sheet_survey=frozenset(t.plain("surveys.template.sheet_survey") for t in every),
             sheet_questions=frozenset(t.plain("surveys.template.sheet_questions") for t in every),
-            fields=labels("surveys.template.field", SURVEY_FIELDS),
-            columns=labels("surveys.template.column", QUESTION_COLUMNS),
-            types=labels("surveys.template.type", [kind.value for kind in QuestionType]),
-            audiences=labels("surveys.template.audience", AUDIENCES),
-            shares=labels("surveys.template.share", SHARES),
+            fields=labels(SURVEY_FIELDS, lambda t, n: t.plain(f"surveys.template.field.{n}")),
+            columns=labels(QUESTION_COLUMNS, lambda t, n: t.plain(f"surveys.template.column.{n}")),
+            types=labels(TYPES, lambda t, n: t.plain(f"surveys.template.type.{n}")),
+            audiences=labels(AUDIENCES, lambda t, n: t.plain(f"surveys.template.audience.{n}")),
+            shares=labels(SHARES, lambda t, n: t.plain(f"surveys.template.share.{n}")),
             yes=words("surveys.yes_words") | {"true"},
             no=words("surveys.no_words") | {"false"},
         )

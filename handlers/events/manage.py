@@ -11,9 +11,8 @@ from bot.events.formats import attendees_csv
 from bot.events.messages import attendees_text, event_cancel_keyboard
 from bot.events.service import EventService
 from bot.filters import IsStaff, PrivateChat
-from bot.split import split_lines
 from bot.viewer import Viewer
-from handlers.common import show
+from handlers.common import answer_long, show
 from handlers.events.cards import still_open
 
 router = Router(name=__name__)
@@ -29,8 +28,7 @@ async def people(
     message = message_of(query)
     event = found(await events.get(callback_data.event_id))
     attendees = await events.attendees(event.id)
-    for chunk in split_lines(attendees_text(t, event, attendees)):  # long names may not fit one
-        await message.answer(chunk)
+    await answer_long(message, attendees_text(t, event, attendees))  # long names may not fit
     if attendees:
         await message.answer_document(
             BufferedInputFile(attendees_csv(t, attendees), filename=f"event-{event.id}.csv"),

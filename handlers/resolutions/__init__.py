@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.resolutions import archive, comments, publish
+from handlers.resolutions import archive, comments, manage, publish
 
 router = Router(name=__name__)
-router.include_routers(archive.router, comments.router, publish.router)
+router.include_routers(archive.router, comments.router, manage.router, publish.router)

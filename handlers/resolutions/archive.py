@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.buttons import found, message_of
-from bot.callbacks import ResolutionCb, ResolutionYearCb
+from bot.buttons import Stale, found, message_of
+from bot.callbacks import ResolutionCb, ResolutionYearCb, SearchCb, SearchHitCb, fit_query
 from bot.filters import MenuButton, PrivateChat
 from bot.resolutions.messages import (
     card_text,
@@ -23,6 +23,7 @@ from bot.resolutions.service import ResolutionService
 from bot.texts import Texts
 from bot.viewer import Viewer
 from handlers.common import show
+from storage.resolutions import Resolution
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat())
@@ -45,15 +46,44 @@ async def archive(
         text, markup = year_screen(t, years, year, items)
         await message.answer(text, reply_markup=markup)
         return
+    text, markup = await search_screen(t, resolutions, words)
+    await message.answer(text, reply_markup=markup)
+
+
+async def search_screen(
+    t: Texts, resolutions: ResolutionService, words: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The results for `words`; their cards lead back here."""
     hits = await resolutions.search(words)
     rows = [
         {**row(t, n, hit.resolution), "snippet": highlighted(hit.snippet)}
         for n, hit in enumerate(hits, 1)
     ]
-    await message.answer(
-        t("resolutions.found", query=words[:100], rows=rows),
-        reply_markup=resolutions_list_keyboard(t, [hit.resolution for hit in hits], [], None),
-    )
+    query = fit_query(words)
+    items = [hit.resolution for hit in hits]
+    text = t("resolutions.found", query=words[:100], rows=rows)
+    return text, resolutions_list_keyboard(t, items, [], None, query=query or None)
+
+
+@router.callback_query(SearchCb.filter())
+async def back_to_results(
+    query: CallbackQuery, callback_data: SearchCb, texts: Texts, resolutions: ResolutionService
+) -> None:
+    await show(message_of(query), *await search_screen(texts, resolutions, callback_data.q))
+
+
+@router.callback_query(SearchHitCb.filter())
+async def open_hit(
+    query: CallbackQuery,
+    callback_data: SearchHitCb,
+    texts: Texts,
+    resolutions: ResolutionService,
+    viewer: Viewer | None = None,
+) -> None:
+    message = message_of(query)
+    resolution = current(await resolutions.get(callback_data.id))
+    staff = viewer is not None and viewer.is_staff
+    await show(message, *await card(texts, resolutions, resolution, staff, callback_data.q))
 
 
 @router.callback_query(ResolutionYearCb.filter())
@@ -70,16 +100,41 @@ async def year_page(
     await show(message, *year_screen(texts, years, year, items))
 
 
+async def card(
+    t: Texts,
+    resolutions: ResolutionService,
+    resolution: Resolution,
+    staff: bool,
+    query: str | None = None,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The card; staff see its version, its comments and the correction buttons."""
+    comments = await resolutions.comments_of(resolution.id) if staff else []
+    text = card_text(t, resolution, staff=staff, comments=comments)
+    markup = resolution_card_keyboard(
+        t, resolution, staff=staff, comments=len(comments), query=query
+    )
+    return text, markup
+
+
+def current(resolution: Resolution | None) -> Resolution:
+    """The resolution, unless it is gone or withdrawn (then its buttons are stale)."""
+    if found(resolution).is_withdrawn:
+        raise Stale("resolutions.alert.withdrawn")
+    return found(resolution)
+
+
 @router.callback_query(ResolutionCb.filter(F.action == "open"))
 async def open_card(
     query: CallbackQuery,
     callback_data: ResolutionCb,
     texts: Texts,
     resolutions: ResolutionService,
+    viewer: Viewer | None = None,
 ) -> None:
     message = message_of(query)
-    resolution = found(await resolutions.get(callback_data.resolution_id))
-    await show(message, card_text(texts, resolution), resolution_card_keyboard(texts, resolution))
+    resolution = current(await resolutions.get(callback_data.resolution_id))
+    staff = viewer is not None and viewer.is_staff
+    await show(message, *await card(texts, resolutions, resolution, staff))
 
 
 @router.callback_query(ResolutionCb.filter(F.action == "text"))
@@ -90,6 +145,6 @@ async def full_text(
     resolutions: ResolutionService,
     callback_answer: CallbackAnswer,
 ) -> None:
-    resolution = found(await resolutions.get(callback_data.resolution_id))
+    resolution = current(await resolutions.get(callback_data.resolution_id))
     callback_answer.text = texts.plain("resolutions.alert.sending")
     await resolutions.send_text(query.from_user.id, resolution)

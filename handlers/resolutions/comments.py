@@ -15,20 +15,20 @@ from bot.filters import IsStaff
 from bot.resolutions.service import COMMENT_MAX, ResolutionService
 from bot.texts import Texts
 from bot.viewer import Viewer
-from handlers.replies import ReplyKind, ask_reply, register
+from handlers.replies import Reply, ReplyKind, ask_reply, register
 
 router = Router(name=__name__)
 
 
-async def _comment(data: dict[str, Any], author: Viewer, resolution_id: int, text: str) -> str:
+async def _comment(data: dict[str, Any], author: Viewer, resolution_id: int, reply: Reply) -> str:
     resolutions: ResolutionService = data["resolutions"]
-    comment = await resolutions.comment(author, resolution_id, text)
+    comment = await resolutions.comment(author, resolution_id, reply.text)
     return "resolutions.comment_sent" if comment else "resolutions.comment_closed"
 
 
-async def _answer(data: dict[str, Any], staff: Viewer, comment_id: int, text: str) -> str:
+async def _answer(data: dict[str, Any], staff: Viewer, comment_id: int, reply: Reply) -> str:
     resolutions: ResolutionService = data["resolutions"]
-    delivered = await resolutions.answer(staff, comment_id, text)
+    delivered = await resolutions.answer(staff, comment_id, reply.text)
     return "resolutions.answer_sent" if delivered else "resolutions.answer_failed"
 
 
@@ -64,6 +64,8 @@ async def ask_comment(
     viewer: Viewer | None = None,
 ) -> None:
     resolution = found(await resolutions.get(callback_data.resolution_id))
+    if resolution.is_withdrawn:
+        raise Stale("resolutions.alert.withdrawn")
     if not resolution.is_draft or resolution.adopted_id is not None:
         raise Stale("resolutions.alert.closed")
     if viewer is None or not viewer.is_registered:

@@ -1,226 +1,38 @@
-"""Staff: /resolution_new, the publishing dialog (draft or adopted, date, city, title, the
-text from a file or pasted), then the preview."""
+"""Staff: /resolution_new and "Correct" on a card: the resolution dialog (steps in
+`handlers/resolutions/steps.py`), its preview, publishing and saving a correction."""
 
 from __future__ import annotations
 
-import asyncio
-import io
-from datetime import date
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from markupsafe import escape
-from pydantic import BaseModel
 
-from bot.dates import DateInputError, parse_day
-from bot.dialogs import Ask, Asker, Context, Dialog, Labels, Outcome, Problem, Stay, Step
+from bot.buttons import Stale, found, message_of
+from bot.callbacks import ResolutionCb
+from bot.dialogs import Ask, Dialog, Labels
 from bot.filters import IsStaff, PrivateChat
-from bot.resolutions.files import UnreadableFile, from_text, read_docx, read_txt
-from bot.resolutions.messages import header_text, text_chunks
-from bot.resolutions.service import BODY_MAX, TITLE_MAX, ResolutionService
-from bot.services.cities import CityService
-from bot.ui import cities_rows
-from storage.resolutions import NewResolution, Resolution, ResolutionStatus
+from bot.resolutions.messages import changes, header_text, text_chunks
+from bot.resolutions.service import ResolutionService
+from handlers.resolutions.steps import (
+    STEPS,
+    Ctx,
+    ResolutionForm,
+    _resolutions,
+)
+from storage.resolutions import NewResolution, Resolution, VersionConflict
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat(), IsStaff())
 router.callback_query.filter(IsStaff())
 
-FILE_MAX = 20 * 1024 * 1024  # what a bot may download from Telegram
-CITY_MAX = 100
 
-
-class ResolutionForm(BaseModel):
-    status: ResolutionStatus | None = None
-    draft_id: int | None = None  # an adopted text: the draft it adopts
-    assembly_date: date | None = None
-    city_id: int | None = None
-    city_name: str = ""
-    title: str = ""
-    pasted: list[str] = []  # a long text pasted in several messages, until "Done"
-    body: str = ""
-    file_key: str | None = None
-    file_name: str | None = None
-
-    def new(self) -> NewResolution:
-        assert self.status is not None, "the dialog asks it first"
-        assert self.assembly_date is not None
-        return NewResolution(
-            status=self.status,
-            assembly_date=self.assembly_date,
-            city_id=self.city_id,
-            city_name=self.city_name,
-            title=self.title,
-            body=self.body,
-            file_key=self.file_key,
-            file_name=self.file_name,
-            draft_id=self.draft_id,
-        )
-
-
-Ctx = Context[ResolutionForm]
-
-
-def _resolutions(ctx: Ctx) -> ResolutionService:
-    return ctx.get("resolutions", ResolutionService)
-
-
-async def ask_status(ctx: Ctx) -> Ask:
-    choices = [(ctx.t.plain(f"resolutions.status.{s.value}"), s.value) for s in ResolutionStatus]
-    return Ask(ctx.t("resolutions.ask.status"), ctx.options(choices))
-
-
-async def got_status(ctx: Ctx, value: str) -> Outcome[ResolutionForm]:
-    if value not in set(ResolutionStatus):
-        return Problem("errors.stale_button")
-    return ctx.draft.model_copy(update={"status": ResolutionStatus(value), "draft_id": None})
-
-
-async def ask_draft(ctx: Ctx) -> Ask | None:
-    """Which draft an adopted text adopts (nothing to ask when no draft is open)."""
-    drafts = await _resolutions(ctx).open_drafts()
-    if not drafts:
-        return None
-    t = ctx.t
-    choices = [
-        (t.plain("resolutions.btn.draft", date=d.assembly_date, title=d.title), str(d.id))
-        for d in drafts
-    ]
-    choices.append((t.plain("resolutions.btn.no_draft"), "0"))
-    return Ask(t("resolutions.ask.draft"), ctx.options(choices))
-
-
-async def got_draft(ctx: Ctx, value: str) -> Outcome[ResolutionForm]:
-    draft_id = int(value) if value.isdigit() else -1
-    if draft_id and draft_id not in {d.id for d in await _resolutions(ctx).open_drafts()}:
-        return Problem("errors.stale_button")
-    return ctx.draft.model_copy(update={"draft_id": draft_id or None})
-
-
-async def got_date(ctx: Ctx, text: str) -> Outcome[ResolutionForm]:
-    try:
-        day = parse_day(text)
-    except DateInputError as error:
-        return Problem(f"resolutions.error.date_{error.problem.value}")
-    return ctx.draft.model_copy(update={"assembly_date": day})
-
-
-async def ask_city(ctx: Ctx) -> Ask:
-    members = await ctx.get("cities", CityService).members()
-    return Ask(ctx.t("resolutions.ask.city"), ctx.keyboard(cities_rows(ctx.t, members)))
-
-
-async def picked_city(ctx: Ctx, value: str) -> Outcome[ResolutionForm]:
-    city = await ctx.get("cities", CityService).get(int(value) if value.isdigit() else 0)
-    if city is None:
-        return Problem("errors.stale_button")
-    return ctx.draft.model_copy(update={"city_id": city.id, "city_name": city.name})
-
-
-async def typed_city(ctx: Ctx, text: str) -> Outcome[ResolutionForm]:
-    typed = " ".join(text.split())
-    if not typed or len(typed) > CITY_MAX:
-        return Problem("resolutions.error.city", {"limit": CITY_MAX})
-    member = await ctx.get("cities", CityService).named(typed)
-    update = {
-        "city_id": member.id if member else None,
-        "city_name": member.name if member else typed,
-    }
-    return ctx.draft.model_copy(update=update)
-
-
-async def got_title(ctx: Ctx, text: str) -> Outcome[ResolutionForm]:
-    title = " ".join(text.split())
-    if not title or len(title) > TITLE_MAX:
-        return Problem("resolutions.error.title", {"limit": TITLE_MAX})
-    return ctx.draft.model_copy(update={"title": title})
-
-
-def _ask(step: str) -> Asker[ResolutionForm]:
-    async def ask(ctx: Ctx) -> Ask:
-        return Ask(ctx.t(f"resolutions.ask.{step}"))
-
-    return ask
-
-
-def _with_text(
-    ctx: Ctx, paragraphs: list[str], key: str | None, name: str | None
-) -> Outcome[ResolutionForm]:
-    body = "\n".join(paragraphs)
-    if len(body) > BODY_MAX:
-        return Problem("resolutions.error.body_long", {"limit": BODY_MAX})
-    update: dict[str, Any] = {"body": body, "file_key": key, "file_name": name, "pasted": []}
-    return ctx.draft.model_copy(update=update)
-
-
-async def pasted(ctx: Ctx, text: str) -> Outcome[ResolutionForm]:
-    """Long texts arrive in several messages (Telegram splits a long paste): collect them."""
-    pieces = [*ctx.draft.pasted, text]
-    t = ctx.t
-    done = ctx.keyboard([[(t.plain("resolutions.btn.text_done"), "pick", "done")]])
-    ask = Ask(t("resolutions.pasted", n=len(pieces), chars=sum(len(p) for p in pieces)), done)
-    return Stay(ctx.draft.model_copy(update={"pasted": pieces}), ask)
-
-
-async def pasted_done(ctx: Ctx, value: str) -> Outcome[ResolutionForm]:
-    paragraphs = from_text("\n".join(ctx.draft.pasted))
-    if value != "done" or not paragraphs:
-        return Problem("resolutions.alert.no_text")
-    return _with_text(ctx, paragraphs, None, None)
-
-
-async def got_file(ctx: Ctx, message: Message) -> Outcome[ResolutionForm]:
-    document = message.document
-    assert document is not None
-    name = document.file_name or "document"
-    lower = name.lower()
-    if not lower.endswith((".docx", ".txt")):
-        return Problem("resolutions.error.file_type", {"name": name})
-    if (document.file_size or 0) > FILE_MAX:
-        return Problem("resolutions.error.file_size")
-    buffer = io.BytesIO()
-    await ctx.get("bot", Bot).download(document, destination=buffer)
-    content = buffer.getvalue()
-    reader = read_docx if lower.endswith(".docx") else read_txt
-    try:
-        paragraphs = await asyncio.to_thread(reader, content)
-    except UnreadableFile:
-        return Problem("resolutions.error.unreadable", {"name": name})
-    key = await _resolutions(ctx).keep_file(
-        document.file_unique_id, name, content, document.mime_type, document.file_id
-    )
-    return _with_text(ctx, paragraphs, key, name)
-
-
-STEPS: list[Step[ResolutionForm]] = [
-    Step("status", ask_status, pressed=got_status),
-    Step(
-        "draft",
-        ask_draft,
-        pressed=got_draft,
-        applies=lambda form: form.status is ResolutionStatus.ADOPTED,
-    ),
-    Step("date", _ask("date"), typed=got_date),
-    Step("city", ask_city, pressed=picked_city, typed=typed_city),
-    Step("title", _ask("title"), typed=got_title),
-    Step(
-        "text",
-        _ask("text"),
-        typed=pasted,
-        pressed=pasted_done,
-        file=got_file,
-        not_expected="resolutions.ask.text",
-    ),
-]
-
-
-async def preview(ctx: Ctx) -> Ask:
-    t, form = ctx.t, ctx.draft
-    new = form.new()
-    shown = Resolution(
+def _shown(new: NewResolution, form: ResolutionForm) -> Resolution:
+    """The resolution as it will look (a preview, or the "after" of a correction)."""
+    return Resolution(
         id=0,
         status=new.status,
         assembly_date=new.assembly_date,
@@ -232,7 +44,16 @@ async def preview(ctx: Ctx) -> Ask:
         file_name=new.file_name,
         adopted_id=None,
         draft_id=new.draft_id,
+        version=form.version + 1,
     )
+
+
+async def preview(ctx: Ctx) -> Ask:
+    t, form = ctx.t, ctx.draft
+    new = form.new()
+    shown = _shown(new, form)
+    if form.resolution_id is not None:
+        return await _preview_correction(ctx, shown)
     chunks = text_chunks(new.body)
     ctx.say(header_text(t, shown, parts=len(chunks)))
     ctx.say(str(escape(chunks[0])))
@@ -254,7 +75,50 @@ async def preview(ctx: Ctx) -> Ask:
     return Ask(text, ctx.keyboard(rows))
 
 
+async def _preview_correction(ctx: Ctx, shown: Resolution) -> Ask:
+    t, form = ctx.t, ctx.draft
+    assert form.resolution_id is not None
+    before = await _resolutions(ctx).get(form.resolution_id)
+    if before is None or before.is_withdrawn:
+        raise Stale("resolutions.alert.withdrawn")
+    found = changes(t, before, shown)
+    text = t(
+        "resolutions.preview_edit",
+        changes=found,
+        resent=before.body != shown.body or before.file_key != shown.file_key,
+    )
+    rows = [[(t.plain("resolutions.btn.change"), "fields", "")]]
+    if found:
+        rows.insert(0, [(t.plain("resolutions.btn.save"), "save", "")])
+    return Ask(text, ctx.keyboard(rows))
+
+
 async def publish(ctx: Ctx, message: Message) -> None:
+    """Publish; a resolution with the same title and date is asked about first."""
+    new = ctx.draft.new()
+    same = await _resolutions(ctx).same(new)
+    if same is not None and ctx.draft.resolution_id is None:
+        await message.edit_reply_markup(reply_markup=None)
+        t = ctx.t
+        rows = [
+            [(t.plain("resolutions.btn.publish_again"), "publish_again", "")],
+            [(t.plain("resolutions.btn.change"), "fields", "")],
+        ]
+        text = t(
+            "resolutions.duplicate",
+            published_at=same.published_at or same.assembly_date,
+            title=same.title,
+            date=same.assembly_date,
+            status=same.status.value,
+        )
+        await message.answer(text, reply_markup=ctx.keyboard(rows))
+        return
+    await publish_again(ctx, message)
+
+
+async def publish_again(ctx: Ctx, message: Message) -> None:
+    if ctx.draft.resolution_id is not None:
+        raise Stale
     published = await _resolutions(ctx).publish(ctx.viewer, ctx.draft.new())
     await ctx.finish()  # only now: if publishing failed, the dialog is still there
     await message.edit_reply_markup(reply_markup=None)
@@ -269,20 +133,36 @@ async def publish(ctx: Ctx, message: Message) -> None:
     )
 
 
+async def save(ctx: Ctx, message: Message) -> None:
+    form = ctx.draft
+    if form.resolution_id is None:
+        raise Stale
+    resolutions = _resolutions(ctx)
+    done = await resolutions.correct(ctx.viewer, form.resolution_id, form.new(), form.version)
+    await ctx.finish()
+    await message.edit_reply_markup(reply_markup=None)
+    if done is None:
+        raise Stale("resolutions.alert.withdrawn")
+    if isinstance(done, VersionConflict):
+        raise Stale("resolutions.alert.edited_meanwhile")
+    await message.answer(ctx.t("resolutions.saved", version=done.after.version, n=done.notified))
+
+
 dialog = Dialog(
     "rs",
     ResolutionForm,
     STEPS,
     preview=preview,
-    actions={"publish": publish},
+    actions={"publish": publish, "publish_again": publish_again, "save": save},
     labels=Labels(
         skip="events.btn.skip",
         abort="resolutions.btn.abort",
         to_preview="events.btn.to_preview",
         press="resolutions.error.press",
         text="resolutions.error.text",
-        fields="resolutions.ask.status",
+        fields="resolutions.edit_menu",
         aborted="resolutions.aborted",
+        failed="resolutions.failed",
     ),
     router=router,
 )
@@ -291,3 +171,19 @@ dialog = Dialog(
 @router.message(Command("resolution_new"))
 async def begin(message: Message, state: FSMContext, **data: Any) -> None:
     await dialog.start(message, state, data, ResolutionForm())
+
+
+@router.callback_query(ResolutionCb.filter(F.action == "edit"))
+async def begin_correction(
+    query: CallbackQuery,
+    callback_data: ResolutionCb,
+    state: FSMContext,
+    resolutions: ResolutionService,
+    **data: Any,
+) -> None:
+    message = message_of(query)
+    resolution = found(await resolutions.get(callback_data.resolution_id))
+    if resolution.is_withdrawn:
+        raise Stale("resolutions.alert.withdrawn")
+    form = ResolutionForm.of(resolution)
+    await dialog.edit(message, state, {**data, "resolutions": resolutions}, form)

@@ -1,0 +1,1 @@
+"""The line to the executive office: messages from anyone, answered by staff."""
