@@ -68,6 +68,12 @@ def _show(t: Texts, question: Question, value: Answer) -> str:
     return show_answer(t, question, value)
 
 
+def _scale(question: Question) -> tuple[int, int]:
+    from bot.surveys.messages import scale_range  # 0 is a step like any other
+
+    return scale_range(question)
+
+
 def _cell_value(t: Texts, question: Question, value: Answer) -> Any:
     """An answer as a spreadsheet cell: numbers as numbers, dates as dates."""
     if value is None:
@@ -196,7 +202,8 @@ def answer_workbook(
         elif question.type is QuestionType.YESNO:
             choices = (t.plain("surveys.answer_yes"), t.plain("surveys.answer_no"))
         elif question.type is QuestionType.SCALE:
-            choices = tuple(range(int(question.min or 1), int(question.max or 5) + 1))
+            first, last = _scale(question)
+            choices = tuple(range(first, last + 1))
         if choices:
             lists_used += 1
             for offset, option in enumerate(choices, 1):
