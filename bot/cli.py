@@ -46,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
 
     survey = sub.add_parser("survey", help="information exchanges")
     survey_sub = survey.add_subparsers(dest="action", required=True)
-    imported = survey_sub.add_parser("import", help="check a survey file and store it as a draft")
+    imported = survey_sub.add_parser(
+        "import", help="check a survey file (.yaml, or the .xlsx template) and store it as a draft"
+    )
     imported.add_argument("file", type=Path)
     exported = survey_sub.add_parser("export", help="the results as a spreadsheet")
     exported.add_argument("id", help="the survey's id from its file (or its number)")
@@ -136,9 +138,13 @@ def _survey(
     async def job(db: Database) -> int:
         from bot.surveys.definition import Definition, DefinitionError
         from bot.surveys.export import build_table, to_csv, to_xlsx
-        from bot.surveys.files import store_survey_file
+        from bot.surveys.files import store_definition, store_survey_file
+        from bot.surveys.roster import build_comparison, build_roster
+        from bot.surveys.template import as_yaml, read_template
+        from bot.surveys.workbook import WorkbookError
         from bot.texts import TextCatalog
         from storage.audit import AuditRepo
+        from storage.subscriptions import SubscriptionRepo
         from storage.surveys import ImportRefusedError, ResponseRepo, SurveyRepo
 
         surveys = SurveyRepo(db)
@@ -146,14 +152,34 @@ def _survey(
         texts = catalog.get(None)
         if args.action == "import":
             try:
-                source = args.file.read_text(encoding="utf-8-sig")
+                if args.file.suffix.lower() == ".xlsx":
+                    raw = args.file.read_bytes()
+                    source = ""
+                else:
+                    source = args.file.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as error:
                 _say(texts, "cannot_read", file=str(args.file), error=str(error))
                 return 1
             try:
-                row, replaced = await store_survey_file(
-                    surveys, AuditRepo(db), source, None, Clock().now()
-                )
+                if args.file.suffix.lower() == ".xlsx":
+                    definition = read_template(
+                        raw, catalog, texts, settings.tz, Clock().now(), await surveys.slugs()
+                    )
+                    if definition is None:
+                        _say(texts, "survey_not_template", file=str(args.file))
+                        return 1
+                    row, replaced = await store_definition(
+                        surveys, AuditRepo(db), definition, as_yaml(definition), None,
+                        Clock().now(),
+                    )  # fmt: skip
+                else:
+                    row, replaced = await store_survey_file(
+                        surveys, AuditRepo(db), source, None, Clock().now()
+                    )
+            except WorkbookError as error:
+                reason = texts.plain(f"surveys.sheet.{error.code}")
+                _say(texts, "survey_unreadable", file=str(args.file), reason=reason)
+                return 1
             except DefinitionError as error:
                 _say(texts, "survey_problems", file=str(args.file), n=len(error.problems))
                 for problem in error.problems:
@@ -170,14 +196,26 @@ def _survey(
         if found is None:
             _say(texts, "survey_missing", id=args.id)
             return 1
+        by_cities = found.audience == "cities"
+        definition = Definition.from_json(found.definition)
+        invited = 0 if by_cities else len(await SubscriptionRepo(db).subscribers())
+        roster = build_roster(
+            definition, await ResponseRepo(db).for_export(found.id), by_cities=by_cities,
+            invited=invited,
+        )  # fmt: skip
+        earlier = await surveys.by_slug(definition.compare_with or "")
+        comparison = None
+        if earlier is not None:
+            moment = earlier.deadline or earlier.opened_at
+            comparison = build_comparison(
+                definition, Definition.from_json(earlier.definition),
+                await ResponseRepo(db).for_export(earlier.id),
+                moment.astimezone(settings.tz).year if moment else None,
+            )  # fmt: skip
         table = build_table(
-            catalog.get(None),
-            Definition.from_json(found.definition),
-            await ResponseRepo(db).for_export(found.id),
-            await surveys.participation(found.id),
-            settings.tz,
-            by_cities=found.audience == "cities",
-        )
+            catalog.get(None), definition, roster, settings.tz, closed=found.status == "closed",
+            comparison=comparison,
+        )  # fmt: skip
         content = to_csv(table) if args.format == "csv" else to_xlsx(table, found.title)
         args.output.write_bytes(content)
         _say(texts, "survey_written", file=str(args.output), n=len(table.rows), footer=table.footer)

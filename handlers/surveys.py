@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import suppress
 from typing import NoReturn
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.buttons import Stale, found, message_of
 from bot.callbacks import SurveyAdminCb, SurveyCb
-from bot.filters import MenuButton, NotCommand, PrivateChat, TypedText
+from bot.filters import DocumentNamed, MenuButton, NotCommand, PrivateChat, TypedText
 from bot.services.cities import CityService
+from bot.split import split_lines
 from bot.surveys.answers import AnswerError
 from bot.surveys.definition import Question, QuestionType
 from bot.surveys.messages import (
@@ -24,9 +26,12 @@ from bot.surveys.messages import (
     question_text,
     review_keyboard,
     review_text,
+    sheet_report,
     show_answer,
 )
-from bot.surveys.service import Refusal, Step, Submission, SurveyService
+from bot.surveys.service import TRIAL, Refusal, SheetRefusal, Step, Submission, SurveyService
+from bot.surveys.sheets import Previous, answer_workbook
+from bot.surveys.workbook import MAX_FILE, WorkbookError
 from bot.texts import Texts
 from bot.viewer import Viewer
 
@@ -70,6 +75,16 @@ async def list_surveys(message: Message, viewer: Viewer, surveys: SurveyService)
                     a="go", s=item.survey.id, c=item.city.id if item.city else 0
                 ),
             )
+            builder.button(
+                text=t.plain(
+                    "surveys.mine_excel",
+                    title=item.survey.title,
+                    city=item.city.title(t.locale) if item.city else None,
+                ),
+                callback_data=SurveyCb(
+                    a="xl", s=item.survey.id, c=item.city.id if item.city else 0
+                ),
+            )
         builder.adjust(1)
         items = [
             {
@@ -96,20 +111,23 @@ async def _remember(state: FSMContext, step: Step) -> None:
     await state.set_data(
         {
             "s": step.survey.id,
-            "c": step.city.id if step.city else 0,
+            "c": step.ref,
             "q": step.question.key if step.question else "review",
         }
     )
 
 
-async def _show(target: Message, step: Step, t: Texts, problem: str | None = None) -> None:
-    """The question to answer, or the review with Edit and Submit."""
+async def _show(
+    target: Message, step: Step, t: Texts, problem: str | None = None, echo: str | None = None
+) -> None:
+    """The question to answer, or the review with Edit and Submit; `echo` reads back the
+    answer just typed."""
     if step.question is not None:
         await target.answer(
-            question_text(t, step, problem), reply_markup=question_keyboard(t, step)
+            question_text(t, step, problem, echo), reply_markup=question_keyboard(t, step)
         )
         return
-    parts = review_text(t, step)
+    parts = review_text(t, step, echo)
     for part in parts[:-1]:
         await target.answer(part)
     await target.answer(parts[-1], reply_markup=review_keyboard(t, step))
@@ -124,11 +142,11 @@ async def _refuse(refusal: Refusal, state: FSMContext) -> NoReturn:
 
 
 def _cities_keyboard(
-    t: Texts, survey_id: int, cities: list[tuple[int, str]]
+    t: Texts, survey_id: int, cities: list[tuple[int, str]], action: str = "go"
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for city_id, name in cities:
-        builder.button(text=name, callback_data=SurveyCb(a="go", s=survey_id, c=city_id))
+        builder.button(text=name, callback_data=SurveyCb(a=action, s=survey_id, c=city_id))
     builder.adjust(2)
     return builder.as_markup()
 
@@ -152,7 +170,7 @@ async def _settle(message: Message | None, t: Texts, step: Step, key: str) -> No
 # --- starting and continuing ----------------------------------------------------------------------
 
 
-@router.callback_query(SurveyCb.filter(F.a == "go"))
+@router.callback_query(SurveyCb.filter(F.a.in_({"go", "xl"})))
 async def go(
     query: CallbackQuery,
     callback_data: SurveyCb,
@@ -161,6 +179,7 @@ async def go(
     surveys: SurveyService,
     cities: CityService,
 ) -> None:
+    """Start or continue in the chat ("go"), or get the spreadsheet to fill in ("xl")."""
     t = viewer.texts
     message = message_of(query)
     step = await surveys.step(viewer, callback_data.s, callback_data.c)
@@ -169,13 +188,91 @@ async def go(
             (c.id, c.title(t.locale)) for c in await cities.members() if c.id in viewer.city_ids
         )
         await message.answer(
-            t("surveys.pick_city"), reply_markup=_cities_keyboard(t, callback_data.s, names)
+            t("surveys.pick_city"),
+            reply_markup=_cities_keyboard(t, callback_data.s, names, callback_data.a),
         )
         return
     if isinstance(step, Refusal):
         await _refuse(step, state)
+    if callback_data.a == "xl":
+        await _send_sheet(message, step, t, await surveys.previous(step))
+        return
     await _remember(state, step)
     await _show(message, step, t)
+
+
+async def _send_sheet(message: Message, step: Step, t: Texts, previous: Previous | None) -> None:
+    """The city's own spreadsheet: every question, the answers so far."""
+    survey, city = step.survey, step.city
+    owner_name = city.title(t.locale) if city else None
+    content = await asyncio.to_thread(
+        answer_workbook,
+        t,
+        survey_id=survey.id,
+        slug=survey.row.slug,
+        title=survey.title,
+        owner="trial" if step.owner.trial else "city" if survey.by_cities else "person",
+        owner_id=step.owner.city_id or step.owner.person_id or 0,
+        owner_name=owner_name,
+        deadline=survey.deadline,
+        questions=survey.definition.questions,
+        answers=step.plan.effective,
+        previous=previous,
+    )
+    name = f"{survey.row.slug}-{city.title('en')}.xlsx" if city else f"{survey.row.slug}.xlsx"
+    await message.answer_document(
+        BufferedInputFile(content, filename=name),
+        caption=t("surveys.sheet.caption", title=survey.title, city=owner_name),
+    )
+
+
+# --- the spreadsheet sent back ------------------------------------------------------------------
+
+
+async def download_xlsx(message: Message, bot: Bot, t: Texts) -> bytes | None:
+    """The document's bytes; None (and a reply) when it is too big to be a filled-in survey."""
+    document = message.document
+    assert document is not None
+    if (document.file_size or 0) > MAX_FILE:
+        await message.answer(t("surveys.sheet.too_big", limit=MAX_FILE // 1024))
+        return None
+    downloaded = await bot.download(document)
+    return downloaded.read() if downloaded is not None else b""
+
+
+async def answer_sheet(
+    message: Message, state: FSMContext, viewer: Viewer, surveys: SurveyService, raw: bytes
+) -> bool:
+    """Take a filled-in answer spreadsheet: say what was saved and what not (by cell), then
+    the review. False if the file is a spreadsheet but not an answer one."""
+    t = viewer.texts
+    try:
+        result = await surveys.import_sheet(viewer, raw)
+    except WorkbookError as error:
+        await message.answer(t(f"surveys.sheet.{error.code}"))
+        return True
+    if isinstance(result, SheetRefusal):
+        if result.reason == "not_answers":
+            return False
+        await message.answer(
+            t(f"surveys.sheet.refused.{result.reason}", title=result.title, city=result.city)
+        )
+        return True
+    for chunk in split_lines(sheet_report(t, result)):
+        await message.answer(chunk)
+    await _remember(state, result.step)
+    await _show(message, result.step, t)
+    return True
+
+
+@router.message(StateFilter(None, SurveyDialog.answering), DocumentNamed(".xlsx"))
+async def sheet_sent(
+    message: Message, state: FSMContext, bot: Bot, viewer: Viewer, surveys: SurveyService
+) -> None:
+    t = viewer.texts
+    raw = await download_xlsx(message, bot, t)
+    if raw is not None and not await answer_sheet(message, state, viewer, surveys, raw):
+        await message.answer(t("surveys.sheet.refused.not_answers"))
 
 
 # --- typed answers ------------------------------------------------------------------------------
@@ -206,12 +303,17 @@ async def typed(
         await _show(message, step, t, problem=problem)
         return
     await _remember(state, result)
-    await _show(message, result, t)
+    question = result.survey.definition.question(key)
+    given = result.state.answers.get(key)
+    echo = show_answer(t, question, given) if question and key in result.state.answers else None
+    await _show(message, result, t, echo=echo)
 
 
 def _numbers(t: Texts, error: AnswerError) -> dict[str, object]:
     return {
-        name: t.number(value) if isinstance(value, int | float) else value
+        name: t.number(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
         for name, value in error.params.items()
     }
 
@@ -376,6 +478,9 @@ async def submit(
         return
     await state.clear()
     step = result.step
+    if step.owner.trial:
+        await message.answer(t("surveys.trial.done", title=step.survey.title))
+        return
     await message.answer(
         t(
             "surveys.submitted",
@@ -387,10 +492,13 @@ async def submit(
 
 
 @router.callback_query(SurveyCb.filter(F.a == "x"))
-async def pause(query: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
+async def pause(
+    query: CallbackQuery, callback_data: SurveyCb, state: FSMContext, viewer: Viewer
+) -> None:
     """Leave the dialog; every answer given so far stays saved."""
     await state.clear()
     message = message_of(query)
     with suppress(TelegramBadRequest):
         await message.edit_reply_markup(reply_markup=None)
-    await message.answer(viewer.texts("surveys.paused"))
+    key = "surveys.trial.paused" if callback_data.c == TRIAL else "surveys.paused"
+    await message.answer(viewer.texts(key))

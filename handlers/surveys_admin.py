@@ -20,18 +20,21 @@ from aiogram.types import (
 )
 
 from bot.buttons import Stale, found, message_of
-from bot.callbacks import SurveyAdminCb
+from bot.callbacks import SurveyAdminCb, SurveyCb
 from bot.clock import Clock
 from bot.dates import DateInputError, parse_when
 from bot.filters import DocumentNamed, IsStaff, NotCommand, PrivateChat, TypedText
 from bot.settings import Settings
 from bot.split import shorten, split_lines
-from bot.surveys.definition import DefinitionError, Problem
+from bot.surveys.definition import DefinitionError, Problem, parse_definition
 from bot.surveys.export import build_table, to_csv, to_xlsx
-from bot.surveys.messages import photo_caption
-from bot.surveys.service import Survey, SurveyService
+from bot.surveys.messages import photo_caption, status_screen
+from bot.surveys.service import TRIAL, Survey, SurveyService
+from bot.surveys.template import example_source, template_workbook
+from bot.surveys.workbook import WorkbookError
 from bot.texts import Texts
 from bot.viewer import Viewer
+from handlers.surveys import SurveyDialog, answer_sheet, download_xlsx
 from storage.surveys import ImportRefusedError, SurveyStatus
 
 router = Router(name=__name__)
@@ -84,7 +87,12 @@ async def _card(
         share=survey.definition.share_results.value,
         part=part,
     )
-    return text, keyboard(t, survey.id, CARD_ACTIONS[survey.status])
+    markup = keyboard(t, survey.id, CARD_ACTIONS[survey.status])
+    if survey.status is SurveyStatus.DRAFT:  # try it out in the chat, as a city would
+        trial = SurveyCb(a="go", s=survey.id, c=TRIAL).pack()
+        try_row = [InlineKeyboardButton(text=t.plain("surveys.admin.try"), callback_data=trial)]
+        markup = InlineKeyboardMarkup(inline_keyboard=[try_row, *markup.inline_keyboard])
+    return text, markup
 
 
 def problems_text(t: Texts, problems: list[Problem]) -> str:
@@ -103,8 +111,20 @@ def problems_text(t: Texts, problems: list[Problem]) -> str:
 
 @router.message(Command("survey_new"))
 async def ask_file(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    """The two ways to write a survey: the spreadsheet template and the YAML example."""
+    t = viewer.texts
     await state.set_state(SurveyAdmin.file)
-    await message.answer(viewer.texts("surveys.admin.ask_file"))
+    example_yaml = example_source()
+    template = await asyncio.to_thread(template_workbook, t, parse_definition(example_yaml))
+    await message.answer_document(
+        BufferedInputFile(template, filename=t.plain("surveys.template.file_name")),
+        caption=t("surveys.template.caption"),
+    )
+    await message.answer_document(
+        BufferedInputFile(example_yaml.encode(), filename="tariffs-2026.yaml"),
+        caption=t("surveys.template.yaml_caption"),
+    )
+    await message.answer(t("surveys.admin.ask_file"))
 
 
 @router.message(StateFilter(None, SurveyAdmin.file), DocumentNamed(*YAML))
@@ -124,8 +144,35 @@ async def import_file(
     except UnicodeDecodeError:
         await message.answer(t("surveys.admin.not_utf8"))
         return
+    await _imported(message, state, t, surveys, surveys.import_file(source, viewer.id))
+
+
+@router.message(StateFilter(None, SurveyAdmin.file, SurveyDialog.answering), DocumentNamed(".xlsx"))
+async def import_spreadsheet(
+    message: Message, state: FSMContext, bot: Bot, viewer: Viewer, surveys: SurveyService
+) -> None:
+    """A spreadsheet from staff: a city's answers (a staff member may be a contact too), or
+    a survey written in the template."""
+    t = viewer.texts
+    raw = await download_xlsx(message, bot, t)
+    if raw is None or await answer_sheet(message, state, viewer, surveys, raw):
+        return
     try:
-        survey, replaced = await surveys.import_file(source, viewer.id)
+        await _imported(message, state, t, surveys, surveys.import_spreadsheet(raw, viewer.id, t))
+    except WorkbookError as error:
+        await message.answer(t(f"surveys.sheet.{error.code}"))
+
+
+async def _imported(
+    message: Message,
+    state: FSMContext,
+    t: Texts,
+    surveys: SurveyService,
+    importing: Awaitable[tuple[Survey, bool] | None],
+) -> None:
+    """The draft's card, or every problem of the file with its place."""
+    try:
+        imported = await importing
     except DefinitionError as error:
         for chunk in split_lines(problems_text(t, error.problems)):
             await message.answer(chunk)
@@ -133,6 +180,10 @@ async def import_file(
     except ImportRefusedError:
         await message.answer(t("surveys.admin.refused"))
         return
+    if imported is None:
+        await message.answer(t("surveys.template.not_template"))
+        return
+    survey, replaced = imported
     await state.clear()
     text, markup = await _card(t, survey, surveys)
     key = "surveys.admin.replaced" if replaced else "surveys.admin.imported"
@@ -271,6 +322,7 @@ async def _confirm_open(
             deadline=deadline,
             people=len(reach.people),
             cities=reach.cities,
+            no_contact=reach.no_contact,
             by_cities=survey.by_cities,
             reopening=reopening,
             reminders=[r for r in surveys.reminders if deadline - r > surveys.clock.now()],
@@ -322,6 +374,7 @@ async def ask_confirmation(on: On) -> None:
             title=survey.title,
             people=len(reach.people),
             cities=reach.cities,
+            no_contact=reach.no_contact,
             by_cities=survey.by_cities,
         ),
         reply_markup=keyboard(on.t, survey.id, [[f"{on.action}_ok"], ["cancel"]]),
@@ -350,15 +403,12 @@ async def remind(on: On) -> None:
 
 @action("status")
 async def status(on: On) -> None:
-    t, survey = on.t, on.survey
-    part = await on.surveys.participation(survey)
-    cities = await on.surveys.city_status(survey) if survey.by_cities else []
-    total = len(survey.definition.questions)
-    text = t("surveys.admin.status_text", survey=survey, part=part, cities=cities, total=total)
-    chunks = split_lines(text)
+    roster = await on.surveys.roster(on.survey)
+    chunks, markup = status_screen(
+        on.t, on.survey, roster, can_remind=on.survey.status is SurveyStatus.OPEN
+    )
     for chunk in chunks[:-1]:
         await on.message.answer(chunk)
-    markup = keyboard(t, survey.id, [["remind"]]) if survey.status is SurveyStatus.OPEN else None
     await on.message.answer(chunks[-1], reply_markup=markup)
 
 
@@ -368,10 +418,10 @@ async def export(on: On) -> None:
     table = build_table(
         t,
         survey.definition,
-        await on.surveys.export_rows(survey),
-        await on.surveys.participation(survey),
+        await on.surveys.roster(survey),
         on.settings.tz,
-        by_cities=survey.by_cities,
+        closed=survey.status is SurveyStatus.CLOSED,
+        comparison=await on.surveys.comparison(survey),
     )
     if on.action == "csv":
         content, name = to_csv(table), f"{survey.row.slug}.csv"
@@ -392,11 +442,12 @@ async def charts(on: On) -> None:
     from bot.surveys.charts import chart_png  # matplotlib loads only when a chart is drawn
 
     median = t.plain("surveys.chart_median")
-    for question, points in data:
+    for chart in data:
+        question = chart.question
         unit = f", {question.unit}" if question.unit else ""
         await on.message.answer_photo(
             BufferedInputFile(
-                await asyncio.to_thread(chart_png, question, points, median),
+                await asyncio.to_thread(chart_png, chart, median),
                 filename=f"{question.key}.png",
             ),
             caption=photo_caption(f"{question.text}{unit}"),

@@ -170,6 +170,7 @@ class PeopleRepo:
             conn.execute("DELETE FROM staff WHERE person_id = ?", (person_id,))
             # Their own survey responses go; a city's response stays, without their name.
             conn.execute("DELETE FROM responses WHERE person_id = ?", (person_id,))
+            conn.execute("DELETE FROM survey_trials WHERE person_id = ?", (person_id,))
             conn.execute(
                 "UPDATE responses SET submitted_by = NULL WHERE submitted_by = ?", (person_id,)
             )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.surveys.answers import AnswerError, Problem, parse_number, parse_typed
-from bot.surveys.definition import DefinitionError, QuestionType, parse_definition
+from bot.surveys.definition import DefinitionError, Question, QuestionType, parse_definition
 from bot.surveys.engine import plan
 from bot.texts import TextCatalog
+from storage.surveys import Figure
 
 EXAMPLE = (Path(__file__).parents[1] / "examples" / "tariffs-2026.yaml").read_text("utf-8")
 
@@ -168,8 +170,12 @@ def test_not_numbers(text: str) -> None:
 def test_typed_answers_are_checked_against_the_question() -> None:
     definition = parse_definition(EXAMPLE)
     water, months, choice, _, yesno, scale, day, comment = definition.questions
-    words = {"yes": {"да", "yes"}, "no": {"нет", "no"}}
-    assert parse_typed(water, "35,40", **words) == 35.4
+    words: dict[str, Any] = {"yes": {"да", "yes"}, "no": {"нет", "no"}}
+    typed = parse_typed(water, "35,40", **words)
+    assert typed == 35.4
+    assert isinstance(typed, Figure)
+    assert typed.text == "35.40"  # the digits as typed
+    assert typed.places == 2
     assert parse_typed(water, "1000", **words) == 1000
     for text, problem in [("-1", Problem.TOO_SMALL), ("1 000,5", Problem.TOO_LARGE)]:
         with pytest.raises(AnswerError) as caught:
@@ -228,3 +234,153 @@ def test_results_of_a_long_survey_fit_telegram_messages() -> None:
         assert isinstance(part, TextPart)
         plain, _ = parse_html(part.text)
         assert utf16_len(plain) <= 4096
+
+
+UNITS = [frozenset({"₽", "руб", "рублей"}), frozenset({"%", "процентов"})]
+
+
+@pytest.mark.parametrize(
+    ("unit", "text", "shown"),
+    [
+        ("руб./м³", "45,67 руб", "45.67"),
+        ("руб./м³", "45,67 руб./м³", "45.67"),
+        ("руб./м³", "45,67 ₽", "45.67"),
+        ("руб.", "45,67руб.", "45.67"),
+        ("%", "12,5 %", "12.5"),
+        ("процентов", "12,5%", "12.5"),
+        ("руб.", "1 234,50 РУБ", "1234.50"),
+    ],
+)
+def test_a_number_may_carry_its_unit(unit: str, text: str, shown: str) -> None:
+    question = Question(key="q", text="Q", type=QuestionType.NUMBER, unit=unit)
+    value = parse_typed(question, text, yes=(), no=(), synonyms=UNITS)
+    assert isinstance(value, Figure)
+    assert value.text == shown
+
+
+@pytest.mark.parametrize(
+    ("unit", "text"), [("руб./м³", "45,67 кг"), (None, "45 руб"), ("%", "12 штук")]
+)
+def test_other_words_after_a_number_are_refused(unit: str | None, text: str) -> None:
+    question = Question(key="q", text="Q", type=QuestionType.NUMBER, unit=unit)
+    with pytest.raises(AnswerError) as caught:
+        parse_typed(question, text, yes=(), no=(), synonyms=UNITS)
+    assert caught.value.problem is Problem.WRONG_UNIT
+
+
+def test_decimals_pad_and_limit_the_digits() -> None:
+    money = Question(key="q", text="Q", type=QuestionType.NUMBER, decimals=2)
+    for text, shown in [("35,4", "35.40"), ("35", "35.00"), ("35,45", "35.45")]:
+        value = parse_typed(money, text, yes=(), no=())
+        assert isinstance(value, Figure)
+        assert value.text == shown
+    with pytest.raises(AnswerError) as caught:
+        parse_typed(money, "35,456", yes=(), no=())
+    assert caught.value.problem is Problem.TOO_PRECISE
+    assert (
+        parse_typed(Question(key="q", text="Q", type=QuestionType.NUMBER), "35", yes=(), no=())
+        == 35
+    )
+
+
+def test_precision_survives_storage_and_display() -> None:
+    from bot.surveys.messages import show_answer
+    from storage.surveys import dump_answer, load_answer
+
+    ru = TextCatalog.load().get("ru")
+    question = Question(key="q", text="Q", type=QuestionType.NUMBER, unit="руб./м³")
+    stored = load_answer(dump_answer(Figure("212.50")))
+    assert isinstance(stored, Figure)
+    assert show_answer(ru, question, stored) == "212,50 руб./м³"
+    assert show_answer(ru, question, load_answer(dump_answer(Figure("1234.5")))) == (
+        "1\u00a0234,5 руб./м³"
+    )
+    assert load_answer(dump_answer(7)) == 7
+    money = Question(key="q", text="Q", type=QuestionType.NUMBER, decimals=2)
+    assert show_answer(ru, money, 35.4) == "35,40"  # an answer stored before decimals: padded
+
+
+def test_a_hostile_spreadsheet_gets_a_clear_refusal_never_a_crash() -> None:
+    import io
+    import zipfile
+
+    from bot.surveys.sheets import read_answer_file
+    from bot.surveys.workbook import MAX_FILE, WorkbookError
+
+    def refused(raw: bytes) -> str:
+        with pytest.raises(WorkbookError) as caught:
+            read_answer_file(raw)
+        return caught.value.code
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 1024 * 1024))
+    assert len(bomb.getvalue()) < MAX_FILE  # small as sent, huge unpacked
+    assert refused(bomb.getvalue()) == "too_big"
+
+    crowded = io.BytesIO()
+    with zipfile.ZipFile(crowded, "w") as archive:
+        for number in range(400):
+            archive.writestr(f"xl/x{number}.xml", "")
+    assert refused(crowded.getvalue()) == "too_big"
+    assert refused(b"x" * (MAX_FILE + 1)) == "too_big"
+    assert refused(b"PK\x03\x04 garbage") == "not_xlsx"
+    assert refused(b"") == "not_xlsx"
+
+    fake = io.BytesIO()
+    with zipfile.ZipFile(fake, "w") as archive:  # the right names, broken XML inside
+        archive.writestr("[Content_Types].xml", "<Types")
+        archive.writestr("xl/workbook.xml", "<<<")
+    assert refused(fake.getvalue()) == "not_xlsx"
+
+
+def test_a_chart_shows_both_years_side_by_side() -> None:
+    from bot.surveys.charts import chart_png
+    from bot.surveys.service import Chart
+
+    question = Question(key="q", text="Тариф", type=QuestionType.NUMBER, unit="руб.")
+    chart = Chart(question, [("Вологда", 212.5), ("Тверь", 12.0)], {"Вологда": 198.4}, 2026, 2025)
+    assert chart_png(chart, "медиана").startswith(b"\x89PNG")
+    alone = Chart(question, [("Вологда", 212.5)], {}, 2026, None)
+    assert chart_png(alone, "медиана").startswith(b"\x89PNG")
+
+
+def test_spreadsheet_cells_are_read_by_the_chats_rules() -> None:
+    from datetime import datetime
+
+    from bot.surveys.answers import EMPTY, parse_cell
+
+    definition = parse_definition(EXAMPLE)
+    water, months, choice, multi, yesno, scale, day, comment = definition.questions
+    words: dict[str, Any] = {"yes": {"да"}, "no": {"нет"}}
+    assert parse_cell(water, None, None, **words) is EMPTY
+    assert parse_cell(water, "  ", None, **words) is EMPTY
+    value = parse_cell(water, 35.4, "#,##0.00", **words)
+    assert isinstance(value, Figure)
+    assert value.text == "35.40"
+    assert parse_cell(water, "35,4 руб", None, **words, synonyms=[frozenset({"руб"})]) == 35.4
+    assert parse_cell(months, 7.0, "General", **words) == 7
+    assert parse_cell(choice, "ДА", None, **words) == "да"
+    assert parse_cell(multi, "освещение;транспорт; освещение", None, **words) == [
+        "транспорт", "освещение",
+    ]  # fmt: skip
+    assert parse_cell(yesno, True, None, **words) is True
+    assert parse_cell(yesno, "нет", None, **words) is False
+    assert parse_cell(day, datetime(2026, 12, 1), "DD.MM.YYYY", **words) == "2026-12-01"
+    assert parse_cell(comment, "—", None, **words) is None  # an optional question skipped
+    for question, cell, problem in [
+        (water, float("inf"), Problem.TOO_LARGE),
+        (water, float("nan"), Problem.NOT_NUMBER),
+        (water, 1e300, Problem.TOO_LARGE),
+        (water, "#VALUE!", Problem.NOT_NUMBER),
+        (water, "—", Problem.REQUIRED),
+        (months, 7.5, Problem.NOT_INTEGER),
+        (scale, 9, Problem.TOO_LARGE),
+        (multi, "метро", Problem.NOT_OPTIONS),
+        (day, 45000, Problem.NOT_DATE),
+        (water, "1" * 400, Problem.TOO_LARGE),
+    ]:
+        with pytest.raises(AnswerError) as caught:
+            parse_cell(question, cell, None, **words)
+        assert caught.value.problem is problem, (cell, caught.value.problem)

@@ -79,11 +79,13 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
             ("1e5", "Нужно число"),
             ("-5", "не может быть меньше 0"),
             ("1 234,56", "не может быть больше 1\u00a0000"),
+            ("35 кг", "Нужно число в единицах «руб./м³», например 12,5; «кг» — не эти единицы"),
         ]:
             await ivan.send(wrong)
             assert says in question(ivan), wrong
             assert "Вопрос 1 из 8" in question(ivan)
-        await ivan.send("35,40")
+        await ivan.send("35,40 руб.")  # the unit may follow the number
+        assert question(ivan).startswith("✅ Записано: 35,40 руб./м³\n\n")  # read back at once
         assert "Вопрос 2 из 8" in question(ivan)
         await ivan.send("7,5")
         assert "Нужно целое число" in question(ivan)
@@ -123,7 +125,7 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
 
         review = question(ivan)
         assert review.startswith("Проверьте ответы — Тарифы ЖКХ — 2026, Вологда")
-        assert "1. Тариф на холодную воду\n35,4 руб./м³" in review
+        assert "1. Тариф на холодную воду\n35,40 руб./м³" in review  # the digits as typed
         assert "4. Какие решения уже работают?\nтранспорт, освещение" in review
         assert "7. С какой даты действуют нынешние тарифы?\n1 декабря 2026 г." in review
         assert "8. Что ещё важно знать о тарифах Вашего города?\nпропущено" in review
@@ -153,25 +155,34 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
     header = [cell.value for cell in sheet[1]]
     assert header[:3] == ["Город", "Статус", "1. Тариф на холодную воду, руб./м³"]
     assert header[-3:] == ["Отправил(а)", "Время отправки", "Изменён после отправки"]
-    row = [cell.value for cell in sheet[2]]
+    rows = {r[0].value: [cell.value for cell in r] for r in sheet.iter_rows(min_row=2, max_row=31)}
+    assert len(rows) == 30  # every member city, whatever its state
+    row = rows["Вологда"]
     assert row[:10] == [
         "Вологда", "отправлен", 35.4, 7, "нет", None, "Да", 4,
         datetime(2026, 12, 1, 0, 0), None,
     ]  # fmt: skip
-    assert isinstance(sheet["C2"].value, float)  # a number, not text
+    assert rows["Тверь"][1:3] == ["не начат", None]
+    assert rows["Архангельск"][1] == "нет контактного лица"
+    assert isinstance(row[2], float)  # a number, not text
+    assert sheet["C" + str(list(rows).index("Вологда") + 2)].number_format == "0.00"
     assert row[10] == "Иван"
     assert row[11] == datetime(2026, 11, 23, 12, 0)  # local time, МСК
-    assert sheet["A4"].value == "Отправили ответ: 1 из 30 городов"
+    assert sheet["A33"].value == (
+        "Отправили ответ: 1 из 30 городов; заполняют — 0; не начинали — 1; "
+        "без контактного лица — 28"
+    )
     assert sheet.column_dimensions["C"].width > 10
 
     assert csv_message.document is not None
     assert not isinstance(csv_message.document, str)
     raw = csv_message.document.content
     assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert rows[1][:10] == ["Вологда", "отправлен", "35,4", "7", "нет", "", "Да", "4",
-                            "01.12.2026", ""]  # fmt: skip
-    assert rows[-1] == ["Отправили ответ: 1 из 30 городов"]
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    by_city = {r[0]: r for r in table[1:31]}
+    assert by_city["Вологда"][:10] == ["Вологда", "отправлен", "35,40", "7", "нет", "", "Да", "4",
+                                       "01.12.2026", ""]  # fmt: skip
+    assert table[-1][0].startswith("Отправили ответ: 1 из 30 городов;")
 
 
 async def test_restart_in_the_middle_loses_nothing(tg: FakeTelegram, run_bot: RunBot) -> None:
@@ -220,7 +231,7 @@ async def test_two_contacts_of_one_city_share_one_response(
         await maria.send("01.07.2026")
         await maria.press("Пропустить")
         review = question(maria)
-        assert "1. Тариф на холодную воду\n31 руб./м³" in review  # her write came last
+        assert "1. Тариф на холодную воду\n31,00 руб./м³" in review  # her write came last
         assert "2. Сколько месяцев длится отопительный сезон?\n6" in review  # Ivan's
         assert "4. Есть ли общедомовые приборы учёта во всех домах?\nДа" in review  # Ivan's
         await ivan.press("4")  # Ivan, still on question 5, changes Maria's answer
@@ -298,7 +309,17 @@ async def test_the_deadline_closes_the_survey_and_results_go_to_participants(
             lambda c: c.chat_id == OWNER and "Информационный обмен завершён" in (c.text or "")
         )
         assert "Ответили 1 из 30 городов" in (summary.text or "")
-        assert "Без ответа: Архангельск" in (summary.text or "")
+        assert "Начали, но не отправили: Тверь (1 из 8). Их ответы сохранены" in (
+            summary.text or ""
+        )
+        assert "Без контактного лица (опрос не получили): Архангельск, Боровичи" in (
+            summary.text or ""
+        )
+        assert "Не начинали" not in (summary.text or "")  # every city with a contact started
+        notice = await tg.wait_for(
+            lambda c: c.chat_id == TVER and "Ответ Вашего города не был отправлен" in (c.text or "")
+        )
+        assert (notice.text or "").startswith("⏹ Приём ответов на «Тарифы ЖКХ — 2026» завершён.")
         await tg.wait_for(
             lambda c: c.chat_id == VOLOGDA_2 and "Итоги информационного обмена" in (c.text or "")
         )
@@ -315,7 +336,7 @@ async def test_the_deadline_closes_the_survey_and_results_go_to_participants(
                 "SELECT value FROM answers a JOIN responses r "
                 "ON r.id = a.response_id WHERE r.status = 'draft'"
             )
-            == "50"
+            == "50.00"  # decimals: 2
         )
     results = [m for m in tg.user(VOLOGDA_1).messages() if "Итоги" in (m.text or "")]
     assert len(results) == 1
@@ -393,7 +414,7 @@ async def test_a_draft_can_be_replaced_an_opened_survey_cannot(
         owner = await world(app, tg)
         await owner.send("/survey_new")
         await owner.send("вот")
-        assert owner.last_text().startswith("Нужен файл с расширением .yaml")
+        assert owner.last_text().startswith("Нужен файл .xlsx или .yaml")
         await owner.send_document("tariffs-2026.yaml", EXAMPLE)
         await owner.send_document(
             "tariffs-2026.yaml", EXAMPLE.replace("Тарифы ЖКХ — 2026".encode(), b"New title")
@@ -461,12 +482,37 @@ def test_the_command_line_imports_and_exports(tmp_path: Path) -> None:
         "title: обязательно",
         "questions[1].options: обязательно для типа choice",
     ]
+    from bot.surveys.definition import parse_definition
+    from bot.surveys.template import template_workbook
+    from bot.texts import TextCatalog
+
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            template_workbook(TextCatalog.load().get("ru"), parse_definition(EXAMPLE.decode()))
+        )
+    )
+    book["Опрос"]["B3"] = "tariffs-2027"
+    book["Опрос"]["B8"] = "tariffs-2026"  # compare with last year's
+    sheet_file = tmp_path / "Новый опрос.xlsx"
+    book.save(sheet_file)
+    from_sheet = run_cli(tmp_path, env, "survey", "import", str(sheet_file))
+    assert from_sheet.stdout.strip() == "Загружен черновик tariffs-2027: Тарифы ЖКХ — 2026", (
+        from_sheet.stdout
+    )
+    book["Вопросы"]["D3"] = "rating"
+    book.save(sheet_file)
+    refused = run_cli(tmp_path, env, "survey", "import", str(sheet_file))
+    assert refused.returncode == 1
+    assert refused.stdout.splitlines()[1].startswith(
+        "Вопросы!D3: неизвестный тип rating (допустимы: число, целое число,"
+    )
     target = tmp_path / "out.xlsx"
     exported = run_cli(tmp_path, env, "survey", "export", "tariffs-2026", "-o", str(target))
     assert exported.returncode == 0, exported.stderr
     sheet = openpyxl.load_workbook(target).active
     assert sheet["A1"].value == "Город"
-    assert sheet["A3"].value == "Отправили ответ: 0 из 30 городов"
+    assert [sheet["A2"].value, sheet["B2"].value] == ["Архангельск", "нет контактного лица"]
+    assert sheet["A33"].value.startswith("Отправили ответ: 0 из 30 городов; заполняют — 0;")
     missing = run_cli(tmp_path, env, "survey", "export", "nope", "-o", str(target))
     assert missing.returncode == 1
 
@@ -499,7 +545,9 @@ async def test_a_survey_of_subscribers_has_one_response_per_person(
         assert "Question 1 of 2" in anna.last_message().plain_text
         await anna.press("Yes")
         await anna.send("3")
-        assert anna.last_message().plain_text.startswith("Check your answers — Day of the city")
+        assert anna.last_message().plain_text.startswith(
+            "✅ Saved: 3\n\nCheck your answers — Day of the city"
+        )
         await anna.press("✅ Submit the response")
         assert anna.last_text().startswith('✅ Thank you! The response to "Day of the city"')
         await owner.send("/surveys")
@@ -528,7 +576,7 @@ async def test_an_edit_after_submitting_shows_as_edited_to_staff(
         assert "Ответ отправлен. Исправления сохраняются сразу" in review
         await ivan.press("✏️ 1")
         await ivan.send("13")
-        assert "1. Тариф на холодную воду\n13 руб./м³" in ivan.last_message().plain_text
+        assert "1. Тариф на холодную воду\n13,00 руб./м³" in ivan.last_message().plain_text
         await ivan.press("✏️ 3")
         await ivan.press("да")  # now the multi choice applies: the response needs it
         assert "Вопрос 4 из 8" in question(ivan)
@@ -573,8 +621,9 @@ def test_typed_text_never_becomes_a_spreadsheet_formula() -> None:
 
     from bot.surveys.definition import parse_definition
     from bot.surveys.export import build_table, to_csv, to_xlsx
+    from bot.surveys.roster import build_roster
     from bot.texts import TextCatalog
-    from storage.surveys import Participation, ResponseExport
+    from storage.surveys import ResponseExport
 
     definition = parse_definition(EXAMPLE.decode())
     response = ResponseExport(
@@ -582,10 +631,10 @@ def test_typed_text_never_becomes_a_spreadsheet_formula() -> None:
         submitted_at=START, submitted_by="=HYPERLINK(\"x\")", edited_at=None,
         answers={"comment": "=1+2", "cold_water": -3.5},
     )  # fmt: skip
+    roster = build_roster(definition, [response], by_cities=True)
     table = build_table(
-        TextCatalog.load().get("ru"), definition, [response], Participation(1, 0, 30),
-        ZoneInfo("Europe/Moscow"), by_cities=True,
-    )  # fmt: skip
+        TextCatalog.load().get("ru"), definition, roster, ZoneInfo("Europe/Moscow"), closed=False
+    )
     rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig")), delimiter=";"))
     assert rows[1][2] == "-3,5"  # a number stays a number
     assert rows[1][9] == "'=1+2"
@@ -612,3 +661,449 @@ async def test_forgetting_a_contact_keeps_the_citys_response_without_their_name(
             await app.db.fetchval("SELECT count(*) FROM answers WHERE answered_by IS NOT NULL") == 0
         )
         assert await app.db.fetchval("SELECT count(*) FROM answers") == 7
+
+
+async def test_every_member_city_is_counted_and_one_without_a_contact_can_be_invited(
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await open_example(app, tg, owner)
+        ivan = tg.user(VOLOGDA_1)
+        await ivan.press("▶️ Начать")
+        await ivan.send("30")
+        await ivan.send("6")
+        await ivan.press("нет")  # the multi choice no longer applies: 7 questions
+        assert "Вопрос 4 из 7" in question(ivan)
+
+        await owner.send("/surveys")
+        assert (
+            "ответили 0 из 30 городов (в работе — 1, не начинали — 1, без контактного лица — 28)"
+            in owner.last_message().plain_text
+        )
+        await owner.press("1")
+        card = owner.last_message()
+        assert "Участие: ответили 0 из 30 городов (в работе — 1" in card.plain_text
+        await owner.press("📋 Кто ответил")
+        status = owner.last_message()
+        assert "✏️ Вологда — заполняется (3 из 7)" in status.plain_text  # as Ivan sees it
+        assert "⏳ Тверь — не начат" in status.plain_text
+        assert "🚫 Без контактного лица (28): Архангельск, Боровичи, Великие Луки" in (
+            status.plain_text
+        )
+        assert "Пригласить контактное лицо: нажмите город ниже" in status.plain_text
+        labels = [label for row in status.buttons() for label in row]
+        assert "✉️ Архангельск" in labels
+        assert "✉️ Вологда" not in labels
+        assert labels[-1] == "⏰ Напомнить"
+        await owner.press("✉️ Архангельск")
+        invite = owner.last_message().plain_text
+        assert invite.startswith("Приглашение для контактного лица города Архангельск:")
+        link = next(word for word in invite.split() if "start=inv_" in word)
+
+        await owner.press("⏰ Напомнить", message_id=status.message_id)
+        confirm = owner.last_message().plain_text
+        assert "ещё не отправивших ответ: 3 контактных лица (2 города)" in confirm
+        assert "У 28 городов нет контактного лица — им напоминание не придёт" in confirm
+        await owner.press("⏰ Да, напомнить")
+        await tg.wait_calls(lambda c: "Напоминание" in (c.text or ""), 3)
+        await app.sender.wait_idle()
+        for person, button in ((VOLOGDA_2, "▶️ Продолжить"), (TVER, "▶️ Начать")):
+            reminder = tg.user(person).last_message()
+            assert "Напоминание" in reminder.plain_text
+            assert [button] in reminder.buttons(), person
+
+        new = tg.user(1004, first_name="Анна")  # Архангельск's new contact
+        await new.send(f"/start {link.split('start=')[1]}")
+        assert "Теперь Вы — контактное лицо города <b>Архангельск</b>" in new.texts()[0]
+        await owner.press("📋 Кто ответил", message_id=card.message_id)
+        assert "⏳ Архангельск — не начат" in owner.last_message().plain_text
+
+        clock.moment = DEADLINE + timedelta(minutes=1)
+        await app.scheduler.run_due()
+        await app.sender.wait_idle()
+        from bot.services.digest import digest_message
+
+        text = digest_message(app.catalog.get("ru"), await app.services.digests.build(2026))
+        assert (
+            "• Тарифы ЖКХ — 2026 — 0 городов из 30 "
+            "(начали, но не отправили — 1; без контактного лица — 27)"
+        ) in text
+
+
+def filled(content: bytes, cells: dict[str, object]) -> bytes:
+    """The spreadsheet the bot sent, with cells typed in (as Excel would save it)."""
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    sheet = workbook.worksheets[0]
+    for where, value in cells.items():
+        sheet[where] = value
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+async def test_two_contacts_answer_partly_in_the_chat_and_partly_in_a_spreadsheet(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await open_example(app, tg, owner)
+        ivan, maria, petr = tg.user(VOLOGDA_1), tg.user(VOLOGDA_2), tg.user(TVER)
+        await ivan.press("▶️ Начать")
+        assert ["📊 Заполнить в Excel"] in ivan.last_message().buttons()  # at the start
+        await ivan.send("35,40")
+        await ivan.send("7")
+
+        await maria.press("📊 Заполнить в Excel")  # under the invitation
+        sent = maria.last_message()
+        assert sent.document is not None
+        assert not isinstance(sent.document, str)
+        assert sent.document.filename == "tariffs-2026-Vologda.xlsx"
+        assert "Заполните жёлтые ячейки столбца «Ответ»" in (sent.caption or "")
+        content = sent.document.content
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        sheet = book.worksheets[0]
+        assert sheet.title == "Анкета"
+        assert sheet["A1"].value == "Тарифы ЖКХ — 2026 · Вологда"
+        assert [sheet.cell(4, c).value for c in range(1, 6)] == [
+            "№", "Вопрос", "Ответ", "Единицы", "Как отвечать",
+        ]  # fmt: skip
+        assert sheet["B5"].value == "Тариф на холодную воду"
+        assert sheet["C5"].value == 35.4
+        assert sheet["C5"].number_format == "#,##0.00"  # 35,40 as typed
+        assert sheet["C6"].value == 7
+        assert sheet["C7"].value is None
+        assert sheet["D5"].value == "руб./м³"
+        assert sheet["E5"].value == "Число от 0 до 1\u00a0000, 2 знака после запятой."
+        assert "Только если ответ на вопрос 3 — «да»." in sheet["E8"].value
+        assert sheet.protection.sheet
+        assert not sheet["C7"].protection.locked
+        assert sheet["B7"].protection.locked
+        assert sheet.column_dimensions["J"].hidden
+        lists = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+        assert lists["C7"].type == "list"  # a dropdown of the options
+        assert [book["lists"].cell(r, 1).value for r in (1, 2, 3)] == ["да", "нет", "планирует"]
+        assert lists["C9"].type == "list"  # Да / Нет
+        assert lists["C10"].type == "list"  # the scale, 1 to 5
+        assert [book["lists"].cell(r, 3).value for r in range(1, 6)] == [1, 2, 3, 4, 5]
+        assert (lists["C6"].type, lists["C6"].formula1, lists["C6"].formula2) == (
+            "whole", "1", "12",
+        )  # fmt: skip
+        assert book["unionbot"].sheet_state == "veryHidden"
+
+        await ivan.send("/cancel")
+        await ivan.send("/surveys")
+        await ivan.press("Вологда: Тарифы ЖКХ — 2026")
+        await ivan.press("← Назад")
+        await ivan.send("8")  # Ivan changes question 2 after Maria got the spreadsheet
+
+        bad = filled(
+            content,
+            {"C5": "abc", "C7": "нет", "C8": "транспорт", "C9": "может быть", "C10": 9,
+             "C11": "31.02.2026", "C12": "—"},
+        )  # fmt: skip
+        await maria.send_document("tariffs-2026-Vologda.xlsx", bad)
+        report = maria.messages()[-2].plain_text
+        assert report.startswith("📊 Таблица прочитана: Тарифы ЖКХ — 2026, Вологда")
+        assert "Сохранено ответов: 2; без изменений: 1." in report  # C7 and C12; C6 as it was
+        for line in [
+            "• Анкета!C5: нужно число, например 12,5 или 1 234",
+            "• Анкета!C9: ответьте «Да» или «Нет»",
+            "• Анкета!C10: число не может быть больше 5",
+            "• Анкета!C11: такой даты нет",
+            "• Анкета!C8: вопрос 4 при Ваших ответах не задаётся — ответ не сохранён",
+        ]:
+            assert line in report, line
+        review = maria.last_message().plain_text
+        assert review.startswith("Проверьте ответы — Тарифы ЖКХ — 2026, Вологда")
+        assert "1. Тариф на холодную воду\n35,40 руб./м³" in review
+        assert "2. Сколько месяцев длится отопительный сезон?\n8" in review  # Ivan's stays
+        assert "3. Участвует ли город в проекте «Умный город»?\nнет" in review
+
+        good = filled(
+            content,
+            {"C5": 41.5, "C7": "да", "C8": "транспорт; жкх", "C9": "Да", "C10": 4,
+             "C11": datetime(2026, 12, 1), "C12": "—"},
+        )  # fmt: skip
+        await maria.send_document("tariffs-2026-Vologda.xlsx", good)
+        report = maria.messages()[-2].plain_text
+        assert "Сохранено ответов: 7; без изменений: 1." in report
+        assert "Не сохранены" not in report
+        assert "записан ответ из таблицы:\n• Анкета!C7: вопрос 3" in report  # her first file
+        review = maria.last_message().plain_text
+        assert "1. Тариф на холодную воду\n41,50 руб./м³" in review  # as the cell shows it
+        assert "4. Какие решения уже работают?\nтранспорт, ЖКХ" in review
+        assert "7. С какой даты действуют нынешние тарифы?\n1 декабря 2026 г." in review
+        assert "8. Что ещё важно знать о тарифах Вашего города?\nпропущено" in review
+        await maria.press("✅ Отправить ответ")
+        assert maria.last_text().startswith("✅ Спасибо! Ответ города Вологда")
+        by = await app.db.fetchall("SELECT question, answered_by FROM answers ORDER BY question")
+        assert dict((r[0], r[1]) for r in by)["heating_months"] == VOLOGDA_1
+
+        await petr.send_document("tariffs-2026-Vologda.xlsx", good)
+        assert petr.last_text().startswith("Эта таблица — для города Вологда")
+        assert await app.db.fetchval("SELECT count(*) FROM responses WHERE city_id != "
+                                     f"{await _city(app, 'Вологда')}") == 0  # fmt: skip
+        blank = io.BytesIO()
+        openpyxl.Workbook().save(blank)
+        await petr.send_document("мой.xlsx", blank.getvalue())
+        assert petr.last_text().startswith("Это не таблица ответов на опрос.")
+        await petr.send_document("broken.xlsx", b"PK\x03\x04 not really a zip")
+        assert petr.last_text().startswith("Не получилось прочитать файл как таблицу Excel")
+
+
+async def test_staff_write_a_survey_in_the_spreadsheet_template(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    async with run_bot() as app:
+        owner = tg.user(OWNER, first_name="Ольга")
+        await owner.send("/start")
+        await owner.send("/survey_new")
+        template, example, ask = owner.messages()[-3:]
+        assert template.document is not None
+        assert not isinstance(template.document, str)
+        assert template.document.filename == "Новый опрос.xlsx"
+        assert "Шаблон опроса в Excel" in (template.caption or "")
+        assert example.document is not None
+        assert not isinstance(example.document, str)
+        assert example.document.filename == "tariffs-2026.yaml"
+        assert example.document.content == EXAMPLE  # the file in examples/
+        assert "Пришлите заполненный шаблон (.xlsx) или файл опроса (.yaml)" in ask.plain_text
+
+        book = openpyxl.load_workbook(io.BytesIO(template.document.content))
+        assert book.sheetnames[:2] == ["Опрос", "Вопросы"]
+        about, questions = book["Опрос"], book["Вопросы"]
+        assert [about["A2"].value, about["B2"].value] == ["Название", "Тарифы ЖКХ — 2026"]
+        assert [c.value for c in questions[1]][:5] == [
+            "№", "Ключ", "Вопрос", "Тип", "Варианты (через ;)",
+        ]  # fmt: skip
+        assert [questions["D4"].value, questions["E4"].value] == ["выбор", "да; нет; планирует"]
+        assert questions["K5"].value == "smart_city = да"
+        types = next(v for v in questions.data_validations.dataValidation if "D2" in str(v.sqref))
+        assert types.type == "list"  # the type is picked from a dropdown
+        assert [book["lists"].cell(r, 3).value for r in range(1, 9)][:3] == [
+            "число", "целое число", "выбор",
+        ]  # fmt: skip
+
+        about["B2"] = "Цены на продукты — 2026"
+        about["B3"] = "prices-2026"
+        about["B4"] = datetime(2026, 12, 20, 18, 0)
+        questions["B2"] = None  # an empty key becomes q1
+        questions["H2"] = "руб."
+        broken = io.BytesIO()
+        book.save(broken)
+        questions["E4"] = None  # a choice without options
+        questions["F3"] = "много"  # min is not a number
+        about["B3"] = "Prices 2026"  # not an id
+        bad = io.BytesIO()
+        book.save(bad)
+
+        await owner.send_document("Новый опрос.xlsx", bad.getvalue())
+        reply = owner.last_message().plain_text
+        assert reply.startswith("⚠️ Файл не загружен:")
+        for line in [
+            "• Опрос!B3: обязательно; строчные латинские буквы",
+            "• Вопросы!F3: нужно число",
+            "• Вопросы!E4: обязательно для типа «выбор»",
+        ]:
+            assert line in reply, line
+        assert await app.db.fetchval("SELECT count(*) FROM surveys") == 0
+
+        await owner.send_document("Новый опрос.xlsx", broken.getvalue())
+        assert "Опрос загружен как черновик" in owner.last_text()
+        assert "Цены на продукты — 2026" in owner.last_message().plain_text
+        assert "до 20 декабря 2026 г., 18:00 МСК" not in owner.last_message().plain_text
+        survey = await app.services.surveys.find("prices-2026")
+        assert survey is not None
+        assert survey.definition.deadline == datetime.fromisoformat("2026-12-20T18:00+03:00")
+        first, *_ = survey.definition.questions
+        assert (first.key, first.unit, first.decimals) == ("q1", "руб.", 2)
+        assert survey.definition.questions[3].when == {"smart_city": ("да",)}
+        assert len(survey.definition.questions) == 8
+
+        await owner.send_document("чужая.xlsx", bad.getvalue()[:100])
+        assert owner.last_text().startswith("Не получилось прочитать файл как таблицу Excel")
+        blank = io.BytesIO()
+        openpyxl.Workbook().save(blank)
+        await owner.send_document("пустая.xlsx", blank.getvalue())
+        assert owner.last_text().startswith("Эта таблица — не шаблон опроса")
+
+
+async def test_staff_try_a_draft_out_and_it_leaves_no_trace(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        await owner.send_document("tariffs-2026.yaml", EXAMPLE)
+        card = owner.last_message()
+        assert card.buttons()[0] == ["🧪 Попробовать"]
+        await owner.press("🧪 Попробовать")
+        first = question(owner)
+        assert first.startswith("🧪 Пробное прохождение: ответы никуда не записываются.")
+        assert "Вопрос 1 из 8" in first
+        await owner.send("много")
+        assert "Нужно число" in question(owner)  # the same checks as for a city
+        await owner.press("📊 Заполнить в Excel")  # the spreadsheet can be tried out too
+        sheet = owner.last_message().document
+        assert sheet is not None
+        assert not isinstance(sheet, str)
+        await owner.send_document("trial.xlsx", filled(sheet.content, {"C11": "01.12.2026"}))
+        assert "Сохранено ответов: 1." in owner.messages()[-2].plain_text
+        assert await app.db.fetchval("SELECT count(*) FROM survey_trials") == 1
+        await owner.press("✏️ 1")
+        await owner.send("35,4")
+        assert question(owner).startswith("✅ Записано: 35,40 руб./м³")
+        await owner.send("6")
+        await owner.press("да")
+        assert "Вопрос 4 из 8" in question(owner)  # skip logic as a city sees it
+        await owner.press("транспорт")
+        await owner.press("Готово (1)")
+        await owner.press("← Назад")
+        await owner.press("← Назад")
+        await owner.press("нет")
+        assert "Вопрос 4 из 7" in question(owner)
+        await owner.send("да")
+        await owner.press("5")  # the date came from the spreadsheet
+        await owner.press("Пропустить")
+        review = question(owner)
+        assert "Проверьте ответы — Тарифы ЖКХ — 2026" in review
+        assert "Какие решения" not in review
+        assert await app.db.fetchval("SELECT count(*) FROM survey_trials") == 8  # kept apart
+        await owner.press("✅ Отправить ответ")
+        assert owner.last_text().startswith("🧪 Проба «Тарифы ЖКХ — 2026» завершена")
+        for table in ("responses", "answers", "survey_trials"):
+            assert await app.db.fetchval(f"SELECT count(*) FROM {table}") == 0, table
+
+        await owner.press("🧪 Попробовать", message_id=card.message_id)
+        await owner.send("12")
+        petr = tg.user(TVER)
+        survey_id = int(await app.db.fetchval("SELECT id FROM surveys"))
+        await petr.send("/surveys")
+        await petr.press_data(f"sv:go:{survey_id}:-1:-1:0")  # a city contact forging it
+        assert petr.alerts()[-1] == "Вы не контактное лицо этого города — ответить за него нельзя."
+        await owner.press("🟢 Открыть", message_id=card.message_id)
+        await owner.press("✅ Открыть")
+        assert await app.db.fetchval("SELECT count(*) FROM survey_trials") == 0
+        await owner.send("/surveys")
+        assert "ответили 0 из 30 городов (в работе — 0," in owner.last_message().plain_text
+        await owner.press_data(f"sv:sk:{survey_id}:-1:7:0")  # a button of the try-out
+        assert owner.alerts()[-1] == "Опрос уже открыт — проба закончена."
+
+
+LAST_YEAR = (
+    EXAMPLE.replace(b"id: tariffs-2026", b"id: tariffs-2025")
+    .replace("Тарифы ЖКХ — 2026".encode(), "Тарифы ЖКХ — 2025".encode())
+    .replace(b"deadline: 2026-12-15T18:00+03:00", b"deadline: 2025-12-15T18:00+03:00")
+)
+THIS_YEAR = EXAMPLE.replace(
+    b"deadline: 2026-12-15", b"compare_with: tariffs-2025\ndeadline: 2026-12-15"
+)
+
+
+async def test_a_survey_that_repeats_last_years_shows_both_years(
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        ivan, petr = tg.user(VOLOGDA_1), tg.user(TVER)
+        clock.moment = datetime.fromisoformat("2025-11-20T10:00+03:00")
+        await owner.send_document("tariffs-2025.yaml", LAST_YEAR)
+        await owner.press("🟢 Открыть")
+        await owner.press("✅ Открыть")
+        await tg.wait_for(lambda c: c.chat_id == TVER and "2025" in (c.text or ""))
+        await app.sender.wait_idle()
+        await ivan.press("📊 Заполнить в Excel")
+        old_sheet = ivan.last_message().document
+        assert old_sheet is not None
+        assert not isinstance(old_sheet, str)
+        for user, water in ((ivan, "198,4"), (petr, "150")):
+            await user.press("▶️ Начать")
+            await user.send(water)
+            for text in ("7",):
+                await user.send(text)
+            await user.press("нет")
+            await user.send("да")
+            await user.press("3")
+            await user.send("01.07.2025")
+            await user.press("Пропустить")
+            await user.press("✅ Отправить ответ")
+        clock.moment = datetime.fromisoformat("2025-12-15T18:01+03:00")
+        await app.scheduler.run_due()
+        await app.sender.wait_idle()
+
+        clock.moment = START
+        await owner.send_document(
+            "tariffs-2026.yaml", THIS_YEAR.replace(b"tariffs-2025", b"tariffs-2024")
+        )
+        assert "compare_with: опроса tariffs-2024 в боте нет" in owner.last_message().plain_text
+        await owner.send_document("tariffs-2026.yaml", THIS_YEAR)
+        await owner.press("🟢 Открыть")
+        await owner.press("✅ Открыть")
+        await tg.wait_for(lambda c: c.chat_id == VOLOGDA_1 and "2026" in (c.text or ""))
+        await app.sender.wait_idle()
+        await ivan.send_document("tariffs-2025-Vologda.xlsx", old_sheet.content)
+        assert ivan.last_text() == (
+            "Приём ответов на «Тарифы ЖКХ — 2025» завершён — таблица не принята."
+        )  # last year's spreadsheet, sent by mistake
+        await ivan.press("▶️ Начать")
+        first = ivan.last_message()
+        assert "📅 в 2025 году: 198,40 руб./м³" in question(ivan)  # last year's, as typed
+        await ivan.send("212,5")
+        assert "📅 в 2025 году: 7\n" in question(ivan)
+        await ivan.press("📊 Заполнить в Excel", message_id=first.message_id)
+        sheet_message = ivan.last_message()
+        assert sheet_message.document is not None
+        assert not isinstance(sheet_message.document, str)
+        sheet = openpyxl.load_workbook(io.BytesIO(sheet_message.document.content)).worksheets[0]
+        assert [sheet["F4"].value, sheet["F5"].value, sheet["F6"].value] == [
+            "В 2025 году", "198,40 руб./м³", "7",
+        ]  # fmt: skip
+        await ivan.send("/surveys")
+        await ivan.press("Вологда: Тарифы ЖКХ — 2026")
+        await ivan.send("8")
+        await ivan.press("нет")
+        await ivan.send("да")
+        await ivan.press("4")
+        await ivan.send("01.07.2026")
+        await ivan.press("Пропустить")
+        await ivan.press("✅ Отправить ответ")
+        await complete(petr)
+
+        await owner.send("/surveys")
+        await owner.press("1")
+        await owner.press("📊 XLSX")
+        export = owner.last_message()
+        assert export.document is not None
+        assert not isinstance(export.document, str)
+        table = openpyxl.load_workbook(io.BytesIO(export.document.content)).active
+        header = [c.value for c in table[1]]
+        assert header[2:6] == [
+            "1. Тариф на холодную воду, руб./м³", "1. В 2025 году", "1. изменение, %",
+            "2. Сколько месяцев длится отопительный сезон?",
+        ]  # fmt: skip
+        rows = {r[0].value: [c.value for c in r] for r in table.iter_rows(min_row=2, max_row=31)}
+        assert rows["Вологда"][2:5] == [212.5, 198.4, 7.1]
+        assert rows["Тверь"][2:5] == [12, 150, -92]
+        await owner.press("📈 Графики", message_id=export.message_id - 1)
+        photos = [m for m in owner.messages() if m.kind == "photo"]
+        assert [m.caption for m in photos] == [  # one per numeric question, both years
+            "Тариф на холодную воду, руб./м³",
+            "Сколько месяцев длится отопительный сезон?",
+            "Оцените качество коммунальных услуг",
+        ]
+
+        clock.moment = DEADLINE + timedelta(minutes=1)
+        await app.scheduler.run_due()
+        await app.sender.wait_idle()
+        charts = await app.services.surveys.chart_data(
+            await app.services.surveys.find("tariffs-2026")  # type: ignore[arg-type]
+        )
+        assert charts[0].previous == {"Вологда": 198.4, "Тверь": 150.0}
+        assert (charts[0].year, charts[0].previous_year) == (2026, 2025)
+    results = [
+        m
+        for m in ivan.messages()
+        if "Итоги информационного обмена: Тарифы ЖКХ — 2026" in (m.text or "")
+    ]
+    assert len(results) == 1
+    assert "медиана 112,25 (в 2025 году: 174,20; изменение -35,6\u00a0%)" in results[0].plain_text

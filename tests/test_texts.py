@@ -18,7 +18,10 @@ from bot.commands import CONTACT, EVERYONE, GROUP, OWNER, STAFF
 from bot.contacts.service import Ask
 from bot.services.staff import StaffChange
 from bot.surveys.answers import Problem as AnswerProblem
-from bot.surveys.service import Refusal
+from bot.surveys.definition import Audience, QuestionType, ShareResults
+from bot.surveys.roster import State as RosterState
+from bot.surveys.service import SHEET_REFUSALS, Refusal
+from bot.surveys.template import QUESTION_COLUMNS, SURVEY_FIELDS
 from bot.texts import TextCatalog, load_locale_files
 from bot.topics import Topic
 from handlers.events.steps import STEPS as EVENT_STEPS
@@ -94,9 +97,10 @@ def literal_args(path: str, function: str, index: int) -> set[str]:
 
 def survey_file_codes() -> set[str]:
     """The codes of every Problem raised by the survey file checks (its second argument)."""
-    tree = ast.parse((ROOT / "bot" / "surveys" / "definition.py").read_text(encoding="utf-8"))
     codes = set()
-    for node in ast.walk(tree):
+    checks = ("definition.py", "files.py")  # the file's own checks, and the import's
+    trees = [ast.parse((ROOT / "bot" / "surveys" / n).read_text(encoding="utf-8")) for n in checks]
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if not isinstance(node, ast.Call):
             continue
         name = getattr(node.func, "id", None)
@@ -131,8 +135,36 @@ BUILT_KEYS: dict[str, dict[str, Collection[str]]] = {
     "events.kind.{card.event.kind.value}": {"card.event.kind.value": EVENT_KINDS},
     "events.format.{e.draft.format.value}": {"e.draft.format.value": members(EventFormat)},
     "events.ask.{step}": {"step": {step.name for step in EVENT_STEPS}},
-    "surveys.export.state_{response.status}": {"response.status": {"draft", "submitted"}},
+    "surveys.export.state_{entry.state.value}": {"entry.state.value": members(RosterState)},
     "surveys.refused.{refusal.value}": {"refusal.value": members(Refusal)},
+    "surveys.sheet.problem.{note.code}": {
+        "note.code": {*members(AnswerProblem), "unknown_row", "not_asked", "changed_meanwhile"}
+    },
+    "surveys.sheet.refused.{result.reason}": {
+        "result.reason": {*members(Refusal), *SHEET_REFUSALS}
+    },
+    "surveys.sheet.{error.code}": {"error.code": {"not_xlsx", "too_big", "not_answers"}},
+    "surveys.template.head_{name}": {"name": {"field", "value", "note"}},
+    "surveys.template.field.{name}": {"name": set(SURVEY_FIELDS)},
+    "surveys.template.note.{name}": {"name": set(SURVEY_FIELDS)},
+    "surveys.template.field.{n}": {"n": set(SURVEY_FIELDS)},
+    "surveys.template.column.{name}": {"name": set(QUESTION_COLUMNS)},
+    "surveys.template.column.{n}": {"n": set(QUESTION_COLUMNS)},
+    "surveys.template.type.{n}": {"n": members(QuestionType)},
+    "surveys.template.type.{k.value}": {"k.value": members(QuestionType)},
+    "surveys.template.type.{kind}": {"kind": members(QuestionType)},
+    "surveys.template.type.{question.type.value}": {"question.type.value": members(QuestionType)},
+    "surveys.template.type.{params['type']}": {"params['type']": members(QuestionType)},
+    "surveys.template.audience.{n}": {"n": members(Audience)},
+    "surveys.template.audience.{a}": {"a": members(Audience)},
+    "surveys.template.audience.{example.audience.value}": {
+        "example.audience.value": members(Audience)
+    },
+    "surveys.template.share.{n}": {"n": members(ShareResults)},
+    "surveys.template.share.{s}": {"s": members(ShareResults)},
+    "surveys.template.share.{example.share_results.value}": {
+        "example.share_results.value": members(ShareResults)
+    },
     "surveys.problem.{result.problem.value}": {"result.problem.value": members(AnswerProblem)},
     "surveys.admin.{action}": {
         "action": {

@@ -31,6 +31,8 @@ class SurveyLine:
     title: str
     cities: int  # cities that submitted
     total: int  # member cities asked
+    started: int = 0  # cities that started and did not submit
+    no_contact: int = 0  # cities that did not start and have no contact
 
 
 SurveyParticipation = Callable[[int], Awaitable[list[SurveyLine]]]
@@ -160,7 +162,12 @@ def digest_docx(t: Texts, digest: Digest) -> bytes:
     if digest.surveys:
         for line in digest.surveys:
             document.add_paragraph(
-                t.plain("digest.survey_line", title=line.title, cities=line.cities, all=line.total),
+                t.plain("digest.survey_line", title=line.title, cities=line.cities, all=line.total)
+                + (
+                    f" {t.plain('digest.survey_rest', line=line)}"
+                    if line.started or line.no_contact
+                    else ""
+                ),
                 style="List Bullet",
             )
     else:

@@ -13,33 +13,57 @@ matplotlib.use("Agg")  # no screen: draw to memory
 from matplotlib import pyplot as plt
 from matplotlib.ticker import FuncFormatter
 
-from bot.surveys.definition import Question
+from bot.surveys.service import Chart
+from storage.surveys import Figure
 
 WIDTH_INCHES = 7.0  # 1 050 px at 150 dpi: sharp on a phone, readable when zoomed
 ROW_INCHES = 0.32
 DPI = 150
 
 
-def _number(value: float) -> str:
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+def _number(value: float, places: int | None = None) -> str:
+    """1 234,5; with `places` (a number typed as 212,50) exactly that many digits."""
+    text = f"{value:,.{places}f}" if places else f"{value:,.2f}".rstrip("0").rstrip(".")
     return text.replace(",", "\u202f").replace(".", ",")
 
 
-def chart_png(question: Question, points: list[tuple[str, float]], median_label: str) -> bytes:
-    """A horizontal bar per city, largest on top, and a line at the median."""
-    ordered = sorted(points, key=lambda p: p[1])
+def _places(value: float) -> int | None:
+    return value.places if isinstance(value, Figure) else None
+
+
+def chart_png(chart: Chart, median_label: str) -> bytes:
+    """A horizontal bar per city, largest on top, and a line at the median; when the survey
+    repeats an earlier one, each city's bar of that year in a lighter colour beside it."""
+    question = chart.question
+    ordered = sorted(chart.points, key=lambda p: p[1])
     labels = [label for label, _ in ordered]
     values = [value for _, value in ordered]
+    before = [chart.previous.get(label) for label in labels]
+    paired = any(value is not None for value in before)
     median = statistics.median(values)
-    height = max(2.5, 1.4 + ROW_INCHES * len(ordered))
+    places = max((_places(v) or 0 for v in values), default=0) or None
+    height = max(2.5, 1.4 + ROW_INCHES * len(ordered) * (1.6 if paired else 1))
     figure, axes = plt.subplots(figsize=(WIDTH_INCHES, height), dpi=DPI)
     try:
-        bars = axes.barh(labels, values, color="#4C72B0")
+        rows = list(range(len(ordered)))
+        thickness = 0.4 if paired else 0.8
+        shift = thickness / 2 if paired else 0
+        bars = axes.barh(
+            [r + shift for r in rows], values, height=thickness, color="#4C72B0",
+            label=str(chart.year) if paired and chart.year else None,
+        )  # fmt: skip
+        if paired:
+            axes.barh(
+                [r - shift for r in rows], [v or 0 for v in before], height=thickness,
+                color="#A6BDDB", label=str(chart.previous_year or ""),
+            )  # fmt: skip
+            axes.legend(loc="lower right", fontsize=8, frameon=False)
+        axes.set_yticks(rows, labels)
         axes.axvline(median, color="#C44E52", linestyle="--", linewidth=1.5)
         axes.text(
             median,
             len(ordered) - 0.4,
-            f" {median_label}: {_number(median)}",
+            f" {median_label}: {_number(median, places)}",
             color="#C44E52",
             fontsize=9,
             va="bottom",
@@ -48,7 +72,7 @@ def chart_png(question: Question, points: list[tuple[str, float]], median_label:
             axes.text(
                 bar.get_width(),
                 bar.get_y() + bar.get_height() / 2,
-                f" {_number(value)}",
+                f" {_number(value, _places(value))}",
                 va="center",
                 fontsize=8,
             )

@@ -26,6 +26,7 @@ DEFAULT_MAX_LENGTH = 2000
 MAX_OPTIONS = 20
 MAX_QUESTIONS = 100
 MAX_SCALE_STEPS = 11
+MAX_DECIMALS = 6
 UNIT_LIMIT = 40
 
 
@@ -71,6 +72,7 @@ class Question:
     options: tuple[str, ...] = ()
     max_length: int = DEFAULT_MAX_LENGTH
     when: dict[str, tuple[Answer, ...]] = field(default_factory=dict)
+    decimals: int | None = None  # a number question: digits after the point, e.g. 2 for money
 
     def applies(self, answers: dict[str, Answer]) -> bool:
         """Whether the question is asked, given the answers so far (all `when` must match)."""
@@ -100,6 +102,8 @@ class Question:
             data["max_length"] = self.max_length
         if self.when:
             data["when"] = {k: list(v) for k, v in self.when.items()}
+        if self.decimals is not None:
+            data["decimals"] = self.decimals
         return data
 
     @classmethod
@@ -116,6 +120,7 @@ class Question:
             options=tuple(data.get("options", ())),
             max_length=data.get("max_length", DEFAULT_MAX_LENGTH),
             when={k: tuple(v) for k, v in data.get("when", {}).items()},
+            decimals=data.get("decimals"),
         )
 
 
@@ -128,6 +133,7 @@ class Definition:
     share_results: ShareResults
     deadline: datetime | None
     questions: tuple[Question, ...]
+    compare_with: str | None = None  # the id of the earlier survey this one repeats
 
     def question(self, key: str) -> Question | None:
         return next((q for q in self.questions if q.key == key), None)
@@ -144,6 +150,7 @@ class Definition:
             "share_results": self.share_results.value,
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "questions": [q.to_json() for q in self.questions],
+            **({"compare_with": self.compare_with} if self.compare_with else {}),
         }
 
     @classmethod
@@ -157,6 +164,7 @@ class Definition:
             share_results=ShareResults(data["share_results"]),
             deadline=datetime.fromisoformat(deadline) if deadline else None,
             questions=tuple(Question.from_json(q) for q in data["questions"]),
+            compare_with=data.get("compare_with"),
         )
 
 
@@ -228,10 +236,12 @@ _Loader.add_implicit_resolver(
 )
 
 TOP_LEVEL = {"id", "title", "description", "audience", "share_results", "deadline", "questions"}
+TOP_LEVEL |= {"compare_with"}
 QUESTION_FIELDS = {
     "key", "text", "type", "hint", "unit", "min", "max", "required", "options",
     "max_length", "when",
 }  # fmt: skip
+QUESTION_FIELDS |= {"decimals"}
 
 
 def _deadline(value: Any, problems: list[Problem]) -> datetime | None:
@@ -381,6 +391,16 @@ def _question(
         problems.append(Problem(f"{where}.max_length", "max_length_range"))
         max_length = DEFAULT_MAX_LENGTH
 
+    decimals = raw.get("decimals")
+    if decimals is not None and kind is not None and kind is not QuestionType.NUMBER:
+        problems.append(Problem(f"{where}.decimals", "only_number"))
+    elif decimals is not None and (
+        isinstance(decimals, bool)
+        or not isinstance(decimals, int)
+        or not 0 <= decimals <= MAX_DECIMALS
+    ):
+        problems.append(Problem(f"{where}.decimals", "decimals_range", {"limit": MAX_DECIMALS}))
+
     when: dict[str, tuple[Answer, ...]] = {}
     raw_when = raw.get("when")
     if raw_when is not None:
@@ -419,6 +439,7 @@ def _question(
         options=options,
         max_length=max_length,
         when=when,
+        decimals=decimals,
     )
 
 
@@ -472,6 +493,12 @@ def _parse(source: str) -> Definition:
         raise DefinitionError([Problem("file", "not_a_survey")]) from None
     if not isinstance(data, dict):
         raise DefinitionError([Problem("file", "not_a_survey")])
+    return parse_data(data)
+
+
+def parse_data(data: dict[str, Any]) -> Definition:
+    """The same validation for a survey read from elsewhere into the YAML file's shape
+    (a spreadsheet: bot/surveys/template.py)."""
     problems: list[Problem] = []
     for unknown in sorted(set(map(str, data)) - TOP_LEVEL):
         problems.append(Problem(str(unknown), "unknown_field"))
@@ -497,6 +524,12 @@ def _parse(source: str) -> Definition:
         problems.append(Problem("share_results", "share_invalid"))
         share = ShareResults.STAFF
     deadline = _deadline(data.get("deadline"), problems)
+    compare_with = data.get("compare_with")
+    if compare_with is not None and (
+        not isinstance(compare_with, str) or not SLUG.match(compare_with)
+    ):
+        problems.append(Problem("compare_with", "id_invalid"))
+        compare_with = None
 
     questions: list[Question] = []
     raw_questions = data.get("questions")
@@ -530,6 +563,7 @@ def _parse(source: str) -> Definition:
         share_results=share,
         deadline=deadline,
         questions=tuple(questions),
+        compare_with=compare_with,
     )
 
 

@@ -10,13 +10,14 @@ from storage.surveys import SurveyRepo
 
 
 def participation_by_year(surveys: SurveyRepo, tz: ZoneInfo) -> SurveyParticipation:
-    """City surveys opened in the year (in the bot's time zone): "tariffs — 25 of 30"."""
+    """City surveys opened in the year (in the bot's time zone): "tariffs — 25 of 30", and
+    the cities that started without submitting or had no contact."""
 
     async def lines(year: int) -> list[SurveyLine]:
         start = datetime(year, 1, 1, tzinfo=tz)
         end = datetime(year + 1, 1, 1, tzinfo=tz)
         return [
-            SurveyLine(row.title, part.submitted, part.total)
+            SurveyLine(row.title, part.submitted, part.total, part.in_progress, part.no_contact)
             for row, part in await surveys.city_surveys_opened(start, end)
         ]
 

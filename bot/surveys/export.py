@@ -12,13 +12,15 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cells import text_cell
 from bot.surveys.definition import Definition, QuestionType
 from bot.surveys.engine import plan
+from bot.surveys.roster import Comparison, Roster, State, change
 from bot.texts import Texts
-from storage.surveys import Participation, ResponseExport
+from storage.surveys import Figure
 
 Cell = str | int | float | date | datetime | None
 
@@ -33,31 +35,53 @@ class Table:
 def build_table(
     t: Texts,
     definition: Definition,
-    responses: list[ResponseExport],
-    participation: Participation,
+    roster: Roster,
     tz: ZoneInfo,
     *,
-    by_cities: bool,
+    closed: bool,
+    comparison: Comparison | None = None,
 ) -> Table:
+    """One row per member city (every one, whatever its state) or per person who answered;
+    `closed`: a started response that was not submitted says so; `comparison`: last year's
+    value and the change in % beside each number question both surveys have."""
+    by_cities = roster.by_cities
+    compared = set()
+    if comparison is not None:
+        answered = {key for answers in comparison.answers.values() for key in answers}
+        compared = {q.key for q in definition.questions if q.key in answered and q.type in COMPARED}
     headers = [t.plain("surveys.export.city" if by_cities else "surveys.export.person")]
     headers.append(t.plain("surveys.export.status"))
     for number, question in enumerate(definition.questions, 1):
         unit = f", {question.unit}" if question.unit else ""
         headers.append(f"{number}. {question.text}{unit}")
+        if question.key in compared and comparison is not None:
+            year = t.plain("surveys.previous_column", year=comparison.year)
+            headers.append(f"{number}. {year}")
+            headers.append(f"{number}. {t.plain('surveys.export.change')}")
     headers += [
         t.plain("surveys.export.submitted_by"),
         t.plain("surveys.export.submitted_at"),
         t.plain("surveys.export.edited_at"),
     ]
     rows: list[list[Cell]] = []
-    for response in responses:
+    for entry in roster.entries:
+        response = entry.row
         effective = plan(definition, response.answers).effective
         row: list[Cell] = [
             (response.city_name if by_cities else response.person_name) or "",
-            t.plain(f"surveys.export.state_{response.status}"),
+            t.plain(
+                f"surveys.export.state_{entry.state.value}",
+                answered=entry.answered,
+                total=entry.total,
+                closed=closed,
+            ),
         ]
+        before = comparison.of(entry) if comparison is not None else {}
         for question in definition.questions:
             value = effective.get(question.key)
+            if question.key in compared:
+                row.extend(_compare_cells(value, before.get(question.key)))
+                continue
             if value is None:
                 row.append(None)
             elif question.type is QuestionType.MULTI and isinstance(value, list):
@@ -72,13 +96,31 @@ def build_table(
                 row.append(value)
             else:
                 row.append(str(value))
-        row.append(response.submitted_by if response.status == "submitted" else None)
-        row.append(_local(response.submitted_at, tz) if response.status == "submitted" else None)
+        submitted = entry.state is State.SUBMITTED
+        row.append(response.submitted_by if submitted else None)
+        row.append(_local(response.submitted_at, tz) if submitted else None)
         row.append(_local(response.edited_at, tz))
         rows.append(row)
+    part = roster.participation
     noun = "surveys.export.participation" if by_cities else "surveys.export.participation_people"
-    footer = t.plain(noun, submitted=participation.submitted, total=participation.total)
+    footer = t.plain(noun, part=part, not_started=part.not_started, closed=closed)
     return Table(headers, rows, footer)
+
+
+COMPARED = frozenset({QuestionType.NUMBER, QuestionType.INTEGER})
+
+
+def _compare_cells(value: Any, before: Any) -> list[Cell]:
+    """This year's number, last year's, and the change in % (one digit after the point)."""
+
+    def number(item: Any) -> float | None:
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            return item
+        return None
+
+    now, then = number(value), number(before)
+    moved = change(now, then) if now is not None and then is not None else None
+    return [now, then, Figure(f"{moved:.1f}") if moved is not None else None]
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
@@ -92,6 +134,8 @@ def _csv_cell(value: Cell) -> str:
         return value.strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
+    if isinstance(value, Figure):
+        return value.text.replace(".", ",")  # the digits as typed: 212,50
     if isinstance(value, float):
         return repr(value).replace(".", ",")
     if isinstance(value, str):
@@ -134,9 +178,11 @@ def to_xlsx(table: Table, title: str) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in table.rows:
         sheet.append(row)
-    for row_cells in sheet.iter_rows(min_row=2):
-        for cell in row_cells:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
+    for given, row_cells in zip(table.rows, sheet.iter_rows(min_row=2), strict=False):
+        for value, cell in zip(given, row_cells, strict=False):
+            if isinstance(value, Figure) and value.places:
+                cell.number_format = f"0.{'0' * value.places}"  # 212,50 stays 212,50
+            elif isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # what someone typed, not a formula to run
             elif isinstance(cell.value, datetime):
                 cell.number_format = "DD.MM.YYYY HH:MM"

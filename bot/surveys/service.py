@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -15,7 +15,7 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.parts import render_payload
 from bot.scheduler import Scheduler, TooLate
 from bot.services.people import PeopleService
-from bot.surveys.answers import AnswerError, parse_typed
+from bot.surveys.answers import EMPTY, AnswerError, parse_cell, parse_typed, unit_key
 from bot.surveys.definition import (
     NUMERIC,
     Answer,
@@ -26,7 +26,19 @@ from bot.surveys.definition import (
     ShareResults,
 )
 from bot.surveys.engine import Plan, plan
-from bot.surveys.files import store_survey_file
+from bot.surveys.files import store_definition, store_survey_file
+from bot.surveys.roster import (
+    Comparison,
+    Roster,
+    State,
+    build_comparison,
+    build_roster,
+    change,
+    matching,
+)
+from bot.surveys.sheets import Previous, read_answer_file
+from bot.surveys.template import as_yaml, read_template
+from bot.texts import TextCatalog, Texts
 from bot.topics import Topic
 from bot.viewer import Viewer
 from storage.audit import AuditRepo
@@ -36,7 +48,7 @@ from storage.files import FileRepo
 from storage.outbox import NewJob
 from storage.subscriptions import SubscriptionRepo
 from storage.surveys import (
-    CityStatus,
+    Figure,
     Owner,
     Participation,
     ResponseExport,
@@ -45,10 +57,14 @@ from storage.surveys import (
     SurveyRepo,
     SurveyRow,
     SurveyStatus,
+    load_answer,
 )
 from storage.timed import TimedAction
 
 log = logging.getLogger(__name__)
+
+_NONE = object()  # a spreadsheet row without an answer when the file was made
+TRIAL = -1  # the "city" of a staff member's try-out of a draft
 
 REMIND = "survey_reminder"
 CLOSE = "survey_close"
@@ -90,6 +106,7 @@ class Refusal(StrEnum):
     CLOSED = "closed"  # closed, or past its deadline
     NOT_CONTACT = "not_contact"  # not (any more) a contact of that city
     PICK_CITY = "pick_city"  # a contact of several cities: which one?
+    TRIAL_OVER = "trial_over"  # a try-out of a draft that has been opened meanwhile
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +119,59 @@ class Step:
     plan: Plan
     state: ResponseState
     question: Question | None  # None: all answered, show the review
+    previous: Previous | None = None  # last year's answers (`compare_with`)
 
     @property
     def submitted(self) -> bool:
         return self.state.status == "submitted"
+
+    @property
+    def ref(self) -> int:
+        """What the dialog's buttons carry: the city, 0 (a person's own), TRIAL."""
+        if self.owner.trial:
+            return TRIAL
+        return self.city.id if self.city else 0
 
 
 @dataclass(frozen=True, slots=True)
 class Submission:
     step: Step
     done: bool  # False: required answers are missing (the step asks the first of them)
+
+
+@dataclass(frozen=True, slots=True)
+class CellNote:
+    """Something about one cell of a spreadsheet sent back: `code` is a text key's last
+    part (an answer problem, or why the answer was not taken)."""
+
+    cell: str
+    code: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SheetImport:
+    """A filled-in spreadsheet, read: the answers saved, and what was not."""
+
+    step: Step  # the review
+    saved: int
+    unchanged: int
+    problems: list[CellNote]  # wrong values: not saved
+    ignored: list[CellNote]  # answers to questions that do not apply: not saved
+    conflicts: list[CellNote]  # changed in the chat since the file was made: the file won
+
+
+SHEET_REFUSALS = ("not_answers", "other_survey", "other_city", "other_person")
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRefusal:
+    """A spreadsheet that cannot be taken: `reason` is not_answers, other_survey,
+    other_city, other_person, or a Refusal's value."""
+
+    reason: str
+    title: str | None = None
+    city: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +184,14 @@ class ContactSurvey:
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    """Who a reminder or an invitation reaches."""
+    """Who a reminder or an invitation reaches; `started`: those of them whose city (or who
+    themselves) started answering (their button says "Continue"); `no_contact`: cities it
+    cannot reach, for they have no contact."""
 
     people: list[int]
     cities: int
+    started: frozenset[int] = frozenset()
+    no_contact: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +207,21 @@ class Stat:
     median: float | None
     low: float | None
     high: float | None
+    places: int | None = None  # digits after the point the answers were given with
+    previous_median: float | None = None  # the survey this one repeats (compare_with)
+    previous_year: int | None = None
+    change: float | None = None  # of the median, in %
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A numeric question's answers by city (label, value), and last year's by label."""
+
+    question: Question
+    points: list[tuple[str, float]]
+    previous: dict[str, float]
+    year: int | None
+    previous_year: int | None
 
 
 @dataclass(eq=False)
@@ -164,6 +243,9 @@ class SurveyService:
 
     def __post_init__(self) -> None:
         self._cache: dict[int, Survey] = {}
+        self._slugs: dict[str, int] = {}
+        self._previous: dict[tuple[int, int | None, int | None], Previous] = {}
+        self.unit_words = _unit_groups(self.people.catalog)
         self.scheduler.register(REMIND, self._remind_action, grace=None)
         self.scheduler.register(CLOSE, self._close_action, grace=None)
 
@@ -206,6 +288,24 @@ class SurveyService:
         )
         return self._remember(row), replaced
 
+    async def import_spreadsheet(
+        self, raw: bytes, actor_id: int | None, t: Texts
+    ) -> tuple[Survey, bool] | None:
+        """A survey written in the template: validated as a YAML file is (problems by cell,
+        types named in `t`'s language) and stored as a draft; None if the spreadsheet is not
+        a filled-in template. WorkbookError for a file that is not a spreadsheet."""
+        catalog = self.people.catalog
+        definition = await asyncio.to_thread(
+            read_template, raw, catalog, t, catalog.tz, self.clock.now(),
+            await self.surveys.slugs(),
+        )  # fmt: skip
+        if definition is None:
+            return None
+        row, replaced = await store_definition(
+            self.surveys, self.audit, definition, as_yaml(definition), actor_id, self.clock.now()
+        )
+        return self._remember(row), replaced
+
     async def discard(self, staff: Viewer, survey: Survey) -> bool:
         if not await self.surveys.discard(survey.id):
             return False
@@ -218,27 +318,64 @@ class SurveyService:
     async def _everyone(self) -> list[int]:
         return await self.subscriptions.subscribers()
 
-    async def _contacts(self, skip_cities: set[int]) -> Reach:
-        """Active contacts of member cities, but those in `skip_cities`; and how many
-        cities they represent."""
-        reached = [
-            c
-            for c in await self.contacts.all()
-            if c.person.is_active and c.city.id not in skip_cities
-        ]
-        return Reach(sorted({c.person.id for c in reached}), len({c.city.id for c in reached}))
+    async def _contacts(
+        self, survey: Survey, skip_cities: set[int], started_cities: set[int]
+    ) -> Reach:
+        """Active contacts of member cities, but those in `skip_cities`; how many cities
+        they represent, and how many member cities (not skipped) have no contact."""
+        everyone = await self.contacts.all()
+        reached = [c for c in everyone if c.person.is_active and c.city.id not in skip_cities]
+        people = sorted({c.person.id for c in reached})
+        started = frozenset(c.person.id for c in reached if c.city.id in started_cities)
+        cities = {c.city.id for c in reached}
+        unreachable = sum(
+            1 for c in await self.cities.members() if c.id not in skip_cities | cities
+        )
+        return Reach(people, len(cities), started, unreachable)
 
     async def invitees(self, survey: Survey) -> Reach:
         if survey.by_cities:
-            return await self._contacts(set())
+            return await self._contacts(survey, set(), set())
         return Reach(await self._everyone(), 0)
 
     async def not_submitted(self, survey: Survey) -> Reach:
         """Contacts of the cities (or the people) that have not submitted."""
+        started_cities, started_people = await self.responses.started(survey.id)
         if survey.by_cities:
-            return await self._contacts(await self.responses.submitted_city_ids(survey.id))
+            done = await self.responses.submitted_city_ids(survey.id)
+            return await self._contacts(survey, done, started_cities)
         submitted = await self.responses.submitted_person_ids(survey.id)
-        return Reach([p for p in await self._everyone() if p not in submitted], 0)
+        people = [p for p in await self._everyone() if p not in submitted]
+        return Reach(people, 0, frozenset(started_people & set(people)))
+
+    async def _send_to(
+        self,
+        reach: Reach,
+        name: str,
+        survey: Survey,
+        kind: str,
+        audience: dict[str, Any],
+        *,
+        created_by: int | None = None,
+        dedup_key: str | None = None,
+    ) -> None:
+        """One message to everyone reached, as two jobs: those who started get "Continue",
+        the others "Start" (the renderer's `started`)."""
+        for started in (False, True):
+            people = [p for p in reach.people if (p in reach.started) is started]
+            if not people:
+                continue
+            await self.outbox.send(
+                NewJob(
+                    kind=kind,
+                    audience=audience,
+                    payload=render_payload(name, **_about(survey), started=started),
+                    created_by=created_by,
+                    priority=PRIORITY,
+                    dedup_key=f"{dedup_key}:{int(started)}" if dedup_key else None,
+                ),
+                people,
+            )
 
     # --- opening and closing ----------------------------------------------------------------
 
@@ -253,16 +390,14 @@ class SurveyService:
         opened = self._remember(row)
         reach = await (self.not_submitted(opened) if reopening else self.invitees(opened))
         name = "survey.reopened" if reopening else "survey.invite"
-        await self.outbox.send(
-            NewJob(
-                kind="survey_invite",
-                audience={"survey_id": survey.id},
-                payload=render_payload(name, **_about(opened)),
-                created_by=staff.id,
-                priority=PRIORITY,
-                dedup_key=f"survey:{survey.id}:invite:{row.version}",
-            ),
-            reach.people,
+        await self._send_to(
+            reach,
+            name,
+            opened,
+            "survey_invite",
+            {"survey_id": survey.id},
+            created_by=staff.id,
+            dedup_key=f"survey:{survey.id}:invite:{row.version}",
         )
         await self._schedule(opened)
         await self.audit.record(
@@ -307,11 +442,15 @@ class SurveyService:
     async def _after_close(self, survey: Survey) -> None:
         version = survey.row.version
         staff_ids = sorted(await self.people.staff_ids())
-        part = await self.participation(survey)
-        missing = []
-        if survey.by_cities:
-            done = await self.responses.submitted_city_ids(survey.id)
-            missing = [[c.name, c.name_en] for c in await self.cities.members() if c.id not in done]
+        roster = await self.roster(survey)
+        part = roster.participation
+
+        def names(state: State) -> list[list[Any]]:
+            return [
+                [e.name, e.row.city_name_en, e.answered, e.total, e.has_contact]
+                for e in roster.of(state)
+            ]
+
         await self.outbox.send(
             NewJob(
                 kind="survey_closed",
@@ -322,13 +461,35 @@ class SurveyService:
                     submitted=part.submitted,
                     total=part.total,
                     by_cities=survey.by_cities,
-                    missing=missing,
+                    started=names(State.IN_PROGRESS),
+                    not_started=names(State.NOT_STARTED),
+                    no_contact=names(State.NO_CONTACT),
                 ),
                 priority=PRIORITY,
                 dedup_key=f"survey:{survey.id}:closed:{version}",
             ),
             staff_ids,
         )
+        # Those who started and did not submit learn that their answers were not sent.
+        started_cities, started_people = await self.responses.started(survey.id)
+        told = (
+            (await self.contacts.person_ids(started_cities) if started_cities else [])
+            if survey.by_cities
+            else sorted(started_people)
+        )
+        if told:
+            await self.outbox.send(
+                NewJob(
+                    kind="survey_unsubmitted",
+                    audience={"survey_id": survey.id},
+                    payload=render_payload(
+                        "survey.unsubmitted", **_about(survey), by_cities=survey.by_cities
+                    ),
+                    priority=PRIORITY,
+                    dedup_key=f"survey:{survey.id}:unsubmitted:{version}",
+                ),
+                told,
+            )
         share = survey.definition.share_results
         if share is ShareResults.STAFF:
             return
@@ -367,15 +528,13 @@ class SurveyService:
     async def remind_now(self, staff: Viewer, survey: Survey) -> Reach:
         reach = await self.not_submitted(survey)
         now = self.clock.now()
-        await self.outbox.send(
-            NewJob(
-                kind="survey_reminder",
-                audience={"survey_id": survey.id, "manual": True},
-                payload=render_payload("survey.remind", **_about(survey)),
-                created_by=staff.id,
-                priority=PRIORITY,
-            ),
-            reach.people,
+        await self._send_to(
+            reach,
+            "survey.remind",
+            survey,
+            "survey_reminder",
+            {"survey_id": survey.id, "manual": True},
+            created_by=staff.id,
         )
         await self.audit.record(
             staff.id, "survey.remind", survey.row.slug, now=now, people=len(reach.people)
@@ -387,15 +546,13 @@ class SurveyService:
         if survey is None or not survey.accepts_answers(self.clock.now()):
             raise TooLate
         reach = await self.not_submitted(survey)
-        await self.outbox.send(
-            NewJob(
-                kind="survey_reminder",
-                audience={"survey_id": survey.id},
-                payload=render_payload("survey.remind", **_about(survey)),
-                priority=PRIORITY,
-                dedup_key=f"survey:{survey.id}:remind:{action.ref}:{survey.row.version}",
-            ),
-            reach.people,
+        await self._send_to(
+            reach,
+            "survey.remind",
+            survey,
+            "survey_reminder",
+            {"survey_id": survey.id},
+            dedup_key=f"survey:{survey.id}:remind:{action.ref}:{survey.row.version}",
         )
 
     async def _close_action(self, action: TimedAction) -> None:
@@ -409,8 +566,11 @@ class SurveyService:
 
     # --- status -----------------------------------------------------------------------------
 
-    async def city_status(self, survey: Survey) -> list[CityStatus]:
-        return await self.responses.city_status(survey.id)
+    async def roster(self, survey: Survey) -> Roster:
+        """Every member city (or every person who answered) and where it stands."""
+        rows = await self.responses.for_export(survey.id)
+        invited = 0 if survey.by_cities else len(await self._everyone())
+        return build_roster(survey.definition, rows, by_cities=survey.by_cities, invited=invited)
 
     # --- the dialog -------------------------------------------------------------------------
 
@@ -443,6 +603,12 @@ class SurveyService:
         survey = await self.get(survey_id)
         if survey is None:
             return Refusal.GONE
+        if city_id == TRIAL:  # staff trying a draft out: kept apart, never a response
+            if not viewer.is_staff:
+                return Refusal.NOT_CONTACT
+            if survey.status is not SurveyStatus.DRAFT:
+                return Refusal.TRIAL_OVER
+            return survey, Owner(person_id=viewer.id, trial=True), None
         if survey.status is SurveyStatus.DRAFT:
             return Refusal.NOT_OPEN
         if not survey.accepts_answers(self.clock.now()):
@@ -469,7 +635,7 @@ class SurveyService:
             return access
         survey, owner, city = access
         state = await self.responses.answers(survey.id, owner) or ResponseState("draft", {}, None)
-        return self._step(survey, owner, city, state, at)
+        return await self._compared(self._step(survey, owner, city, state, at))
 
     def _step(
         self, survey: Survey, owner: Owner, city: City | None, state: ResponseState, at: str | None
@@ -507,7 +673,7 @@ class SurveyService:
             step = self._step(
                 survey, owner, city, ResponseState("draft", state.answers, None), None
             )
-        return step
+        return await self._compared(step)
 
     async def answer_text(
         self, viewer: Viewer, survey_id: int, city_id: int, key: str, text: str
@@ -517,7 +683,9 @@ class SurveyService:
         if question is None:
             return Refusal.GONE
         try:
-            value = parse_typed(question, text, yes=self.yes_words, no=self.no_words)
+            value = parse_typed(
+                question, text, yes=self.yes_words, no=self.no_words, synonyms=self.unit_words
+            )
         except AnswerError as error:
             return error
         return await self.answer(viewer, survey_id, city_id, key, value)
@@ -538,7 +706,10 @@ class SurveyService:
         saved = await self.answer(viewer, survey_id, city_id, key, ordered)
         if isinstance(saved, Refusal):
             return saved
-        return self._step(saved.survey, saved.owner, saved.city, saved.state, key)
+        return replace(
+            self._step(saved.survey, saved.owner, saved.city, saved.state, key),
+            previous=saved.previous,
+        )
 
     async def submit(self, viewer: Viewer, survey_id: int, city_id: int) -> Submission | Refusal:
         current = await self.step(viewer, survey_id, city_id, at="review")
@@ -547,33 +718,194 @@ class SurveyService:
         if not current.plan.complete:
             missing = current.plan.first_unanswered() or current.plan.missing_required[0]
             return Submission(
-                self._step(current.survey, current.owner, current.city, current.state, missing.key),
+                replace(
+                    self._step(
+                        current.survey, current.owner, current.city, current.state, missing.key
+                    ),
+                    previous=current.previous,
+                ),
                 done=False,
             )
         await self.responses.set_status(
             survey_id, current.owner, "submitted", person_id=viewer.id, now=self.clock.now()
-        )
-        await self.audit.record(
-            viewer.id,
-            "survey.submit",
-            current.survey.row.slug,
-            now=self.clock.now(),
-            city=current.city.name if current.city else None,
-        )
+        )  # a try-out ends here, its answers gone
+        if not current.owner.trial:
+            await self.audit.record(
+                viewer.id,
+                "survey.submit",
+                current.survey.row.slug,
+                now=self.clock.now(),
+                city=current.city.name if current.city else None,
+            )
         state = ResponseState("submitted", current.state.answers, self.clock.now())
         return Submission(
             Step(current.survey, current.owner, current.city, current.plan, state, None), done=True
         )
+
+    # --- last year beside this year (compare_with) -------------------------------------------
+
+    async def earlier(self, survey: Survey) -> Survey | None:
+        """The survey this one repeats, if it names one the bot has."""
+        slug = survey.definition.compare_with
+        if slug is None:
+            return None
+        known = self._slugs.get(slug)
+        if known is not None:
+            return await self.get(known)
+        found = await self.find(slug)
+        if found is not None:
+            self._slugs[slug] = found.id
+        return found
+
+    def year_of(self, survey: Survey) -> int | None:
+        moment = survey.deadline or survey.row.opened_at
+        return moment.astimezone(self.people.catalog.tz).year if moment else None
+
+    async def _compared(self, step: Step) -> Step:
+        """The step with last year's answers of its city, when the survey has them."""
+        if step.survey.definition.compare_with is None or step.owner.trial:
+            return step
+        earlier = await self.earlier(step.survey)
+        if earlier is None:
+            return step
+        cache_key = (earlier.id, step.owner.city_id, step.owner.person_id)
+        previous = self._previous.get(cache_key)
+        if previous is None:
+            state = await self.responses.answers(earlier.id, step.owner)
+            answers: dict[str, Answer] = {}
+            if state is not None and state.status == "submitted":
+                effective = plan(earlier.definition, state.answers).effective
+                answers = matching(step.survey.definition, earlier.definition, effective)
+            previous = Previous(self.year_of(earlier), answers)
+            if earlier.status is SurveyStatus.CLOSED:  # no longer changes
+                self._previous[cache_key] = previous
+        return replace(step, previous=previous)
+
+    async def comparison(self, survey: Survey) -> Comparison | None:
+        """Last year's submitted answers of every city (or person), for the exports."""
+        earlier = await self.earlier(survey)
+        if earlier is None:
+            return None
+        rows = await self.responses.for_export(earlier.id)
+        return build_comparison(survey.definition, earlier.definition, rows, self.year_of(earlier))
+
+    # --- the answer spreadsheet ----------------------------------------------------------
+
+    async def previous(self, step: Step) -> Previous | None:
+        """Last year's answers of the same city (or person), when the survey repeats an
+        earlier one (`compare_with`); None otherwise."""
+        return (await self._compared(step)).previous
+
+    async def import_sheet(self, viewer: Viewer, raw: bytes) -> SheetImport | SheetRefusal:
+        """A city's spreadsheet sent back: every cell read by the chat's rules; valid
+        answers saved in one transaction (each its own upsert, as in the chat); a cell left
+        as it was in the file does not overwrite an answer given in the chat meanwhile.
+        WorkbookError for a file that is not a spreadsheet."""
+        found = await asyncio.to_thread(read_answer_file, raw)
+        if found is None:
+            return SheetRefusal("not_answers")
+        survey = await self.get(found.survey_id)
+        if survey is None or survey.row.slug != found.slug:
+            return SheetRefusal("other_survey")
+        trial = found.owner == "trial"
+        if not trial and survey.by_cities != (found.owner == "city"):
+            return SheetRefusal("other_survey", survey.title)
+        if not survey.by_cities and found.owner_id != viewer.id:
+            return SheetRefusal("other_person", survey.title)
+        city_id = TRIAL if trial else found.owner_id if survey.by_cities else 0
+        if survey.by_cities and not trial and city_id not in viewer.city_ids:
+            city = await self.cities.get(city_id)
+            name = city.title(viewer.locale) if city else None
+            return SheetRefusal("other_city", survey.title, name)
+        access = await self._access(viewer, survey.id, city_id)
+        if isinstance(access, Refusal):
+            return SheetRefusal(access.value, survey.title)
+        survey, owner, city = access
+        definition = survey.definition
+        problems: list[CellNote] = []
+        given: dict[str, tuple[str, Any, Any]] = {}
+        unchanged = 0
+        for row in found.rows:
+            question = definition.question(row.key)
+            if question is None or row.key in given:
+                problems.append(CellNote(row.cell, "unknown_row", {}))
+                continue
+            try:
+                value = parse_cell(
+                    question, row.value, row.number_format, yes=self.yes_words,
+                    no=self.no_words, synonyms=self.unit_words,
+                )  # fmt: skip
+            except AnswerError as error:
+                problems.append(CellNote(row.cell, error.problem.value, error.params))
+                continue
+            if value is EMPTY:
+                continue
+            original = load_answer(row.original) if row.original else _NONE
+            if original is not _NONE and original == value:
+                unchanged += 1
+                continue
+            given[row.key] = (row.cell, value, original)
+        state = await self.responses.answers(survey.id, owner) or ResponseState("draft", {}, None)
+        merged = {**state.answers, **{key: item[1] for key, item in given.items()}}
+        applies = {q.key for q in plan(definition, merged).questions}
+        ignored, conflicts, saving = [], [], []
+        for key, (cell, value, original) in given.items():
+            number = definition.index(key) + 1
+            if key not in applies:
+                ignored.append(CellNote(cell, "not_asked", {"number": number}))
+                continue
+            if key in state.answers and state.answers[key] != (
+                None if original is _NONE else original
+            ):
+                conflicts.append(CellNote(cell, "changed_meanwhile", {"number": number}))
+            remove = definition.questions[number - 1].type is QuestionType.MULTI and value == []
+            saving.append((key, value, remove))
+        if saving:
+            state = await self.responses.answer_many(
+                survey.id, owner, saving, person_id=viewer.id, now=self.clock.now()
+            )
+        step = self._step(survey, owner, city, state, "review")
+        if saving and step.submitted and not step.plan.complete:
+            await self.responses.set_status(
+                survey.id, owner, "draft", person_id=viewer.id, now=self.clock.now()
+            )
+            step = self._step(
+                survey, owner, city, ResponseState("draft", state.answers, None), "review"
+            )
+        if not owner.trial:
+            await self.audit.record(
+                viewer.id, "survey.sheet", survey.row.slug, now=self.clock.now(),
+                city=city.name if city else None, saved=len(saving), problems=len(problems),
+            )  # fmt: skip
+        step = await self._compared(step)
+        return SheetImport(step, len(saving), unchanged, problems, ignored, conflicts)
 
     # --- results ----------------------------------------------------------------------------
 
     async def export_rows(self, survey: Survey) -> list[ResponseExport]:
         return await self.responses.for_export(survey.id)
 
-    async def stats(self, survey: Survey) -> list[Stat]:
-        """Per question: answers that count (submitted responses only)."""
+    async def _counted(self, survey: Survey) -> list[tuple[str, dict[str, Answer]]]:
+        """(city or person, answers that count) of every submitted response."""
         rows = [r for r in await self.export_rows(survey) if r.status == "submitted"]
-        counted = [plan(survey.definition, r.answers).effective for r in rows]
+        return [
+            (r.city_name or r.person_name or "?", plan(survey.definition, r.answers).effective)
+            for r in rows
+        ]
+
+    async def stats(self, survey: Survey) -> list[Stat]:
+        """Per question: answers that count (submitted responses only); for a number, the
+        median and how it moved since the survey this one repeats."""
+        counted = [answers for _, answers in await self._counted(survey)]
+        earlier = await self.earlier(survey)
+        before = (
+            [
+                matching(survey.definition, earlier.definition, a)
+                for _, a in await self._counted(earlier)
+            ]
+            if earlier is not None
+            else []
+        )
         result = []
         for question in survey.definition.questions:
             values = [a[question.key] for a in counted if a.get(question.key) is not None]
@@ -588,11 +920,10 @@ class SurveyService:
                 counts = {"yes": sum(1 for v in values if v is True)}
                 counts["no"] = sum(1 for v in values if v is False)
             elif question.type in NUMERIC:
-                numbers = sorted(
-                    float(v)
-                    for v in values
-                    if isinstance(v, int | float) and not isinstance(v, bool)
-                )
+                numbers = sorted(_numbers(values))
+            median = _median(numbers)
+            previous = _median(sorted(_numbers([a.get(question.key) for a in before])))
+            moved = change(median, previous) if median is not None and previous else None
             result.append(
                 Stat(
                     key=question.key,
@@ -601,27 +932,47 @@ class SurveyService:
                     unit=question.unit,
                     answers=len(values),
                     counts=counts,
-                    median=_median(numbers),
+                    median=median,
                     low=numbers[0] if numbers else None,
                     high=numbers[-1] if numbers else None,
+                    places=max(
+                        (v.places for v in values if isinstance(v, Figure)),
+                        default=question.decimals,
+                    ),
+                    previous_median=previous if question.type in NUMERIC else None,
+                    previous_year=self.year_of(earlier) if earlier is not None else None,
+                    change=moved,
                 )
             )
         return result
 
-    async def chart_data(self, survey: Survey) -> list[tuple[Question, list[tuple[str, float]]]]:
-        """Per numeric question: (label, value) of every submitted response."""
-        rows = [r for r in await self.export_rows(survey) if r.status == "submitted"]
+    async def chart_data(self, survey: Survey) -> list[Chart]:
+        """Per numeric question: the value of every submitted response, and last year's."""
+        counted = await self._counted(survey)
+        earlier = await self.earlier(survey)
+        before = await self._counted(earlier) if earlier is not None else []
         data = []
         for question in survey.definition.questions:
             if question.type not in NUMERIC:
                 continue
-            points = []
-            for row in rows:
-                value = plan(survey.definition, row.answers).effective.get(question.key)
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    points.append((row.city_name or row.person_name or "?", float(value)))
+            points = [  # a Figure keeps its digits for the bar's label
+                (label, value)
+                for label, answers in counted
+                for value in _numbers([answers.get(question.key)])
+            ]
+            previous = {}
+            if earlier is not None and matching(
+                survey.definition, earlier.definition, {question.key: 0}
+            ):
+                previous = {
+                    label: float(value)
+                    for label, answers in before
+                    for value in _numbers([answers.get(question.key)])
+                }
             if points:
-                data.append((question, points))
+                year = self.year_of(survey)
+                previous_year = self.year_of(earlier) if earlier is not None else None
+                data.append(Chart(question, points, previous, year, previous_year))
         return data
 
     async def store_charts(self, survey: Survey) -> list[tuple[str, str]]:
@@ -631,9 +982,10 @@ class SurveyService:
         from bot.surveys.charts import chart_png  # matplotlib loads only when a chart is drawn
 
         median_label = self.people.catalog.get(None).plain("surveys.chart_median")
-        for question, points in await self.chart_data(survey):
+        for chart in await self.chart_data(survey):
+            question = chart.question
             key = f"survey:{survey.id}:chart:{question.key}:{survey.row.version}"
-            png = await asyncio.to_thread(chart_png, question, points, median_label)
+            png = await asyncio.to_thread(chart_png, chart, median_label)
             await self.files.put(
                 key, f"{question.key}.png", png, mime_type="image/png", now=self.clock.now()
             )
@@ -653,8 +1005,24 @@ def _about(survey: Survey) -> dict[str, Any]:
     }
 
 
+def _unit_groups(catalog: TextCatalog) -> list[frozenset[str]]:
+    """Words that name one unit (the rouble sign, rub, roubles ...), from every locale's
+    `surveys.unit_words`: groups separated by `;`, words by `,`."""
+    groups = []
+    for locale in catalog.locales:
+        for group in catalog.get(locale).plain("surveys.unit_words").split(";"):
+            words = frozenset(unit_key(w) for w in group.split(",") if w.strip())
+            if words:
+                groups.append(words)
+    return groups
+
+
 def _answers(state: ResponseState | None) -> dict[str, Any]:
     return state.answers if state else {}
+
+
+def _numbers(values: list[Any]) -> list[float]:
+    return [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
 
 
 def _median(numbers: list[float]) -> float | None:
