@@ -102,7 +102,7 @@ async def prepare(db: Path, people: int) -> None:
         "INSERT INTO subscriptions (person_id, topic) VALUES (?, 'surveys')",
         [(pid,) for pid, _ in rows],
     )
-    from bot.surveys.definition import parse_definition
+    from bot.surveys.loader import parse_definition
 
     definition = parse_definition(SURVEY)
     repo = SurveyRepo(database)

@@ -31,7 +31,7 @@ from bot.clock import Clock  # noqa: E402
 from bot.delivery.outbox import Outbox  # noqa: E402
 from bot.scheduler import Scheduler  # noqa: E402
 from bot.services.people import PeopleService  # noqa: E402
-from bot.surveys.definition import parse_definition  # noqa: E402
+from bot.surveys.loader import parse_definition  # noqa: E402
 from bot.surveys.service import SurveyService  # noqa: E402
 from bot.surveys.sheets import answer_workbook  # noqa: E402
 from bot.texts import TextCatalog  # noqa: E402

@@ -56,7 +56,7 @@ from bot.services.people import PeopleService
 from bot.services.staff import StaffService
 from bot.services.subscriptions import SubscriptionService
 from bot.settings import Settings
-from bot.surveys import messages as survey_messages
+from bot.surveys import notices as survey_notices
 from bot.surveys.digest import participation_by_year
 from bot.surveys.service import SurveyService
 from bot.texts import TextCatalog
@@ -271,7 +271,7 @@ class App:
         ui.register(renderers)
         contact_messages.register(renderers)
         broadcast_messages.register(renderers)
-        survey_messages.register(renderers)
+        survey_notices.register(renderers)
         event_messages.register(renderers, self.me.username or "")
         resolution_messages.register(renderers)
         office_messages.register(renderers)

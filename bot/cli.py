@@ -140,7 +140,7 @@ def _survey(
         from bot.surveys.export import build_table, to_csv, to_xlsx
         from bot.surveys.files import store_definition, store_survey_file
         from bot.surveys.roster import build_comparison, build_roster
-        from bot.surveys.template import as_yaml, read_template
+        from bot.surveys.template_reader import as_yaml, read_template
         from bot.surveys.workbook import WorkbookError
         from bot.texts import TextCatalog
         from storage.audit import AuditRepo

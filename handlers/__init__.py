@@ -21,7 +21,6 @@ from handlers import (
     start,
     subscriptions,
     surveys,
-    surveys_admin,
 )
 
 _root: Router | None = None
@@ -42,7 +41,6 @@ def build_router() -> Router:
             cities_admin.router,
             staff_admin.router,
             broadcast.router,
-            surveys_admin.router,
             surveys.router,
             events.router,
             resolutions.router,

@@ -29,8 +29,9 @@ from docx import Document
 
 from bot.app import App
 from bot.resolutions.files import MAX_INFLATED, UnreadableFile, read_docx, read_txt
-from bot.surveys.definition import DefinitionError, parse_definition
+from bot.surveys.definition import DefinitionError
 from bot.surveys.export import sheet_title
+from bot.surveys.loader import parse_definition
 from storage import db as db_module
 from storage.people import TelegramUser
 from tests.conftest import RunBot, SettingsFactory

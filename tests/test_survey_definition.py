@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from bot.surveys.answers import AnswerError, Problem, parse_number, parse_typed
-from bot.surveys.definition import DefinitionError, Question, QuestionType, parse_definition
+from bot.surveys.definition import DefinitionError, Question, QuestionType
 from bot.surveys.engine import plan
+from bot.surveys.loader import parse_definition
 from bot.texts import TextCatalog
 from storage.surveys import Figure
 
@@ -217,7 +218,7 @@ def test_skip_logic_follows_the_answers_that_count() -> None:
 
 def test_results_of_a_long_survey_fit_telegram_messages() -> None:
     from bot.delivery.parts import TextPart
-    from bot.surveys.messages import render_results
+    from bot.surveys.notices import render_results
     from tests.fake_telegram import parse_html, utf16_len
 
     stats = [
@@ -337,7 +338,7 @@ def test_a_hostile_spreadsheet_gets_a_clear_refusal_never_a_crash() -> None:
 
 def test_a_chart_shows_both_years_side_by_side() -> None:
     from bot.surveys.charts import chart_png
-    from bot.surveys.service import Chart
+    from bot.surveys.model import Chart
 
     question = Question(key="q", text="Тариф", type=QuestionType.NUMBER, unit="руб.")
     chart = Chart(question, [("Вологда", 212.5), ("Тверь", 12.0)], {"Вологда": 198.4}, 2026, 2025)

@@ -482,7 +482,7 @@ def test_the_command_line_imports_and_exports(tmp_path: Path) -> None:
         "title: обязательно",
         "questions[1].options: обязательно для типа choice",
     ]
-    from bot.surveys.definition import parse_definition
+    from bot.surveys.loader import parse_definition
     from bot.surveys.template import template_workbook
     from bot.texts import TextCatalog
 
@@ -619,8 +619,8 @@ async def test_the_digest_counts_the_cities_that_answered(
 def test_typed_text_never_becomes_a_spreadsheet_formula() -> None:
     from zoneinfo import ZoneInfo
 
-    from bot.surveys.definition import parse_definition
     from bot.surveys.export import build_table, to_csv, to_xlsx
+    from bot.surveys.loader import parse_definition
     from bot.surveys.roster import build_roster
     from bot.texts import TextCatalog
     from storage.surveys import ResponseExport

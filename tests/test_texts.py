@@ -19,13 +19,13 @@ from bot.contacts.service import Ask
 from bot.services.staff import StaffChange
 from bot.surveys.answers import Problem as AnswerProblem
 from bot.surveys.definition import Audience, QuestionType, ShareResults
+from bot.surveys.model import SHEET_REFUSALS, Refusal
 from bot.surveys.roster import State as RosterState
-from bot.surveys.service import SHEET_REFUSALS, Refusal
 from bot.surveys.template import QUESTION_COLUMNS, SURVEY_FIELDS
 from bot.texts import TextCatalog, load_locale_files
 from bot.topics import Topic
 from handlers.events.steps import STEPS as EVENT_STEPS
-from handlers.surveys_admin import CARD_ACTIONS
+from handlers.surveys.card import CARD_ACTIONS
 from storage.contacts import Redeem, RequestStatus
 from storage.events import EventFormat, EventKind
 from storage.resolutions import ResolutionStatus
@@ -98,7 +98,7 @@ def literal_args(path: str, function: str, index: int) -> set[str]:
 def survey_file_codes() -> set[str]:
     """The codes of every Problem raised by the survey file checks (its second argument)."""
     codes = set()
-    checks = ("definition.py", "files.py")  # the file's own checks, and the import's
+    checks = ("loader.py", "validation.py", "files.py")  # the file's own checks, the import's
     trees = [ast.parse((ROOT / "bot" / "surveys" / n).read_text(encoding="utf-8")) for n in checks]
     for node in (node for tree in trees for node in ast.walk(tree)):
         if not isinstance(node, ast.Call):
@@ -206,7 +206,8 @@ KEY_CALLS = {"Stale", "Problem"}  # Stale("key"), a dialog's Problem("key", ...)
 def is_text_call(call: ast.Call, path: Path) -> bool:
     func = call.func
     if isinstance(func, ast.Name) and func.id in KEY_CALLS:
-        return "surveys" not in path.parts  # the survey file's Problem(place, code) differs
+        # the survey file's Problem(place, code) differs (bot/surveys, not handlers/surveys)
+        return path.parent != ROOT / "bot" / "surveys"
     if isinstance(func, ast.Attribute) and func.attr in TEXT_METHODS:
         func = func.value
     name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)

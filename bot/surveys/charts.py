@@ -13,7 +13,7 @@ matplotlib.use("Agg")  # no screen: draw to memory
 from matplotlib import pyplot as plt
 from matplotlib.ticker import FuncFormatter
 
-from bot.surveys.service import Chart
+from bot.surveys.model import Chart
 from storage.surveys import Figure
 
 WIDTH_INCHES = 7.0  # 1 050 px at 150 dpi: sharp on a phone, readable when zoomed

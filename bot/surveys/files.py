@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Collection
 from datetime import datetime
 
-from bot.surveys.definition import Definition, DefinitionError, Problem, parse_definition
+from bot.surveys.definition import Definition, DefinitionError, Problem
+from bot.surveys.loader import parse_definition
 from storage.audit import AuditRepo
 from storage.surveys import SurveyRepo, SurveyRow
 

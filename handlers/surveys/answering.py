@@ -1,0 +1,121 @@
+"""The answering dialog in the chat: starting or continuing (or getting the spreadsheet),
+and answers typed: one question at a time, every answer saved at once."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.buttons import message_of
+from bot.callbacks import SurveyCb
+from bot.filters import NotCommand, PrivateChat, TypedText
+from bot.services.cities import CityService
+from bot.surveys.answers import AnswerError
+from bot.surveys.messages import show_answer
+from bot.surveys.model import Refusal
+from bot.surveys.service import SurveyService
+from bot.texts import Texts
+from bot.viewer import Viewer
+from handlers.surveys.dialog import SurveyDialog, refuse, remember, show
+from handlers.surveys.sheets import send_sheet
+
+router = Router(name=__name__)
+router.message.filter(PrivateChat())
+
+
+@router.callback_query(SurveyCb.filter(F.a.in_({"go", "xl"})))
+async def go(
+    query: CallbackQuery,
+    callback_data: SurveyCb,
+    state: FSMContext,
+    viewer: Viewer,
+    surveys: SurveyService,
+    cities: CityService,
+) -> None:
+    """Start or continue in the chat ("go"), or get the spreadsheet to fill in ("xl")."""
+    t = viewer.texts
+    message = message_of(query)
+    step = await surveys.step(viewer, callback_data.s, callback_data.c)
+    if step is Refusal.PICK_CITY:
+        names = sorted(
+            (c.id, c.title(t.locale)) for c in await cities.members() if c.id in viewer.city_ids
+        )
+        await message.answer(
+            t("surveys.pick_city"),
+            reply_markup=_cities_keyboard(t, callback_data.s, names, callback_data.a),
+        )
+        return
+    if isinstance(step, Refusal):
+        await refuse(step, state)
+    if callback_data.a == "xl":
+        await send_sheet(message, step, t, await surveys.previous(step))
+        return
+    await remember(state, step)
+    await show(message, step, t)
+
+
+def _cities_keyboard(
+    t: Texts, survey_id: int, cities: list[tuple[int, str]], action: str = "go"
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for city_id, name in cities:
+        builder.button(text=name, callback_data=SurveyCb(a=action, s=survey_id, c=city_id))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+@router.message(StateFilter(SurveyDialog.answering), TypedText())
+async def typed(
+    message: Message, state: FSMContext, viewer: Viewer, surveys: SurveyService
+) -> None:
+    t = viewer.texts
+    data = await state.get_data()
+    survey_id, city_id, key = data.get("s", 0), data.get("c", 0), data.get("q", "")
+    if key == "review":
+        step = await surveys.step(viewer, survey_id, city_id, at="review")
+        if isinstance(step, Refusal):
+            await refuse(step, state)
+        await message.answer(t("surveys.use_review_buttons"))
+        await show(message, step, t)
+        return
+    result = await surveys.answer_text(viewer, survey_id, city_id, key, message.text or "")
+    if isinstance(result, Refusal):
+        await refuse(result, state)
+    if isinstance(result, AnswerError):
+        step = await surveys.step(viewer, survey_id, city_id, at=key)
+        if isinstance(step, Refusal):
+            await refuse(step, state)
+        problem = t.plain(f"surveys.problem.{result.problem.value}", **_numbers(t, result))
+        await show(message, step, t, problem=problem)
+        return
+    await remember(state, result)
+    question = result.survey.definition.question(key)
+    given = result.state.answers.get(key)
+    echo = show_answer(t, question, given) if question and key in result.state.answers else None
+    await show(message, result, t, echo=echo)
+
+
+def _numbers(t: Texts, error: AnswerError) -> dict[str, object]:
+    return {
+        name: t.number(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for name, value in error.params.items()
+    }
+
+
+@router.message(StateFilter(SurveyDialog.answering), NotCommand())
+async def not_text(
+    message: Message, state: FSMContext, viewer: Viewer, surveys: SurveyService
+) -> None:
+    """A photo, a sticker, a voice message where an answer is expected: ask again, politely."""
+    t = viewer.texts
+    data = await state.get_data()
+    at = data.get("q", "review")
+    step = await surveys.step(viewer, data.get("s", 0), data.get("c", 0), at=at)
+    if isinstance(step, Refusal):
+        await refuse(step, state)
+    await show(message, step, t, problem=t.plain("surveys.problem.not_text"))

@@ -1,0 +1,74 @@
+"""/surveys: every survey with its status for staff; the open surveys a contact can answer,
+each to start in the chat or as a spreadsheet."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import SurveyAdminCb, SurveyCb
+from bot.filters import MenuButton, PrivateChat
+from bot.surveys.service import SurveyService
+from bot.viewer import Viewer
+
+router = Router(name=__name__)
+router.message.filter(PrivateChat())
+
+
+@router.message(Command("surveys"))
+@router.message(MenuButton("surveys"))
+async def list_surveys(message: Message, viewer: Viewer, surveys: SurveyService) -> None:
+    t = viewer.texts
+    if viewer.is_staff:
+        overview = await surveys.overview()
+        rows = [
+            {"survey": survey, "part": part, "by_cities": survey.by_cities}
+            for survey, part in overview
+        ]
+        builder = InlineKeyboardBuilder()
+        for number, (survey, _) in enumerate(overview, 1):
+            builder.button(text=str(number), callback_data=SurveyAdminCb(a="card", s=survey.id))
+        builder.adjust(8)
+        await message.answer(t("surveys.admin.list", rows=rows), reply_markup=builder.as_markup())
+    mine = await surveys.contact_surveys(viewer)
+    if mine:
+        builder = InlineKeyboardBuilder()
+        for item in mine:
+            builder.button(
+                text=t.plain(
+                    "surveys.mine_button",
+                    title=item.survey.title,
+                    city=item.city.title(t.locale) if item.city else None,
+                ),
+                callback_data=SurveyCb(
+                    a="go", s=item.survey.id, c=item.city.id if item.city else 0
+                ),
+            )
+            builder.button(
+                text=t.plain(
+                    "surveys.mine_excel",
+                    title=item.survey.title,
+                    city=item.city.title(t.locale) if item.city else None,
+                ),
+                callback_data=SurveyCb(
+                    a="xl", s=item.survey.id, c=item.city.id if item.city else 0
+                ),
+            )
+        builder.adjust(1)
+        items = [
+            {
+                "title": item.survey.title,
+                "city": item.city.title(t.locale) if item.city else None,
+                "deadline": item.survey.deadline,
+                "status": item.state.status if item.state else None,
+                "answered": item.plan.answered,
+                "total": item.plan.total,
+            }
+            for item in mine
+        ]
+        await message.answer(t("surveys.mine", items=items), reply_markup=builder.as_markup())
+    elif not viewer.is_staff:
+        key = "surveys.none_contact" if viewer.is_contact else "surveys.none"
+        await message.answer(t(key))
