@@ -204,6 +204,7 @@ class App:
         self.catalog = catalog = TextCatalog.load(
             default_locale=settings.default_locale, tz=settings.tz
         )
+        catalog.warm()
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
         self.bot = bot = Bot(
             token=settings.bot_token.get_secret_value(),

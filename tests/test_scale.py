@@ -79,6 +79,37 @@ async def test_search_index_follows_edited_and_deleted_texts(
         assert [f.resolution.title for f in await service.search("ремонт")] == ["О дорогах"]
 
 
+async def test_an_archive_indexed_before_the_prefixes_is_found_after_the_upgrade(
+    tg: FakeTelegram, run_bot: RunBot, tmp_path: Path
+) -> None:
+    long_word = "Электроэнергоснабжающих организаций."  # a term longer than any prefix kept
+    async with run_bot() as app:
+        await publish_direct(app, "О молодёжи", "Поддержка молодёжных советов.", date(2025, 5, 6))
+        await publish_direct(app, "О сетях", long_word, date(2025, 5, 6))
+        path = app.settings.database_path
+    with sqlite3.connect(path) as conn:  # the index as schema 7 had it: no prefixes
+        conn.executescript(
+            "DROP TABLE resolutions_fts;"
+            "CREATE VIRTUAL TABLE resolutions_fts USING fts5("
+            "    title, body, content = '', tokenize = 'unicode61');"
+            "INSERT INTO resolutions_fts (rowid, title, body)"
+            "    SELECT id, replace(title, 'ё', 'е'), replace(body, 'ё', 'е') FROM resolutions;"
+            "PRAGMA user_version = 7;"
+        )
+    async with run_bot() as app:
+        assert await app.db.version() > 7
+        service = app.services.resolutions
+        for words, title in (
+            ("молодежь", "О молодёжи"),  # a prefix of 6 letters, yo typed as ye
+            ("сов", "О молодёжи"),  # of 3
+            ("электроэнергоснабжающие", "О сетях"),  # of 21: beyond the prefixes kept
+            ("сети", "О сетях"),
+        ):
+            assert [f.resolution.title for f in await service.search(words)] == [title], words
+        await publish_direct(app, "О мостах", "Ремонт мостов.", date(2026, 1, 1))
+        assert [f.resolution.title for f in await service.search("мосты")] == ["О мостах"]
+
+
 async def run_daily(app: App, clock: ManualClock, days: int) -> None:
     """Let `days` days pass, one at a time, firing what falls due (the maintenance at
     04:00 МСК among it)."""

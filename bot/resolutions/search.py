@@ -92,13 +92,21 @@ class Marker:
         hits = self._hits(folded)
         start = 0
         if hits:
-            span = len(text) / max(1, len(text.split())) * size  # characters of `size` words
+            # characters of `size` words (spaces counted: splitting a long text into words costs)
+            span = len(text) / (text.count(" ") + text.count("\n") + 1) * size
             best, first, last = (0, 0), 0, 0
-            for i, (at, _term) in enumerate(hits):
-                inside = [term for pos, term in hits[i : i + size] if pos < at + span]
-                score = (len(set(inside)), len(inside))
+            inside: dict[int, int] = {}  # term -> matches in hits[i:end]
+            end = 0
+            for i, (at, term) in enumerate(hits):  # a window sliding over the matches
+                while end < min(len(hits), i + size) and hits[end][0] < at + span:
+                    inside[hits[end][1]] = inside.get(hits[end][1], 0) + 1
+                    end += 1
+                score = (len(inside), end - i)
                 if score > best:
-                    best, first, last = score, at, hits[i + len(inside) - 1][0]
+                    best, first, last = score, at, hits[end - 1][0]
+                inside[term] -= 1
+                if not inside[term]:
+                    del inside[term]
             covered = len(_TOKEN.findall(text, first, last)) + 1
             start = _back(text, first, max(0, (size - covered) // 2))  # the matches centred
         words = []
@@ -165,7 +173,7 @@ def _back(text: str, at: int, count: int) -> int:
         reach *= 4
 
 
-def found(resolution: Resolution, terms: list[str]) -> Found:
-    """A hit as shown: its title and a piece of its text, the matches marked."""
+def found(resolutions: list[Resolution], terms: list[str]) -> list[Found]:
+    """The hits as shown: each one's title and a piece of its text, the matches marked."""
     marker = Marker(terms)
-    return Found(resolution, marker.highlight(resolution.title), marker.snippet(resolution.body))
+    return [Found(r, marker.highlight(r.title), marker.snippet(r.body)) for r in resolutions]

@@ -95,7 +95,7 @@ class ResolutionService:
         terms = search_terms(words)
         if not terms:
             return []
-        return [found(hit, terms) for hit in await self.repo.search(fts_query(terms))]
+        return found(await self.repo.search(fts_query(terms)), terms)
 
     # --- publishing ---------------------------------------------------------------------------
 
