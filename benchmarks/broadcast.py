@@ -15,6 +15,7 @@
 
     .venv/bin/python benchmarks/broadcast.py --only 4 --repeat 3   # one run, three times
     .venv/bin/python benchmarks/broadcast.py --only 4 --profile out.txt  # py-spy on the bot
+    .venv/bin/python benchmarks/broadcast.py --only 4 --latency 50  # replies 50 ms late
 
 The bot runs as its own process (`python -m bot run`), the fake in this one, so each
 has a core; the staff member drives the broadcast through the chat, as in production.
@@ -112,6 +113,7 @@ async def run(
     p429: float = 0.0,
     p403: float = 0.0,
     profile: Path | None = None,
+    latency: float = 0.0,
 ) -> Outcome:
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     db = work / "bot.sqlite3"
@@ -141,6 +143,7 @@ async def run(
             await owner.press("👥 Всем подписчикам", wait=False)
             await answered(tg, owner, "Получателей")
             tg.rate_limit = limit
+            tg.reply_latency = latency
             if p429 or p403:
                 tg.set_random_errors(p429, p403, seed=7)
             mark = len(tg.calls)
@@ -204,6 +207,9 @@ async def main() -> None:
     parser.add_argument("--only", type=int, choices=(1, 2, 3, 4), help="run only this one")
     parser.add_argument("--repeat", type=int, default=1, help="run each this many times")
     parser.add_argument("--profile", type=Path, help="py-spy samples of the bot (run 4)")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="ms each reply of the fake waits (a far server)"
+    )
     args = parser.parse_args()
     small, large = (300, 2000) if args.quick else (3000, 10_000)
     plan = {
@@ -221,7 +227,7 @@ async def main() -> None:
             outcomes.append(
                 await run(
                     name, recipients, rate, limit=limit, p429=errors[0], p403=errors[1],
-                    profile=args.profile if number == 4 else None,
+                    profile=args.profile if number == 4 else None, latency=args.latency / 1000,
                 )
             )  # fmt: skip
     print()

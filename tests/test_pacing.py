@@ -54,3 +54,20 @@ async def test_replies_sent_between_slots_count_too(clock: ManualClock) -> None:
     await asyncio.gather(reply(), *(send(chat) for chat in range(2, 31)))
 
     assert most_in_one_second(counted) <= 10
+
+
+async def test_a_steady_latency_costs_no_speed(clock: ManualClock) -> None:
+    """Every reply takes 0,2 s: the sends still go at the rate, not 0,2 s per second slower
+    (counted until their replies, forty sends would need 4,5 s)."""
+    pacer = Pacer(10, per_chat_interval=0, clock=clock)
+    started: list[float] = []
+
+    async def send(chat_id: int) -> None:
+        async with pacer.turn(chat_id):
+            started.append(clock.monotonic())
+            await clock.sleep(0.2)
+
+    await asyncio.gather(*(send(chat) for chat in range(1, 41)))
+
+    assert most_in_one_second(started) <= 10
+    assert max(started) < 4.0

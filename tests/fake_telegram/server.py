@@ -201,7 +201,9 @@ class FakeTelegram:
 
     Tunables (plain attributes): ``rate_limit`` / ``per_chat_rate`` (sends per second,
     None = unlimited; a rate r allows max(1, floor(r)) sends per max(1, floor(r))/r seconds),
-    ``retry_after`` (fixed value for 429s), ``default_timeout`` (waits of FakeUser methods),
+    ``retry_after`` (fixed value for 429s), ``reply_latency`` (seconds each reply waits after
+    the call was counted: a far-away server, real time only), ``default_timeout`` (waits of
+    FakeUser methods),
     ``strict_ampersand`` (bare "&" in HTML is an error), ``raise_handler_errors`` (see
     :meth:`track_dispatcher`).
     """
@@ -223,6 +225,7 @@ class FakeTelegram:
         self.per_chat_rate: float | None = None
         self.retry_after: int | None = None
         self.random_errors: tuple[float, float] = (0.0, 0.0)
+        self.reply_latency = 0.0  # seconds before a reply leaves, after the call is counted
         self.on_delivered: Callable[[int], Awaitable[None]] | None = None
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
@@ -899,6 +902,8 @@ class FakeTelegram:
             return self._reply_error(call, err)
         call.result = result
         self._record(call)
+        if self.reply_latency:  # the way back of a far-away server (benchmarks, real time)
+            await asyncio.sleep(self.reply_latency)
         return web.json_response({"ok": True, "result": result})
 
     async def _read_request(
