@@ -120,7 +120,7 @@ async def test_request_approved_by_one_staff_member_updates_everyone(
         await ivan.send_photo()
         assert ivan.last_text().startswith("Пожалуйста, ответьте текстом")
         await ivan.send("Начальник отдела экономики")
-        assert ivan.last_text().startswith("Организация, в которой Вы работаете")
+        assert ivan.last_text().startswith("Укажите организацию, в которой Вы работаете")
         await ivan.send("Администрация города Череповца")
         assert ivan.last_text().startswith("Заявка отправлена: <b>Череповец</b>.")
 

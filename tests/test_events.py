@@ -257,7 +257,7 @@ async def test_staff_see_attendees_and_a_csv(tg: FakeTelegram, run_bot: RunBot) 
     assert not isinstance(upload, str)
     assert upload.content.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads Cyrillic
     rows = list(csv.reader(io.StringIO(upload.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["ФИО", "Telegram", "ID", "Город", "Ответ", "Когда ответил"]
+    assert rows[0] == ["ФИО", "Telegram", "ID", "Город", "Ответ", "Время ответа"]
     assert sorted((r[2], r[4]) for r in rows[1:]) == [
         ("2301", "придёт"),
         ("2302", "придёт"),

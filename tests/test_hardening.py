@@ -177,7 +177,7 @@ async def test_thousands_of_problems_come_as_a_few_valid_messages(
         assert 1 <= len(replies) <= 4  # every one accepted by the (HTML-checking) fake server
         text = "\n".join(r.plain_text for r in replies)
         assert text.count("• ") == 20
-        assert "… и ещё 8\xa0981 ошибка: исправьте показанные" in text
+        assert "…и ещё 8\xa0981 ошибка: исправьте показанные" in text
 
 
 # --- text files -------------------------------------------------------------------------------

@@ -301,7 +301,7 @@ async def test_adopting_a_draft_links_the_two(tg: FakeTelegram, run_bot: RunBot)
         )
 
         await contact.press("💬 Отправить замечания", message_id=contact.messages()[1].message_id)
-        assert contact.alerts()[-1] == "Проект уже принят, замечания больше не принимаются."
+        assert contact.alerts()[-1] == "Проект уже принят — отправить замечания больше нельзя."
 
         await contact.send("/resolutions")
         listing = contact.last_message().plain_text

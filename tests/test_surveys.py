@@ -139,7 +139,7 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
         assert ivan.last_text().startswith("✅ Спасибо! Ответ города Вологда")
 
         await owner.send("/surveys")
-        assert "ответили 1 из 30 городов" in owner.last_message().plain_text
+        assert "ответил 1 из 30 городов" in owner.last_message().plain_text
         await owner.press("1")
         await owner.press("📊 XLSX")
         xlsx = owner.last_message()
@@ -308,7 +308,7 @@ async def test_the_deadline_closes_the_survey_and_results_go_to_participants(
         summary = await tg.wait_for(
             lambda c: c.chat_id == OWNER and "Информационный обмен завершён" in (c.text or "")
         )
-        assert "Ответили 1 из 30 городов" in (summary.text or "")
+        assert "Ответил 1 из 30 городов" in (summary.text or "")
         assert "Начали, но не отправили: Тверь (1 из 8). Их ответы сохранены" in (
             summary.text or ""
         )
@@ -340,7 +340,7 @@ async def test_the_deadline_closes_the_survey_and_results_go_to_participants(
         )
     results = [m for m in tg.user(VOLOGDA_1).messages() if "Итоги" in (m.text or "")]
     assert len(results) == 1
-    assert "Участвовали 1 из 30 городов" in results[0].plain_text
+    assert "Участвовал 1 из 30 городов" in results[0].plain_text
     assert "Участвует ли город в проекте «Умный город»?" in results[0].plain_text
     photos = [m for m in tg.user(VOLOGDA_1).messages() if m.kind == "photo"]
     assert [m.caption for m in photos] == [
@@ -553,7 +553,7 @@ async def test_a_survey_of_subscribers_has_one_response_per_person(
         await owner.send("/surveys")
         staff_list, own_list = owner.messages()[-2:]
         assert (
-            "ответы принимаются до 1 декабря 2026 г., 12:00 МСК; ответили 1"
+            "ответы принимаются до 1 декабря 2026 г., 12:00 МСК; ответил 1"
             in staff_list.plain_text
         )
         assert "Day of the city\n⏳ ещё не начат" in own_list.plain_text  # she may answer too
@@ -704,7 +704,7 @@ async def test_every_member_city_is_counted_and_one_without_a_contact_can_be_inv
         await owner.press("⏰ Напомнить", message_id=status.message_id)
         confirm = owner.last_message().plain_text
         assert "ещё не отправивших ответ: 3 контактных лица (2 города)" in confirm
-        assert "У 28 городов нет контактного лица — им напоминание не придёт" in confirm
+        assert "У 28 городов нет контактного лица — туда напоминание не придёт" in confirm
         await owner.press("⏰ Да, напомнить")
         await tg.wait_calls(lambda c: "Напоминание" in (c.text or ""), 3)
         await app.sender.wait_idle()
