@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database, from_db, to_db
+from storage.db import Repo, from_db, to_db
+from storage.rows import from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,10 +21,7 @@ class AuditEntry:
     created_at: datetime
 
 
-class AuditRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class AuditRepo(Repo):
     async def record(
         self,
         actor_id: int | None,
@@ -52,11 +50,9 @@ class AuditRepo:
             (action, limit),
         )
         return [
-            AuditEntry(
-                id=row["id"],
-                actor_id=row["actor_id"],
-                action=row["action"],
-                subject=row["subject"],
+            from_row(
+                AuditEntry,
+                row,
                 details=json.loads(row["details"]) if row["details"] else {},
                 created_at=from_db(row["created_at"]) or datetime.min,
             )

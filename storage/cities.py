@@ -9,7 +9,7 @@ from importlib import resources
 
 import yaml
 
-from storage.db import Database, to_db
+from storage.db import Repo, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +50,7 @@ def _city(row: sqlite3.Row) -> City:
     )
 
 
-class CityRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class CityRepo(Repo):
     async def members(self) -> list[City]:
         rows = await self.db.fetchall(
             "SELECT id, name, name_en, is_member FROM cities WHERE is_member = 1 ORDER BY name_key"

@@ -9,8 +9,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from storage.cities import City
-from storage.db import Database, from_db, to_db
-from storage.people import Person
+from storage.db import Database, Repo, from_db, to_db
+from storage.people import Person, person_from_row
+from storage.rows import from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,30 @@ class Notice:
     message_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeTable:
+    """Where the staff copies of one kind of message are kept (`table`, keyed by `key`),
+    so they can be marked later."""
+
+    table: str
+    key: str
+
+    async def add(self, db: Database, key: int, notices: Iterable[Notice]) -> None:
+        await db.executemany(
+            f"INSERT OR REPLACE INTO {self.table} ({self.key}, chat_id, message_id) "
+            "VALUES (?, ?, ?)",
+            [(key, n.chat_id, n.message_id) for n in notices],
+        )
+
+    async def of(self, db: Database, key: int) -> list[Notice]:
+        rows = await db.fetchall(
+            f"SELECT chat_id, message_id FROM {self.table} WHERE {self.key} = ?", (key,)
+        )
+        return [Notice(chat_id=row[0], message_id=row[1]) for row in rows]
+
+
+_REQUEST_NOTICES = NoticeTable("request_notices", "request_id")
+
 _CONTACT_COLUMNS = """
     c.id AS city_id, c.name, c.name_en, c.is_member,
     p.id, p.first_name, p.last_name, p.username, p.tg_language, p.language, p.is_active,
@@ -82,36 +107,30 @@ def _contact(row: sqlite3.Row) -> Contact:
             name_en=row["name_en"],
             is_member=bool(row["is_member"]),
         ),
-        person=Person(
-            id=row["id"],
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-            username=row["username"],
-            tg_language=row["tg_language"],
-            language=row["language"],
-            is_active=bool(row["is_active"]),
-        ),
+        person=person_from_row(row),
         via=row["via"],
         added_at=from_db(row["added_at"]) or datetime.min,
     )
 
 
 def _request(row: sqlite3.Row) -> ContactRequest:
-    return ContactRequest(
-        id=row["id"],
-        person_id=row["person_id"],
-        city_id=row["city_id"],
-        status=RequestStatus(row["status"]),
-        decided_by=row["decided_by"],
-        position=row["position"],
-        organisation=row["organisation"],
-    )
+    return from_row(ContactRequest, row, status=RequestStatus(row["status"]))
 
 
-class ContactRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+def city_names_in(conn: sqlite3.Connection, person_id: int) -> str:
+    """The cities the person is a contact of, comma-separated ("" if none), read inside a
+    transaction (recorded with what they send, as it was then)."""
+    row = conn.execute(
+        """
+        SELECT coalesce(group_concat(c.name, ', '), '') FROM city_contacts cc
+          JOIN cities c ON c.id = cc.city_id WHERE cc.person_id = ?
+        """,
+        (person_id,),
+    ).fetchone()
+    return str(row[0])
 
+
+class ContactRepo(Repo):
     async def all(self) -> list[Contact]:
         rows = await self.db.fetchall(
             f"""
@@ -172,10 +191,7 @@ class ContactRepo:
         return [row[0] for row in rows]
 
 
-class InviteRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class InviteRepo(Repo):
     async def create(
         self, token: str, city_id: int, *, created_by: int, now: datetime, expires_at: datetime
     ) -> Invite:
@@ -232,10 +248,7 @@ class InviteRepo:
         return await self.db.transaction(redeem)
 
 
-class RequestRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class RequestRepo(Repo):
     async def create(
         self,
         person_id: int,
@@ -319,14 +332,7 @@ class RequestRepo:
         return await self.db.transaction(decide)
 
     async def add_notices(self, request_id: int, notices: Iterable[Notice]) -> None:
-        await self.db.executemany(
-            "INSERT OR REPLACE INTO request_notices (request_id, chat_id, message_id) "
-            "VALUES (?, ?, ?)",
-            [(request_id, n.chat_id, n.message_id) for n in notices],
-        )
+        await _REQUEST_NOTICES.add(self.db, request_id, notices)
 
     async def notices(self, request_id: int) -> list[Notice]:
-        rows = await self.db.fetchall(
-            "SELECT chat_id, message_id FROM request_notices WHERE request_id = ?", (request_id,)
-        )
-        return [Notice(chat_id=row[0], message_id=row[1]) for row in rows]
+        return await _REQUEST_NOTICES.of(self.db, request_id)

@@ -260,6 +260,13 @@ class Database:
         await asyncio.to_thread(copy_database, self.path, target)
 
 
+class Repo:
+    """A repository: its queries run on the one Database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
 def copy_database(source: Path, target: Path) -> None:
     """`VACUUM INTO` a temporary file beside `target`, then rename it to `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -9,8 +9,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from storage.db import Database, from_db, to_db
+from storage.db import Repo, from_db, to_db
 from storage.outbox import NewJob, cancel_in, enqueue_in, set_arg_in
+from storage.rows import from_row
 
 
 class EventKind(StrEnum):
@@ -179,25 +180,15 @@ _COUNTS = """
 
 
 def _event(row: sqlite3.Row) -> Event:
-    return Event(
-        id=row["id"],
-        draft=EventDraft(
-            kind=EventKind(row["kind"]),
-            title=row["title"],
-            city_id=row["city_id"],
-            city_name=row["city_name"],
-            starts_at=from_db(row["starts_at"]) or datetime.min,
-            ends_at=from_db(row["ends_at"]),
-            format=EventFormat(row["format"]),
-            place=row["place"],
-            link=row["link"],
-            description=row["description"],
-        ),
-        city_name_en=row["city_name_en"],
-        status=EventStatus(row["status"]),
-        version=row["version"],
-        created_by=row["created_by"],
+    draft = from_row(
+        EventDraft,
+        row,
+        kind=EventKind(row["kind"]),
+        starts_at=from_db(row["starts_at"]) or datetime.min,
+        ends_at=from_db(row["ends_at"]),
+        format=EventFormat(row["format"]),
     )
+    return from_row(Event, row, draft=draft, status=EventStatus(row["status"]))
 
 
 def _rsvp(row: sqlite3.Row) -> Rsvp:
@@ -220,10 +211,7 @@ def _fields(draft: EventDraft) -> tuple[Any, ...]:
     )
 
 
-class EventRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class EventRepo(Repo):
     async def create(
         self,
         draft: EventDraft,
@@ -244,8 +232,9 @@ class EventRepo:
                 """,
                 (*_fields(draft), created_by, to_db(now), to_db(now)),
             ).lastrowid
-            row = conn.execute(f"SELECT {_EVENT} FROM {_FROM} WHERE e.id = ?", (event_id,))
-            event = _event(row.fetchone())
+            assert event_id is not None
+            event = _published_in(conn, event_id)
+            assert event is not None
             for job, recipients in announce(event):
                 enqueue_in(conn, job, recipients, now=now)
             return event
@@ -343,13 +332,11 @@ class EventRepo:
             (event_id,),
         )
         return [
-            Attendee(
+            from_row(
+                Attendee,
+                row,
                 person_id=row["id"],
-                first_name=row["first_name"],
-                last_name=row["last_name"],
-                username=row["username"],
                 going=bool(row["going"]),
-                cities=row["cities"],
                 answered_at=from_db(row["updated_at"]) or datetime.min,
             )
             for row in rows
@@ -386,13 +373,9 @@ class EventRepo:
         `version` was read (nothing is changed then)."""
 
         def update(conn: sqlite3.Connection) -> Updated | EditConflict | None:
-            row = conn.execute(
-                f"SELECT {_EVENT} FROM {_FROM} WHERE e.id = ? AND e.status = 'published'",
-                (event_id,),
-            ).fetchone()
-            if row is None:
+            before = _published_in(conn, event_id)
+            if before is None:
                 return None
-            before = _event(row)
             if before.version != version:
                 return EditConflict(before)
             conn.execute(
@@ -404,9 +387,8 @@ class EventRepo:
                 """,
                 (*_fields(draft), to_db(now), event_id),
             )
-            after = _event(
-                conn.execute(f"SELECT {_EVENT} FROM {_FROM} WHERE e.id = ?", (event_id,)).fetchone()
-            )
+            after = _published_in(conn, event_id)
+            assert after is not None
             going = _going(conn, event_id)
             notified = 0
             if going and before.draft != after.draft:
@@ -431,17 +413,14 @@ class EventRepo:
         published."""
 
         def cancel(conn: sqlite3.Connection) -> Withdrawn | None:
-            row = conn.execute(
-                f"SELECT {_EVENT} FROM {_FROM} WHERE e.id = ? AND e.status = 'published'",
-                (event_id,),
-            ).fetchone()
-            if row is None:
+            published = _published_in(conn, event_id)
+            if published is None:
                 return None
             conn.execute(
                 "UPDATE events SET status = 'cancelled', updated_at = ? WHERE id = ?",
                 (to_db(now), event_id),
             )
-            event = replace(_event(row), status=EventStatus.CANCELLED)
+            event = replace(published, status=EventStatus.CANCELLED)
             going = _going(conn, event_id)
             if going:
                 enqueue_in(conn, notice(event), going, now=now)
@@ -450,6 +429,14 @@ class EventRepo:
             return Withdrawn(event, len(going), stopped)
 
         return await self.db.transaction(cancel)
+
+
+def _published_in(conn: sqlite3.Connection, event_id: int) -> Event | None:
+    """The event, read inside a transaction; None if it is gone or cancelled."""
+    row = conn.execute(
+        f"SELECT {_EVENT} FROM {_FROM} WHERE e.id = ? AND e.status = 'published'", (event_id,)
+    ).fetchone()
+    return None if row is None else _event(row)
 
 
 def _going(conn: sqlite3.Connection, event_id: int) -> list[int]:

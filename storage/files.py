@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, to_db
+from storage.db import Repo, to_db
+from storage.rows import from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,10 +18,7 @@ class StoredFile:
     telegram_file_id: str | None
 
 
-class FileRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class FileRepo(Repo):
     async def put(
         self, key: str, filename: str, content: bytes, *, mime_type: str | None, now: datetime
     ) -> None:
@@ -43,13 +41,7 @@ class FileRepo:
         )
         if row is None:
             return None
-        return StoredFile(
-            key=row["key"],
-            filename=row["filename"],
-            mime_type=row["mime_type"],
-            content=bytes(row["content"]),
-            telegram_file_id=row["telegram_file_id"],
-        )
+        return from_row(StoredFile, row, content=bytes(row["content"]))
 
     async def remember_file_id(self, key: str, file_id: str) -> None:
         await self.db.execute("UPDATE files SET telegram_file_id = ? WHERE key = ?", (file_id, key))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from storage.db import Database, to_db
+from storage.db import Repo, to_db
 
 PRUNE_BATCH = 20_000  # per-recipient rows deleted in one transaction, at most (about)
 PAYLOAD_KEPT = 2048  # characters: a pruned job's payload longer than this is dropped
@@ -31,10 +31,7 @@ class Pruned:
     forgotten_users: tuple[int, ...] = ()  # whose dialog state went: drop it from caches
 
 
-class MaintenanceRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class MaintenanceRepo(Repo):
     async def prune_deliveries(self, before: datetime, *, now: datetime) -> tuple[int, int]:
         """Jobs finished before `before` keep their counts and lose their per-recipient
         rows (and a long rendered payload: nothing renders a finished job). Several short

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from storage.db import Database
+from storage.db import Repo
 
 
-class MenuRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class MenuRepo(Repo):
     async def digest(self, scope: str) -> str | None:
         value = await self.db.fetchval("SELECT digest FROM command_menus WHERE scope = ?", (scope,))
         return None if value is None else str(value)

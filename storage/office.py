@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.contacts import Notice
-from storage.db import Database, from_db, to_db
+from storage.contacts import Notice, NoticeTable, city_names_in
+from storage.db import Repo, from_db, to_db
+from storage.rows import from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,29 +36,20 @@ _MESSAGE = """
       FROM office_messages m LEFT JOIN people p ON p.id = m.person_id
       LEFT JOIN people s ON s.id = m.answered_by
 """
+_NOTICES = NoticeTable("office_notices", "office_id")
 
 
 def _message(row: sqlite3.Row) -> OfficeMessage:
-    return OfficeMessage(
-        id=row["id"],
-        person_id=row["person_id"],
-        message_id=row["message_id"],
-        kind=row["kind"],
-        preview=row["preview"],
-        city_names=row["city_names"],
+    return from_row(
+        OfficeMessage,
+        row,
         created_at=from_db(row["created_at"]) or datetime.min,
-        name=row["name"],
-        username=row["username"],
-        answered_by=row["answered_by"],
         answered_by_name=row["staff_name"] or (str(row["answered_by"] or "")),
         answered_at=from_db(row["answered_at"]),
     )
 
 
-class OfficeRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class OfficeRepo(Repo):
     async def add(
         self, person_id: int, message_id: int, kind: str, preview: str, *, now: datetime
     ) -> tuple[OfficeMessage, bool]:
@@ -65,13 +57,7 @@ class OfficeRepo:
         stored once: (the message, whether it is new). One transaction."""
 
         def add(conn: sqlite3.Connection) -> tuple[OfficeMessage, bool]:
-            cities = conn.execute(
-                """
-                SELECT coalesce(group_concat(c.name, ', '), '') FROM city_contacts cc
-                  JOIN cities c ON c.id = cc.city_id WHERE cc.person_id = ?
-                """,
-                (person_id,),
-            ).fetchone()[0]
+            cities = city_names_in(conn, person_id)
             cursor = conn.execute(
                 """
                 INSERT OR IGNORE INTO office_messages (person_id, message_id, kind, preview,
@@ -119,14 +105,7 @@ class OfficeRepo:
         return await self.db.transaction(answer_)
 
     async def add_notices(self, office_id: int, notices: Iterable[Notice]) -> None:
-        await self.db.executemany(
-            "INSERT OR REPLACE INTO office_notices (office_id, chat_id, message_id) "
-            "VALUES (?, ?, ?)",
-            [(office_id, n.chat_id, n.message_id) for n in notices],
-        )
+        await _NOTICES.add(self.db, office_id, notices)
 
     async def notices(self, office_id: int) -> list[Notice]:
-        rows = await self.db.fetchall(
-            "SELECT chat_id, message_id FROM office_notices WHERE office_id = ?", (office_id,)
-        )
-        return [Notice(chat_id=row[0], message_id=row[1]) for row in rows]
+        return await _NOTICES.of(self.db, office_id)

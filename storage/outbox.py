@@ -10,7 +10,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from storage.db import Database, from_db, to_db
+from storage.db import Repo, from_db, to_db
+from storage.rows import from_row
 
 
 class JobStatus(StrEnum):
@@ -86,21 +87,16 @@ _JOB = """id, kind, created_by, audience, payload, priority, status, total, crea
 
 
 def _job(row: sqlite3.Row) -> Job:
-    return Job(
-        id=row["id"],
-        kind=row["kind"],
-        created_by=row["created_by"],
+    return from_row(
+        Job,
+        row,
         audience=json.loads(row["audience"]),
         payload=json.loads(row["payload"]),
-        priority=row["priority"],
         status=JobStatus(row["status"]),
-        total=row["total"],
         created_at=from_db(row["created_at"]) or datetime.min,
         scheduled_at=from_db(row["scheduled_at"]),
         started_at=from_db(row["started_at"]),
         finished_at=from_db(row["finished_at"]),
-        progress_chat_id=row["progress_chat_id"],
-        progress_message_id=row["progress_message_id"],
     )
 
 
@@ -195,10 +191,7 @@ def cancel_in(conn: sqlite3.Connection, key_like: str, *, now: datetime) -> list
     return ids
 
 
-class OutboxRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class OutboxRepo(Repo):
     async def enqueue(
         self,
         job: NewJob,
@@ -311,18 +304,7 @@ class OutboxRepo:
             """,
             (to_db(now), _ids(exclude), limit),
         )
-        return [
-            Pending(
-                id=row["id"],
-                job_id=row["job_id"],
-                chat_id=row["chat_id"],
-                attempts=row["attempts"],
-                parts_sent=row["parts_sent"],
-                language=row["language"],
-                tg_language=row["tg_language"],
-            )
-            for row in rows
-        ]
+        return [from_row(Pending, row) for row in rows]
 
     async def next_retry_at(self, exclude: Iterable[int]) -> datetime | None:
         """When the next retry is due, leaving out the rows being sent right now."""

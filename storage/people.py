@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from storage.db import Database, to_db
+from storage.db import Repo, to_db
+from storage.rows import from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,22 +49,11 @@ class TelegramUser:
 _PERSON = "p.id, p.first_name, p.last_name, p.username, p.tg_language, p.language, p.is_active"
 
 
-def _person(row: sqlite3.Row) -> Person:
-    return Person(
-        id=row["id"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        username=row["username"],
-        tg_language=row["tg_language"],
-        language=row["language"],
-        is_active=bool(row["is_active"]),
-    )
+def person_from_row(row: sqlite3.Row) -> Person:
+    return from_row(Person, row, is_active=bool(row["is_active"]))
 
 
-class PeopleRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class PeopleRepo(Repo):
     async def profile(self, person_id: int) -> Profile | None:
         row = await self.db.fetchone(
             f"""
@@ -79,14 +69,14 @@ class PeopleRepo:
             return None
         cities = row["city_ids"]
         return Profile(
-            person=_person(row),
+            person=person_from_row(row),
             is_staff=bool(row["is_staff"]),
             city_ids=frozenset(int(c) for c in cities.split(",")) if cities else frozenset(),
         )
 
     async def get(self, person_id: int) -> Person | None:
         row = await self.db.fetchone(f"SELECT {_PERSON} FROM people p WHERE p.id = ?", (person_id,))
-        return None if row is None else _person(row)
+        return None if row is None else person_from_row(row)
 
     async def by_username(self, username: str) -> Person | None:
         """Someone who started the bot, by their @username (any case)."""
@@ -95,7 +85,7 @@ class PeopleRepo:
             "ORDER BY p.updated_at DESC LIMIT 1",
             (username.lstrip("@"),),
         )
-        return None if row is None else _person(row)
+        return None if row is None else person_from_row(row)
 
     async def many(self, ids: Iterable[int]) -> list[Person]:
         wanted = list(dict.fromkeys(ids))
@@ -105,7 +95,7 @@ class PeopleRepo:
             f"SELECT {_PERSON} FROM people p WHERE p.id IN (SELECT value FROM json_each(?))",
             (f"[{','.join(map(str, wanted))}]",),
         )
-        return [_person(row) for row in rows]
+        return [person_from_row(row) for row in rows]
 
     async def register(
         self, user: TelegramUser, *, topics: Sequence[str], now: datetime
@@ -146,7 +136,7 @@ class PeopleRepo:
                     [(user.id, topic) for topic in topics],
                 )
             row = conn.execute(f"SELECT {_PERSON} FROM people p WHERE p.id = ?", (user.id,))
-            return _person(row.fetchone()), created
+            return person_from_row(row.fetchone()), created
 
         return await self.db.transaction(register)
 

@@ -10,8 +10,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from storage.db import Database, from_db, to_db
+from storage.contacts import city_names_in
+from storage.db import Repo, from_db, to_db
 from storage.outbox import NewJob, cancel_in, enqueue_in, set_arg_in
+from storage.rows import from_row
 
 # Search results mark each match with these (bot/resolutions/search.py); the caller escapes
 # the text, then turns them into markup (they never occur in a stored text: see `clean`).
@@ -168,30 +170,33 @@ _FROM = "resolutions r LEFT JOIN cities c ON c.id = r.city_id"
 
 def _resolution(row: sqlite3.Row) -> Resolution:
     adopted = row["adopted_date"]
-    return Resolution(
-        id=row["id"],
+    return from_row(
+        Resolution,
+        row,
         status=ResolutionStatus(row["status"]),
         assembly_date=date.fromisoformat(row["assembly_date"]),
-        city_name=row["city_name"],
-        city_name_en=row["city_name_en"],
-        title=row["title"],
-        body=row["body"],
-        file_key=row["file_key"],
-        file_name=row["file_name"],
-        adopted_id=row["adopted_id"],
-        draft_id=row["draft_id"],
         adopted_date=date.fromisoformat(adopted) if adopted else None,
-        version=row["version"],
         published_at=from_db(row["created_at"]),
         updated_at=from_db(row["updated_at"]),
         withdrawn_at=from_db(row["withdrawn_at"]),
     )
 
 
-class ResolutionRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+def _fields(new: NewResolution) -> tuple[Any, ...]:
+    """The columns staff type in, as stored: assembly_date, city_id, city_name, title, body,
+    file_key, file_name."""
+    return (
+        new.assembly_date.isoformat(),
+        new.city_id,
+        new.city_name,
+        clean(new.title),
+        clean(new.body),
+        new.file_key,
+        new.file_name,
+    )
 
+
+class ResolutionRepo(Repo):
     async def create(
         self,
         new: NewResolution,
@@ -211,18 +216,7 @@ class ResolutionRepo:
                     file_key, file_name, created_by, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                (
-                    new.status.value,
-                    new.assembly_date.isoformat(),
-                    new.city_id,
-                    new.city_name,
-                    clean(new.title),
-                    clean(new.body),
-                    new.file_key,
-                    new.file_name,
-                    created_by,
-                    to_db(now),
-                ),
+                (new.status.value, *_fields(new), created_by, to_db(now)),
             ).lastrowid
             if new.draft_id is not None and new.status is ResolutionStatus.ADOPTED:
                 conn.execute(
@@ -230,10 +224,9 @@ class ResolutionRepo:
                     "WHERE id = ? AND status = 'draft' AND adopted_id IS NULL",
                     (resolution_id, new.draft_id),
                 )
-            row = conn.execute(
-                f"SELECT {_RESOLUTION} FROM {_FROM} WHERE r.id = ?", (resolution_id,)
-            ).fetchone()
-            resolution = _resolution(row)
+            assert resolution_id is not None
+            resolution = _current_in(conn, resolution_id)
+            assert resolution is not None
             job, recipients = announce(resolution)
             enqueue_in(conn, job, recipients, now=now)
             return resolution
@@ -333,13 +326,7 @@ class ResolutionRepo:
             ).fetchone()
             if open_draft is None:
                 return None
-            cities = conn.execute(
-                """
-                SELECT coalesce(group_concat(c.name, ', '), '') FROM city_contacts cc
-                  JOIN cities c ON c.id = cc.city_id WHERE cc.person_id = ?
-                """,
-                (person_id,),
-            ).fetchone()[0]
+            cities = city_names_in(conn, person_id)
             comment_id = conn.execute(
                 """
                 INSERT INTO resolution_comments (resolution_id, person_id, city_names, text,
@@ -404,14 +391,10 @@ class ResolutionRepo:
             (resolution_id,),
         )
         return [
-            Version(
-                version=row["version"],
+            from_row(
+                Version,
+                row,
                 assembly_date=date.fromisoformat(row["assembly_date"]),
-                city_name=row["city_name"],
-                title=row["title"],
-                body=row["body"],
-                file_name=row["file_name"],
-                replaced_by=row["replaced_by"],
                 replaced_by_name=row["name"],
                 replaced_at=from_db(row["replaced_at"]) or datetime.min,
             )
@@ -435,13 +418,9 @@ class ResolutionRepo:
         VersionConflict if another correction was saved after `version`."""
 
         def correct(conn: sqlite3.Connection) -> Corrected | None:
-            row = conn.execute(
-                f"SELECT {_RESOLUTION} FROM {_FROM} WHERE r.id = ? AND {_CURRENT}",
-                (resolution_id,),
-            ).fetchone()
-            if row is None:
+            before = _current_in(conn, resolution_id)
+            if before is None:
                 return None
-            before = _resolution(row)
             if before.version != version:
                 raise VersionConflict(resolution_id)
             conn.execute(
@@ -463,18 +442,7 @@ class ResolutionRepo:
                        version = version + 1, updated_at = ?8, updated_by = ?9
                  WHERE id = ?10
                 """,
-                (
-                    new.assembly_date.isoformat(),
-                    new.city_id,
-                    new.city_name,
-                    clean(new.title),
-                    clean(new.body),
-                    new.file_key,
-                    new.file_name,
-                    to_db(now),
-                    by,
-                    resolution_id,
-                ),
+                (*_fields(new), to_db(now), by, resolution_id),
             )
             if before.status is ResolutionStatus.ADOPTED and new.draft_id != before.draft_id:
                 conn.execute(
@@ -487,11 +455,8 @@ class ResolutionRepo:
                         "AND adopted_id IS NULL AND withdrawn_at IS NULL",
                         (resolution_id, new.draft_id),
                     )
-            after = _resolution(
-                conn.execute(
-                    f"SELECT {_RESOLUTION} FROM {_FROM} WHERE r.id = ?", (resolution_id,)
-                ).fetchone()
-            )
+            after = _current_in(conn, resolution_id)
+            assert after is not None
             received = _received(conn, resolution_id, channel_id)
             if received:
                 enqueue_in(conn, notice(before, after), received, now=now)
@@ -516,13 +481,9 @@ class ResolutionRepo:
         or withdrawn already."""
 
         def withdraw(conn: sqlite3.Connection) -> Withdrawn | None:
-            row = conn.execute(
-                f"SELECT {_RESOLUTION} FROM {_FROM} WHERE r.id = ? AND {_CURRENT}",
-                (resolution_id,),
-            ).fetchone()
-            if row is None:
+            resolution = _current_in(conn, resolution_id)
+            if resolution is None:
                 return None
-            resolution = _resolution(row)
             conn.execute(
                 "UPDATE resolutions SET withdrawn_at = ?, withdrawn_by = ?, adopted_id = NULL "
                 "WHERE id = ?",
@@ -538,6 +499,14 @@ class ResolutionRepo:
             return Withdrawn(resolution, len(received), stopped)
 
         return await self.db.transaction(withdraw)
+
+
+def _current_in(conn: sqlite3.Connection, resolution_id: int) -> Resolution | None:
+    """The resolution, read inside a transaction; None if it is gone or withdrawn."""
+    row = conn.execute(
+        f"SELECT {_RESOLUTION} FROM {_FROM} WHERE r.id = ? AND {_CURRENT}", (resolution_id,)
+    ).fetchone()
+    return None if row is None else _resolution(row)
 
 
 def _title_key(title: str) -> str:
@@ -573,15 +542,10 @@ _COMMENT = """
 
 
 def _comment(row: sqlite3.Row) -> Comment:
-    return Comment(
-        id=row["id"],
-        resolution_id=row["resolution_id"],
+    return from_row(
+        Comment,
+        row,
         resolution_title=row["title"],
-        person_id=row["person_id"],
-        city_names=row["city_names"],
-        text=row["text"],
-        answer=row["answer"],
-        author_name=row["author_name"],
         author_username=row["username"],
         created_at=from_db(row["created_at"]),
         answered_at=from_db(row["answered_at"]),

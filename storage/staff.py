@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, from_db, to_db
+from storage.db import Repo, from_db, to_db
+from storage.rows import from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,10 +18,7 @@ class StaffMember:
     username: str | None
 
 
-class StaffRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class StaffRepo(Repo):
     async def all(self) -> list[StaffMember]:
         rows = await self.db.fetchall(
             """
@@ -31,13 +29,7 @@ class StaffRepo:
             """
         )
         return [
-            StaffMember(
-                person_id=row["person_id"],
-                added_by=row["added_by"],
-                added_at=from_db(row["added_at"]) or datetime.min,
-                name=row["name"],
-                username=row["username"],
-            )
+            from_row(StaffMember, row, added_at=from_db(row["added_at"]) or datetime.min)
             for row in rows
         ]
 

@@ -7,13 +7,10 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from storage.db import Database, from_db, to_db
+from storage.db import Repo, from_db, to_db
 
 
-class StatusRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class StatusRepo(Repo):
     async def mark(self, key: str, value: str, *, now: datetime) -> None:
         await self.db.execute(
             """

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from storage.db import Database
+from storage.db import Repo
 
 
-class SubscriptionRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class SubscriptionRepo(Repo):
     async def topics_of(self, person_id: int) -> set[str]:
         rows = await self.db.fetchall(
             "SELECT topic FROM subscriptions WHERE person_id = ?", (person_id,)

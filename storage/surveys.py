@@ -10,7 +10,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from storage.db import Database, from_db, to_db
+from storage.db import Repo, from_db, to_db
+from storage.rows import from_row
 
 
 class SurveyStatus(StrEnum):
@@ -139,16 +140,12 @@ def _participation(row: sqlite3.Row) -> Participation:
 
 
 def _survey(row: sqlite3.Row) -> SurveyRow:
-    return SurveyRow(
-        id=row["id"],
-        slug=row["slug"],
-        title=row["title"],
-        audience=row["audience"],
+    return from_row(
+        SurveyRow,
+        row,
         definition=json.loads(row["definition"]),
         status=SurveyStatus(row["status"]),
         deadline=from_db(row["deadline"]),
-        version=row["version"],
-        created_by=row["created_by"],
         opened_at=from_db(row["opened_at"]),
         closed_at=from_db(row["closed_at"]),
     )
@@ -168,10 +165,7 @@ def _answers(conn: sqlite3.Connection, response_id: int) -> dict[str, Any]:
     return {row[0]: load_answer(row[1]) for row in rows}
 
 
-class SurveyRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class SurveyRepo(Repo):
     async def save_draft(
         self,
         slug: str,
@@ -193,33 +187,25 @@ class SurveyRepo:
             ).fetchone()
             if existing is not None and existing["status"] != SurveyStatus.DRAFT:
                 raise ImportRefusedError(slug)
+            fields = (
+                title,
+                audience,
+                json.dumps(definition, ensure_ascii=False),
+                source,
+                created_by,
+                to_db(now),
+            )
             if existing is not None:
                 conn.execute(
                     "UPDATE surveys SET title = ?, audience = ?, definition = ?, source = ?, "
                     "created_by = ?, created_at = ? WHERE id = ?",
-                    (
-                        title,
-                        audience,
-                        json.dumps(definition, ensure_ascii=False),
-                        source,
-                        created_by,
-                        to_db(now),
-                        existing["id"],
-                    ),
+                    (*fields, existing["id"]),
                 )
             else:
                 conn.execute(
                     "INSERT INTO surveys (slug, title, audience, definition, source, created_by, "
                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        slug,
-                        title,
-                        audience,
-                        json.dumps(definition, ensure_ascii=False),
-                        source,
-                        created_by,
-                        to_db(now),
-                    ),
+                    (slug, *fields),
                 )
             row = conn.execute(f"SELECT {_SURVEY} FROM surveys WHERE slug = ?", (slug,))
             return _survey(row.fetchone()), existing is not None
@@ -309,10 +295,7 @@ class SurveyRepo:
         return Participation(0, 0, 0) if row is None else _participation(row)
 
 
-class ResponseRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class ResponseRepo(Repo):
     async def answers(self, survey_id: int, owner: Owner) -> ResponseState | None:
         if owner.trial:
             return await self.db.run(lambda conn: _trial_state(conn, survey_id, owner))
@@ -444,17 +427,16 @@ class ResponseRepo:
         )
 
     async def submitted_city_ids(self, survey_id: int) -> set[int]:
-        rows = await self.db.fetchall(
-            "SELECT city_id FROM responses WHERE survey_id = ? AND status = 'submitted' "
-            "AND city_id IS NOT NULL",
-            (survey_id,),
-        )
-        return {row[0] for row in rows}
+        return await self._submitted(survey_id, "city_id")
 
     async def submitted_person_ids(self, survey_id: int) -> set[int]:
+        return await self._submitted(survey_id, "person_id")
+
+    async def _submitted(self, survey_id: int, owner_column: str) -> set[int]:
+        """The owners (cities or people: `owner_column`) of the submitted responses."""
         rows = await self.db.fetchall(
-            "SELECT person_id FROM responses WHERE survey_id = ? AND status = 'submitted' "
-            "AND person_id IS NOT NULL",
+            f"SELECT {owner_column} FROM responses WHERE survey_id = ? AND status = 'submitted' "
+            f"AND {owner_column} IS NOT NULL",
             (survey_id,),
         )
         return {row[0] for row in rows}
@@ -527,18 +509,13 @@ class ResponseRepo:
             ):
                 answers.setdefault(response_id, {})[question] = load_answer(value)
             return [
-                ResponseExport(
-                    city_id=row["city_id"],
-                    city_name=row["city_name"],
-                    person_id=row["person_id"],
-                    person_name=row["person_name"],
-                    status=row["status"],
+                from_row(
+                    ResponseExport,
+                    row,
                     submitted_at=from_db(row["submitted_at"]),
-                    submitted_by=row["submitted_by"],
                     edited_at=from_db(row["edited_at"]),
                     answers=answers.get(row["id"], {}) if row["id"] is not None else {},
                     city_name_en=row["name_en"],
-                    contacts=row["contacts"],
                     is_member=bool(row["is_member"]),
                 )
                 for row in rows

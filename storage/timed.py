@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.db import Database, from_db, to_db
+from storage.db import Repo, from_db, to_db
+from storage.rows import from_row
 
 
 class ActionStatus(StrEnum):
@@ -27,19 +28,15 @@ class TimedAction:
 
 
 def _action(row: sqlite3.Row) -> TimedAction:
-    return TimedAction(
-        id=row["id"],
-        kind=row["kind"],
-        ref=row["ref"],
+    return from_row(
+        TimedAction,
+        row,
         due_at=from_db(row["due_at"]) or datetime.min,
         status=ActionStatus(row["status"]),
     )
 
 
-class TimedActionRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class TimedActionRepo(Repo):
     async def schedule(
         self, kind: str, ref: str, due_at: datetime, *, now: datetime
     ) -> TimedAction:
