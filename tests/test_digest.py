@@ -16,7 +16,7 @@ from bot.cli import main
 from storage.events import EventDraft, EventFormat, EventKind
 from storage.resolutions import NewResolution, ResolutionStatus
 from tests.conftest import RunBot
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.support import OWNER, ManualClock
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -69,11 +69,9 @@ async def seed(app: App, year: int) -> None:
 
 
 async def test_digest_figures_match_the_data(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    owner: FakeUser, run_owned: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await seed(app, 2026)
         await app.sender.wait_idle()
         clock.moment = datetime(2027, 1, 10, 12, 0, tzinfo=MSK)

@@ -4,16 +4,15 @@ copies with the sender's name, city and role, the answer, the "answered by" mark
 from __future__ import annotations
 
 from tests.conftest import RunBot
-from tests.fake_telegram import FakeTelegram
-from tests.support import OWNER
+from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.test_resolutions import STAFF, add_contact, add_people
 
 
-async def test_a_message_to_the_office_and_its_answer(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
+async def test_a_message_to_the_office_and_its_answer(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
+) -> None:
     staff = tg.user(STAFF, first_name="Пётр")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await owner.send(f"/staff add {STAFF}")
         await staff.send("/start")
         contact = await add_contact(app, tg, 5001, "Кострома")

@@ -553,8 +553,7 @@ async def test_a_survey_of_subscribers_has_one_response_per_person(
         await owner.send("/surveys")
         staff_list, own_list = owner.messages()[-2:]
         assert (
-            "ответы принимаются до 1 декабря 2026 г., 12:00 МСК; ответил 1"
-            in staff_list.plain_text
+            "ответы принимаются до 1 декабря 2026 г., 12:00 МСК; ответил 1" in staff_list.plain_text
         )
         assert "Day of the city\n⏳ ещё не начат" in own_list.plain_text  # she may answer too
         rows = await app.db.fetchall("SELECT person_id, city_id, status FROM responses")
