@@ -205,3 +205,17 @@ async def add_people(
             TelegramUser(id=person_id, first_name=f"{name}{person_id}", language_code="ru")
         )
     return users
+
+
+async def add_staff(
+    tg: FakeTelegram,
+    owner: FakeUser,
+    person_id: int,
+    first_name: str = "Пётр",
+    username: str | None = None,
+) -> FakeUser:
+    """A member of staff: the owner sends /staff add for them, then they send /start."""
+    staff = tg.user(person_id, first_name=first_name, username=username)
+    await owner.send(f"/staff add {person_id}")
+    await staff.send("/start")
+    return staff

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import RunBot
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.support import OWNER, ManualClock, tries_staff_command
+from tests.support import OWNER, ManualClock, add_staff, tries_staff_command
 
 STAFF = 200
 
@@ -26,10 +26,7 @@ def invite_payload(staff: FakeUser) -> str:
 async def make_staff(tg: FakeTelegram) -> FakeUser:
     owner = tg.user(OWNER, first_name="Ольга")
     await owner.send("/start")
-    await owner.send(f"/staff add {STAFF}")
-    staff = tg.user(STAFF, first_name="Пётр", username="petr")
-    await staff.send("/start")
-    return staff
+    return await add_staff(tg, owner, STAFF, username="petr")
 
 
 async def test_invite_link_makes_a_contact_and_tells_the_staff(

@@ -15,7 +15,7 @@ from bot.app import App
 from storage.events import EventDraft, EventFormat, EventKind
 from tests.conftest import RunBot
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.support import OWNER, ManualClock, add_people, tries_staff_command
+from tests.support import OWNER, ManualClock, add_people, add_staff, tries_staff_command
 
 MSK = ZoneInfo("Europe/Moscow")
 # The test clock starts on 23.11.2026 at 12:00 Moscow time.
@@ -584,10 +584,8 @@ async def test_a_double_tap_on_an_old_keyboard_keeps_the_answer(
 async def test_two_staff_editing_at_once_cannot_undo_each_other(
     tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    petr = tg.user(200, first_name="Пётр")
     async with run_owned() as app:
-        await owner.send("/staff add 200")
-        await petr.send("/start")
+        petr = await add_staff(tg, owner, 200)
         await publish_event(app, owner)
         for member in (owner, petr):
             await open_event(member)

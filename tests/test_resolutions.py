@@ -18,7 +18,7 @@ from storage.resolutions import NewResolution, ResolutionStatus
 from tests import support
 from tests.conftest import RunBot
 from tests.fake_telegram import BotMessage, FakeTelegram, FakeUser
-from tests.support import OWNER
+from tests.support import OWNER, add_staff
 
 STAFF = 200
 PART_MARK = re.compile(r"^\(\d+/\d+\)\n")
@@ -221,10 +221,8 @@ async def test_25000_characters_are_split_within_the_limit(
 async def test_comments_reach_staff_and_the_answer_reaches_the_person(
     tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    staff = tg.user(STAFF, first_name="Пётр")
     async with run_owned() as app:
-        await owner.send(f"/staff add {STAFF}")
-        await staff.send("/start")
+        staff = await add_staff(tg, owner, STAFF)
         contact = await add_contact(app, tg, 3201, "Кострома")
         await begin(owner, "📝 Проект решения", "12.03.2026", "Вологда", TITLE)
         await owner.send("\n".join([*PREAMBLE, *DECISIONS]))
@@ -319,10 +317,8 @@ async def test_adopting_a_draft_links_the_two(
 async def test_two_staff_adopting_one_draft_the_second_is_told(
     tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    staff = tg.user(STAFF, first_name="Пётр")
     async with run_owned() as app:
-        await owner.send(f"/staff add {STAFF}")
-        await staff.send("/start")
+        staff = await add_staff(tg, owner, STAFF)
         await begin(owner, "📝 Проект решения", "12.03.2026", "Вологда", TITLE)
         await owner.send("1. Проектный пункт.")
         await owner.press("✅ Готово")
