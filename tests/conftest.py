@@ -14,7 +14,7 @@ import pytest
 import bot.app
 from bot.app import App
 from bot.settings import Settings, load_settings
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.support import OWNER, TOKEN, FastAiohttpSession, ManualClock, session_for
 
 
@@ -120,5 +120,30 @@ def run_bot(tg: FakeTelegram, make_settings: SettingsFactory, clock: ManualClock
             app.stop()
             await polling
             await app.close()
+
+    return run
+
+
+@pytest.fixture
+def owner(tg: FakeTelegram) -> FakeUser:
+    """The owner (in ADMIN_IDS), as the tests name her."""
+    return tg.user(OWNER, first_name="Ольга")
+
+
+@pytest.fixture
+def ivan(tg: FakeTelegram) -> FakeUser:
+    """A person who is not staff, the tests' usual would-be city contact."""
+    return tg.user(1001, first_name="Иван")
+
+
+@pytest.fixture
+def run_owned(run_bot: RunBot, owner: FakeUser) -> RunBot:
+    """`run_bot` whose block starts with the owner's /start handled (the staff tests' opening)."""
+
+    @asynccontextmanager
+    async def run(**overrides: Any) -> AsyncIterator[App]:
+        async with run_bot(**overrides) as app:
+            await owner.send("/start")
+            yield app
 
     return run

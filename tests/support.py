@@ -1,24 +1,31 @@
-"""Constants and helpers shared by the tests: the test clock and the bot's test session."""
+"""Constants and helpers shared by the tests: the test clock, the bot's test session, and
+steps that several test modules take the same way."""
 
 from __future__ import annotations
 
 import asyncio
 import heapq
 import itertools
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from aiogram.client.session.aiohttp import AiohttpSession
 
 from bot.clock import Clock
+from storage.people import TelegramUser
 
 if TYPE_CHECKING:
     from aiogram import Bot
     from aiogram.methods import TelegramMethod
     from aiogram.methods.base import TelegramType
+
+    from bot.app import App
+    from tests.fake_telegram import FakeTelegram, FakeUser
 
 TOKEN = "123456789:TEST-token-for-the-fake-telegram-server"
 OWNER = 100  # in ADMIN_IDS
@@ -171,3 +178,44 @@ def session_for(clock: ManualClock) -> type[AiohttpSession]:
                 return await super().make_request(bot, method, timeout)
 
     return TrackedSession
+
+
+async def tries_staff_command(
+    person: FakeUser, command: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`person`, not staff, sends the staff `command` after /start and is answered as for a
+    command that does not exist (the warning it logs is left to the caller to check)."""
+    await person.send("/start")
+    await person.send("/nosuchcommand")
+    unknown = person.last_text()
+    with caplog.at_level(logging.WARNING):
+        await person.send(command)
+    assert person.last_text() == unknown
+
+
+async def add_people(
+    app: App, tg: FakeTelegram, ids: list[int], name: str = "Участник"
+) -> list[FakeUser]:
+    """People who sent /start (every topic), registered through the bot's own service;
+    each is called `name` followed by their id."""
+    users = []
+    for person_id in ids:
+        users.append(tg.user(person_id, first_name=f"{name}{person_id}"))
+        await app.services.people.register(
+            TelegramUser(id=person_id, first_name=f"{name}{person_id}", language_code="ru")
+        )
+    return users
+
+
+async def add_staff(
+    tg: FakeTelegram,
+    owner: FakeUser,
+    person_id: int,
+    first_name: str = "Пётр",
+    username: str | None = None,
+) -> FakeUser:
+    """A member of staff: the owner sends /staff add for them, then they send /start."""
+    staff = tg.user(person_id, first_name=first_name, username=username)
+    await owner.send(f"/staff add {person_id}")
+    await staff.send("/start")
+    return staff

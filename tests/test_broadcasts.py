@@ -41,10 +41,10 @@ def copies(tg: FakeTelegram) -> list[ApiCall]:
     ]
 
 
-async def test_broadcast_to_300_with_20_blocked(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(broadcast_rate=1000) as app:
-        await owner.send("/start")
+async def test_broadcast_to_300_with_20_blocked(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, run_bot: RunBot
+) -> None:
+    async with run_owned(broadcast_rate=1000) as app:
         await add_subscribers(app, tg, range(2001, 2301))
         for person_id in range(2001, 2021):
             tg.block(person_id)
@@ -78,11 +78,9 @@ async def test_broadcast_to_300_with_20_blocked(tg: FakeTelegram, run_bot: RunBo
 
 
 async def test_preview_is_the_copied_message_and_the_progress_is_one_message(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(broadcast_rate=1000) as app:
-        await owner.send("/start")
+    async with run_owned(broadcast_rate=1000) as app:
         await add_subscribers(app, tg, range(3001, 3051))
         await owner.send("/broadcast")
         original = await owner.send_photo(caption="Фото с <i>Спартакиады</i>")
@@ -104,11 +102,9 @@ async def test_preview_is_the_copied_message_and_the_progress_is_one_message(
 
 
 async def test_429_pauses_every_send_and_nothing_is_lost_or_doubled(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(broadcast_rate=40) as app:
-        await owner.send("/start")
+    async with run_owned(broadcast_rate=40) as app:
         await add_subscribers(app, tg, range(4001, 4060))
         tg.rate_limit = 20
         await begin(owner, "Проверка лимитов", "👥 Всем подписчикам")
@@ -127,11 +123,9 @@ async def test_429_pauses_every_send_and_nothing_is_lost_or_doubled(
 
 
 async def test_network_errors_are_retried_with_backoff_then_given_up(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(broadcast_rate=1000) as app:
-        await owner.send("/start")
+    async with run_owned(broadcast_rate=1000) as app:
         await add_subscribers(app, tg, [5001, 5002, 5003])
         tg.fail_next("copyMessage", status=502, chat_id=5001)
         tg.fail_next("copyMessage", status=0, chat_id=5002)  # connection dropped
@@ -163,10 +157,10 @@ async def test_network_errors_are_retried_with_backoff_then_given_up(
     assert len(tg.calls_of("copyMessage", chat_id=5003)) == 5
 
 
-async def test_chat_not_found_fails_without_retry(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(broadcast_rate=1000) as app:
-        await owner.send("/start")
+async def test_chat_not_found_fails_without_retry(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
+) -> None:
+    async with run_owned(broadcast_rate=1000) as app:
         await add_subscribers(app, tg, [5101, 5102])
         tg.mark_missing(5101)
         await begin(owner, "Нет чата", "👥 Всем подписчикам")
@@ -178,10 +172,8 @@ async def test_chat_not_found_fails_without_retry(tg: FakeTelegram, run_bot: Run
     assert "Доставлено: 2 из 3" in (report.text or "")
 
 
-async def test_cancel_stops_the_rest(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(broadcast_rate=10) as app:
-        await owner.send("/start")
+async def test_cancel_stops_the_rest(tg: FakeTelegram, owner: FakeUser, run_owned: RunBot) -> None:
+    async with run_owned(broadcast_rate=10) as app:
         await add_subscribers(app, tg, range(6001, 6041))
         await begin(owner, "Длинная рассылка", "👥 Всем подписчикам")
         await owner.press(SEND_NOW)
@@ -219,11 +211,9 @@ async def test_cancel_stops_the_rest(tg: FakeTelegram, run_bot: RunBot) -> None:
     ],
 )
 async def test_each_audience_kind(
-    tg: FakeTelegram, run_bot: RunBot, presses: list[str], expected: set[int]
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, presses: list[str], expected: set[int]
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(broadcast_rate=1000) as app:
-        await owner.send("/start")
+    async with run_owned(broadcast_rate=1000) as app:
         await add_subscribers(app, tg, [7001, 7002, 7003, 7004])
         sport_fan = tg.user(7002)
         await sport_fan.send("/subscribe")
@@ -244,11 +234,9 @@ async def test_each_audience_kind(
 
 
 async def test_cities_must_be_chosen_and_nobody_means_no_send_button(
-    tg: FakeTelegram, run_bot: RunBot
+    owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot():
-        await owner.send("/start")
+    async with run_owned():
         await begin(owner, "Текст", "📍 Контактным лицам выбранных городов")
         await owner.press("Готово (0)")
         assert owner.alerts()[-1] == "Выберите хотя бы один город."
@@ -269,10 +257,10 @@ async def test_cities_must_be_chosen_and_nobody_means_no_send_button(
         assert owner.last_text() == "Рассылка отменена, ничего не отправлено."
 
 
-async def test_schedule_rejects_bad_and_past_times(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+async def test_schedule_rejects_bad_and_past_times(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
+) -> None:
+    async with run_owned() as app:
         await begin(owner, "Позже", "🧪 Только сотрудникам (проверка)")
         await owner.press("🕓 Запланировать")
         assert "Когда отправить?" in owner.last_text()
@@ -300,11 +288,9 @@ async def schedule_for_staff(owner: FakeUser, when: str) -> None:
 
 
 async def test_scheduled_broadcast_survives_a_restart_and_fires_once(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, run_bot: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot():
-        await owner.send("/start")
+    async with run_owned():
         await schedule_for_staff(owner, "23.11 13:00")
     async with run_bot() as app:
         due = START + timedelta(hours=1)
@@ -323,11 +309,9 @@ async def test_scheduled_broadcast_survives_a_restart_and_fires_once(
 
 
 async def test_due_during_downtime_fires_once_at_start_within_grace(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, run_bot: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot():
-        await owner.send("/start")
+    async with run_owned():
         await schedule_for_staff(owner, "23.11 13:00")
     clock.advance(timedelta(hours=2))  # an hour late; the grace is two hours
     async with run_bot():
@@ -338,11 +322,9 @@ async def test_due_during_downtime_fires_once_at_start_within_grace(
 
 
 async def test_due_long_before_start_is_marked_missed(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, run_bot: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot():
-        await owner.send("/start")
+    async with run_owned():
         await schedule_for_staff(owner, "23.11 13:00")
     clock.advance(timedelta(hours=4))  # three hours late
     async with run_bot() as app:
@@ -357,11 +339,9 @@ async def test_due_long_before_start_is_marked_missed(
 
 
 async def test_scheduled_broadcast_can_be_cancelled_from_the_list(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await schedule_for_staff(owner, "24.11 10:00")
         await owner.send("/broadcasts")
         listing = owner.last_message()
@@ -405,10 +385,10 @@ def test_dates_are_read_the_russian_way() -> None:
         assert caught.value.problem is problem, text
 
 
-async def test_two_sends_to_one_chat_are_a_second_apart(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(broadcast_rate=1000) as app:
-        await owner.send("/start")
+async def test_two_sends_to_one_chat_are_a_second_apart(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
+) -> None:
+    async with run_owned(broadcast_rate=1000) as app:
         await add_subscribers(app, tg, [9001, 9002])
         for round_ in range(2):
             await begin(owner, f"Сообщение {round_}", "👥 Всем подписчикам")
@@ -420,15 +400,13 @@ async def test_two_sends_to_one_chat_are_a_second_apart(tg: FakeTelegram, run_bo
 
 
 async def test_a_scheduled_job_without_its_timer_gets_one_at_start(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, run_bot: RunBot, clock: ManualClock
 ) -> None:
     """The bot stopped between writing the job and its timed action: nothing is lost."""
     from bot.delivery.parts import copy_payload
     from storage.outbox import NewJob
 
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await owner.send("Сообщение без таймера")
         message_id = owner.last_message().message_id - 1
         audience: dict[str, object] = {"kind": "staff", "topic": None, "city_ids": []}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 import operator
 import re
 from datetime import timedelta
@@ -12,7 +11,7 @@ import pytest
 
 from tests.conftest import RunBot
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.support import OWNER, ManualClock
+from tests.support import OWNER, ManualClock, add_staff, tries_staff_command
 
 STAFF = 200
 
@@ -27,19 +26,14 @@ def invite_payload(staff: FakeUser) -> str:
 async def make_staff(tg: FakeTelegram) -> FakeUser:
     owner = tg.user(OWNER, first_name="Ольга")
     await owner.send("/start")
-    await owner.send(f"/staff add {STAFF}")
-    staff = tg.user(STAFF, first_name="Пётр", username="petr")
-    await staff.send("/start")
-    return staff
+    return await add_staff(tg, owner, STAFF, username="petr")
 
 
 async def test_invite_link_makes_a_contact_and_tells_the_staff(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
     ivan = tg.user(1001, first_name="Иван", username="ivan")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await owner.send("/invite вологда")
         created = owner.last_message().plain_text
         assert "Приглашение для контактного лица города Вологда" in created
@@ -68,12 +62,9 @@ async def test_invite_link_makes_a_contact_and_tells_the_staff(
 
 
 async def test_expired_and_unknown_invites(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    owner: FakeUser, ivan: FakeUser, run_owned: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    ivan = tg.user(1001, first_name="Иван")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await owner.send("/invite Кострома")
         payload = invite_payload(owner)
         clock.advance(timedelta(days=7, seconds=1))
@@ -84,10 +75,8 @@ async def test_expired_and_unknown_invites(
         assert await app.db.fetchval("SELECT count(*) FROM city_contacts") == 0
 
 
-async def test_invite_without_a_city_offers_the_list(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot():
-        await owner.send("/start")
+async def test_invite_without_a_city_offers_the_list(owner: FakeUser, run_owned: RunBot) -> None:
+    async with run_owned():
         await owner.send("/invite")
         assert owner.last_text() == "Для какого города нужна ссылка-приглашение?"
         assert len(functools.reduce(operator.iadd, owner.last_message().buttons(), [])) == 30
@@ -106,10 +95,9 @@ async def test_invite_without_a_city_offers_the_list(tg: FakeTelegram, run_bot: 
 
 
 async def test_request_approved_by_one_staff_member_updates_everyone(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_bot: RunBot
 ) -> None:
     ivan = tg.user(1001, first_name="Иван", username="ivan")
-    owner = tg.user(OWNER, first_name="Ольга")
     async with run_bot() as app:
         staff = await make_staff(tg)
         await ivan.send("/start")
@@ -157,11 +145,10 @@ async def test_request_approved_by_one_staff_member_updates_everyone(
         assert (STAFF, "contact.approve") in [tuple(row) for row in audit]
 
 
-async def test_request_rejected_and_duplicate_requests(tg: FakeTelegram, run_bot: RunBot) -> None:
-    ivan = tg.user(1001, first_name="Иван")
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+async def test_request_rejected_and_duplicate_requests(
+    owner: FakeUser, ivan: FakeUser, run_owned: RunBot
+) -> None:
+    async with run_owned() as app:
         await ivan.send("/start")
         await ivan.send("/city")
         await ivan.send("псков")  # typed instead of pressed
@@ -181,9 +168,8 @@ async def test_request_rejected_and_duplicate_requests(tg: FakeTelegram, run_bot
 
 
 async def test_typed_city_that_does_not_exist_keeps_the_dialog(
-    tg: FakeTelegram, run_bot: RunBot
+    ivan: FakeUser, run_bot: RunBot
 ) -> None:
-    ivan = tg.user(1001, first_name="Иван")
     async with run_bot():
         await ivan.send("/start")
         await ivan.send("/city")
@@ -198,12 +184,9 @@ async def test_typed_city_that_does_not_exist_keeps_the_dialog(
 
 
 async def test_contacts_list_and_removal_with_confirmation(
-    tg: FakeTelegram, run_bot: RunBot
+    owner: FakeUser, ivan: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    ivan = tg.user(1001, first_name="Иван")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await owner.send("/invite Вологда")
         await ivan.send(f"/start {invite_payload(owner)}")
 
@@ -242,28 +225,19 @@ async def test_contacts_list_and_removal_with_confirmation(
     ],
 )
 async def test_non_staff_gets_the_unknown_command_answer_and_is_logged(
-    tg: FakeTelegram, run_bot: RunBot, caplog: pytest.LogCaptureFixture, command: str
+    ivan: FakeUser, run_bot: RunBot, caplog: pytest.LogCaptureFixture, command: str
 ) -> None:
-    ivan = tg.user(1001, first_name="Иван")
     async with run_bot():
-        await ivan.send("/start")
-        await ivan.send("/nosuchcommand")
-        unknown = ivan.last_text()
-        with caplog.at_level(logging.WARNING):
-            await ivan.send(command)
-        assert ivan.last_text() == unknown
+        await tries_staff_command(ivan, command, caplog)
     name = command.split()[0][1:]
     assert f"person 1001 (not staff) tried the staff command /{name}" in caplog.text
 
 
 async def test_staff_only_buttons_from_others_change_nothing(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, ivan: FakeUser, run_owned: RunBot
 ) -> None:
-    ivan = tg.user(1001, first_name="Иван")
     mallory = tg.user(1666, first_name="Mallory")
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await ivan.send("/start")
         await mallory.send("/start")
         await ivan.send("/city")

@@ -14,10 +14,10 @@ from docx import Document
 from bot.app import App
 from bot.cli import main
 from storage.events import EventDraft, EventFormat, EventKind
-from storage.resolutions import NewResolution, ResolutionStatus
 from tests.conftest import RunBot
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.support import OWNER, ManualClock
+from tests.test_resolutions import publish_direct
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -25,7 +25,7 @@ MSK = ZoneInfo("Europe/Moscow")
 async def seed(app: App, year: int) -> None:
     """Events and resolutions put in through the services the dialogs use."""
     staff = await app.services.people.viewer_of(OWNER)
-    events, resolutions = app.services.events, app.services.resolutions
+    events = app.services.events
 
     async def event(kind: EventKind, title: str, city: str, day: date) -> int:
         draft = EventDraft(
@@ -50,17 +50,7 @@ async def seed(app: App, year: int) -> None:
     await event(EventKind.ASSEMBLY, "Общее собрание", "Псков", date(year + 1, 1, 15))
 
     async def resolution(status: str, day: date, title: str) -> None:
-        await resolutions.publish(
-            staff,
-            NewResolution(
-                status=ResolutionStatus(status),
-                assembly_date=day,
-                city_id=None,
-                city_name="Псков",
-                title=title,
-                body="1. Пункт решения.",
-            ),
-        )
+        await publish_direct(app, title, "1. Пункт решения.", day, status)
 
     await resolution("adopted", date(year, 3, 12), "О городском транспорте")
     await resolution("draft", date(year, 6, 1), "О молодёжной политике")
@@ -69,11 +59,9 @@ async def seed(app: App, year: int) -> None:
 
 
 async def test_digest_figures_match_the_data(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    owner: FakeUser, run_owned: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await seed(app, 2026)
         await app.sender.wait_idle()
         clock.moment = datetime(2027, 1, 10, 12, 0, tzinfo=MSK)

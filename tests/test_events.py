@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,25 +13,13 @@ from icalendar import Calendar
 
 from bot.app import App
 from storage.events import EventDraft, EventFormat, EventKind
-from storage.people import TelegramUser
 from tests.conftest import RunBot
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.support import OWNER, ManualClock
+from tests.support import OWNER, ManualClock, add_people, add_staff, tries_staff_command
 
 MSK = ZoneInfo("Europe/Moscow")
 # The test clock starts on 23.11.2026 at 12:00 Moscow time.
 STARTS = datetime(2026, 12, 15, 10, 0, tzinfo=MSK)
-
-
-async def add_people(app: App, tg: FakeTelegram, ids: list[int]) -> list[FakeUser]:
-    """People who sent /start (every topic), registered through the bot's own service."""
-    users = []
-    for person_id in ids:
-        users.append(tg.user(person_id, first_name=f"Участник{person_id}"))
-        await app.services.people.register(
-            TelegramUser(id=person_id, first_name=f"Участник{person_id}", language_code="ru")
-        )
-    return users
 
 
 async def create_event(
@@ -63,6 +50,19 @@ async def create_event(
     await (owner.send(description) if description else owner.press("Пропустить"))
 
 
+async def open_event(member: FakeUser, title: str = "Цифровой муниципалитет") -> None:
+    """Open the card of the first event in /events, which is `title`."""
+    await member.send("/events")
+    await member.press(f"1. {title}")
+
+
+async def remind_at(app: App, clock: ManualClock, moment: datetime) -> None:
+    """Move the calendar to `moment`, run what falls due, and wait for it to go out."""
+    clock.moment = moment
+    await app.scheduler.run_due()
+    await app.sender.wait_idle()
+
+
 async def publish_event(app: App, owner: FakeUser, **fields: Any) -> int:
     await create_event(owner, **fields)
     await owner.press("✅ Опубликовать")
@@ -70,12 +70,20 @@ async def publish_event(app: App, owner: FakeUser, **fields: Any) -> int:
     return int(await app.db.fetchval("SELECT max(id) FROM events"))
 
 
+async def event_with_attendee(
+    app: App, tg: FakeTelegram, owner: FakeUser, ids: list[int]
+) -> tuple[int, list[FakeUser]]:
+    """People with these ids, the event announced to them, and the first says they will come."""
+    people = await add_people(app, tg, ids)
+    event_id = await publish_event(app, owner)
+    await people[0].press("Я приду")
+    return event_id, people
+
+
 async def test_dialog_refuses_bad_dates_then_publishes_to_the_topic(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         people = await add_people(app, tg, [2001, 2002])
         await app.services.subscriptions.toggle(2002, "conferences")  # 2002 leaves the topic
         await owner.send("/event_new")
@@ -144,10 +152,10 @@ async def test_dialog_refuses_bad_dates_then_publishes_to_the_topic(
     assert any("Анонс мероприятия" in m.plain_text for m in owner.messages())  # subscribed
 
 
-async def test_rsvp_toggles_and_counts(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+async def test_rsvp_toggles_and_counts(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
+) -> None:
+    async with run_owned() as app:
         anna, boris = await add_people(app, tg, [2101, 2102])
         event_id = await publish_event(app, owner)
 
@@ -199,11 +207,9 @@ async def test_rsvp_toggles_and_counts(tg: FakeTelegram, run_bot: RunBot) -> Non
 
 
 async def test_calendar_file_parses_with_the_right_time_zone(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         (anna,) = await add_people(app, tg, [2201])
         await publish_event(
             app, owner, form="По видеосвязи (ВКС)", link="https://vks.example.org/r/42", end=None
@@ -225,22 +231,20 @@ async def test_calendar_file_parses_with_the_right_time_zone(
     assert "dtend" not in event
 
 
-async def test_staff_see_attendees_and_a_csv(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+async def test_staff_see_attendees_and_a_csv(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
+) -> None:
+    async with run_owned() as app:
         anna, boris, vera = await add_people(app, tg, [2301, 2302, 2303])
         await publish_event(app, owner)
         await anna.press("Я приду")
         await boris.press("Я приду")
         await vera.press("Не приду")
 
-        await anna.send("/events")
-        await anna.press("1. Цифровой муниципалитет")
+        await open_event(anna)
         assert "👥 Участники" not in str(anna.last_message().buttons())
 
-        await owner.send("/events")
-        await owner.press("1. Цифровой муниципалитет")
+        await open_event(owner)
         assert owner.last_message().buttons()[2:] == [
             ["👥 Участники"],
             ["✏️ Изменить", "❌ Отменить мероприятие"],
@@ -266,31 +270,23 @@ async def test_staff_see_attendees_and_a_csv(tg: FakeTelegram, run_bot: RunBot) 
 
 
 async def test_reminders_go_to_attendees_at_their_offsets(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
-        anna, boris = await add_people(app, tg, [2401, 2402])
-        event_id = await publish_event(app, owner)
-        await anna.press("Я приду")
+    async with run_owned() as app:
+        event_id, (anna, boris) = await event_with_attendee(app, tg, owner, [2401, 2402])
         due = sorted(app.scheduler.armed().values())
         assert due == [STARTS - timedelta(hours=24), STARTS - timedelta(hours=1)]
 
         clock.moment = STARTS - timedelta(hours=24, seconds=1)
         await app.scheduler.run_due()
         assert "Напоминание" not in anna.last_message().plain_text
-        clock.moment = STARTS - timedelta(hours=24)
-        await app.scheduler.run_due()
-        await app.sender.wait_idle()
+        await remind_at(app, clock, STARTS - timedelta(hours=24))
         reminder = anna.last_message().plain_text
         assert "Напоминание: мероприятие начнётся через 1 день." in reminder
         assert "Цифровой муниципалитет" in reminder
         assert "Напоминание" not in boris.last_message().plain_text  # he did not say he'd come
 
-        clock.moment = STARTS - timedelta(hours=1)
-        await app.scheduler.run_due()
-        await app.sender.wait_idle()
+        await remind_at(app, clock, STARTS - timedelta(hours=1))
         assert "начнётся через 1 час" in anna.last_message().plain_text
         statuses = await app.db.fetchall(
             "SELECT ref, status FROM timed_actions WHERE kind = 'event_reminder' ORDER BY ref"
@@ -304,27 +300,21 @@ async def test_reminders_go_to_attendees_at_their_offsets(
 
 
 async def test_subscribers_are_reminded_when_configured(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(event_reminders="2h", event_reminders_to_subscribers=True) as app:
-        await owner.send("/start")
+    async with run_owned(event_reminders="2h", event_reminders_to_subscribers=True) as app:
         anna, boris = await add_people(app, tg, [2451, 2452])
         await app.services.subscriptions.toggle(2452, "conferences")  # boris leaves the topic
         await publish_event(app, owner)
-        clock.moment = STARTS - timedelta(hours=2)
-        await app.scheduler.run_due()
-        await app.sender.wait_idle()
+        await remind_at(app, clock, STARTS - timedelta(hours=2))
     assert "начнётся через 2 часа" in anna.last_message().plain_text
     assert all("Напоминание" not in m.plain_text for m in boris.messages())
 
 
 async def test_a_reminder_due_during_downtime_is_sent_once_before_the_start_never_after(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, run_bot: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         (anna,) = await add_people(app, tg, [2501])
         soon = await publish_event(app, owner, title="Скоро", start="15.12 10:00")
         later = await publish_event(app, owner, title="Позже", start="20.12 10:00")
@@ -361,18 +351,13 @@ async def test_a_reminder_due_during_downtime_is_sent_once_before_the_start_neve
 
 
 async def test_editing_the_time_tells_attendees_and_moves_reminders(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
-        anna, boris = await add_people(app, tg, [2601, 2602])
-        event_id = await publish_event(app, owner)
-        await anna.press("Я приду")
+    async with run_owned() as app:
+        event_id, (anna, boris) = await event_with_attendee(app, tg, owner, [2601, 2602])
         boris_before = len(boris.messages())
 
-        await owner.send("/events")
-        await owner.press("1. Цифровой муниципалитет")
+        await open_event(owner)
         await owner.press("✏️ Изменить")
         assert "Что изменить" in owner.last_text()
         await owner.press("Начало")
@@ -407,16 +392,11 @@ async def test_editing_the_time_tells_attendees_and_moves_reminders(
 
 
 async def test_cancelling_asks_first_then_tells_attendees_and_drops_reminders(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
-        anna, boris = await add_people(app, tg, [2701, 2702])
-        event_id = await publish_event(app, owner)
-        await anna.press("Я приду")
-        await owner.send("/events")
-        await owner.press("1. Цифровой муниципалитет")
+    async with run_owned() as app:
+        event_id, (anna, boris) = await event_with_attendee(app, tg, owner, [2701, 2702])
+        await open_event(owner)
         await owner.press("❌ Отменить мероприятие")
         assert "Уведомление об отмене получат те, кто отметил «Я приду»: 1 участник" in (
             owner.last_message().plain_text
@@ -490,11 +470,11 @@ async def test_past_events_drop_out_of_the_list(
         assert await app.db.fetchval("SELECT count(*) FROM events") == 7  # kept for the digest
 
 
-async def test_announcement_reaches_the_channel(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
+async def test_announcement_reaches_the_channel(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, run_bot: RunBot
+) -> None:
     channel = tg.group(-1001234567890, title="Союз городов")
-    async with run_bot(announce_channel_id=channel.chat_id) as app:
-        await owner.send("/start")
+    async with run_owned(announce_channel_id=channel.chat_id) as app:
         await owner.send("/event_new")
         await owner.press("Другое мероприятие")
         await owner.send("Встреча в Москве")
@@ -530,24 +510,18 @@ async def test_announcement_reaches_the_channel(tg: FakeTelegram, run_bot: RunBo
 
 @pytest.mark.parametrize("command", ["/event_new", "/resolution_new", "/digest 2026", "/digest"])
 async def test_staff_commands_are_unknown_to_others(
-    tg: FakeTelegram, run_bot: RunBot, caplog: pytest.LogCaptureFixture, command: str
+    ivan: FakeUser, run_bot: RunBot, caplog: pytest.LogCaptureFixture, command: str
 ) -> None:
-    ivan = tg.user(1001, first_name="Иван")
     async with run_bot():
-        await ivan.send("/start")
-        await ivan.send("/nosuchcommand")
-        unknown = ivan.last_text()
-        with caplog.at_level(logging.WARNING):
-            await ivan.send(command)
-        assert ivan.last_text() == unknown
+        await tries_staff_command(ivan, command, caplog)
     assert f"tried the staff command /{command.split()[0][1:]}" in caplog.text
 
 
-async def test_english_speakers_get_it_in_english(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
+async def test_english_speakers_get_it_in_english(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
+) -> None:
     john = tg.user(2901, first_name="John", language_code="en")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await john.send("/start")
         await publish_event(app, owner)
         announcement = john.last_message()
@@ -564,12 +538,10 @@ async def test_english_speakers_get_it_in_english(tg: FakeTelegram, run_bot: Run
 
 
 async def test_the_longest_event_allowed_still_fits_every_message(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
     link = "https://vks.example.org/" + "к" * 470
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         (anna,) = await add_people(app, tg, [2951])
         await create_event(
             owner,
@@ -596,11 +568,9 @@ async def test_the_longest_event_allowed_still_fits_every_message(
 
 
 async def test_a_double_tap_on_an_old_keyboard_keeps_the_answer(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         (anna,) = await add_people(app, tg, [2601])
         event_id = await publish_event(app, owner)
         announcement = anna.last_message().message_id
@@ -612,18 +582,13 @@ async def test_a_double_tap_on_an_old_keyboard_keeps_the_answer(
 
 
 async def test_two_staff_editing_at_once_cannot_undo_each_other(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    petr = tg.user(200, first_name="Пётр")
-    async with run_bot() as app:
-        await owner.send("/start")
-        await owner.send("/staff add 200")
-        await petr.send("/start")
+    async with run_owned() as app:
+        petr = await add_staff(tg, owner, 200)
         await publish_event(app, owner)
         for member in (owner, petr):
-            await member.send("/events")
-            await member.press("1. Цифровой муниципалитет")
+            await open_event(member)
             await member.press("✏️ Изменить")
         await owner.press("Название")
         await owner.send("Новое название")
@@ -638,16 +603,13 @@ async def test_two_staff_editing_at_once_cannot_undo_each_other(
 
 
 async def test_an_edit_reaches_people_the_announcement_has_not_reached_yet(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(broadcast_rate=2) as app:  # slow: most copies are still queued
-        await owner.send("/start")
+    async with run_owned(broadcast_rate=2) as app:  # slow: most copies are still queued
         people = await add_people(app, tg, [2701, 2702, 2703, 2704])
         await create_event(owner)
         await owner.press("✅ Опубликовать")
-        await owner.send("/events")
-        await owner.press("1. Цифровой муниципалитет")
+        await open_event(owner)
         await owner.press("✏️ Изменить")
         await owner.press("Название")
         await owner.send("Исправленное название")
@@ -660,17 +622,14 @@ async def test_an_edit_reaches_people_the_announcement_has_not_reached_yet(
 
 
 async def test_cancelling_stops_the_announcement_still_going_out(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(broadcast_rate=2) as app:
-        await owner.send("/start")
+    async with run_owned(broadcast_rate=2) as app:
         people = await add_people(app, tg, list(range(2801, 2811)))
         await create_event(owner)
         await owner.press("✅ Опубликовать")
         await tg.wait_calls(lambda c: c.method == "sendMessage" and (c.chat_id or 0) > 2800, 1)
-        await owner.send("/events")
-        await owner.press("1. Цифровой муниципалитет")
+        await open_event(owner)
         await owner.press("❌ Отменить мероприятие")
         await owner.press("Да, отменить")
         await app.sender.wait_idle()
@@ -686,27 +645,21 @@ async def test_cancelling_stops_the_announcement_still_going_out(
 
 
 async def test_those_who_will_not_come_get_no_reminder(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(event_reminders="2h", event_reminders_to_subscribers=True) as app:
-        await owner.send("/start")
+    async with run_owned(event_reminders="2h", event_reminders_to_subscribers=True) as app:
         anna, boris = await add_people(app, tg, [2901, 2902])
         await publish_event(app, owner)
         await boris.press("Не приду")
-        clock.moment = STARTS - timedelta(hours=2)
-        await app.scheduler.run_due()
-        await app.sender.wait_idle()
+        await remind_at(app, clock, STARTS - timedelta(hours=2))
     assert "Напоминание" in anna.last_message().plain_text
     assert all("Напоминание" not in m.plain_text for m in boris.messages())
 
 
 async def test_an_online_event_without_a_city_and_its_link_sent_later(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         anna, boris = await add_people(app, tg, [2601, 2602])
         await owner.send("/event_new")
         await owner.press("Заседание секции")
@@ -732,8 +685,7 @@ async def test_an_online_event_without_a_city_and_its_link_sent_later(
         await anna.send("/events")
         assert "Секция по культуре</b> — заседание секции, онлайн" in anna.last_text()
 
-        await owner.send("/events")
-        await owner.press("1. Секция по культуре")
+        await open_event(owner, "Секция по культуре")
         await owner.press("✏️ Изменить")
         await owner.press("Ссылка")
         await owner.send("https://meet.example.org/culture")

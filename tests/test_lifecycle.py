@@ -14,15 +14,14 @@ import pytest
 
 from bot.app import App
 from tests.conftest import RunBot, SettingsFactory
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.support import OWNER, TOKEN, ManualClock
 
 
-async def test_dialog_continues_after_a_restart(tg: FakeTelegram, run_bot: RunBot) -> None:
-    ivan = tg.user(1001, first_name="Иван")
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot():
-        await owner.send("/start")
+async def test_dialog_continues_after_a_restart(
+    owner: FakeUser, ivan: FakeUser, run_owned: RunBot, run_bot: RunBot
+) -> None:
+    async with run_owned():
         await ivan.send("/start")
         await ivan.send("/city")
         assert "Контактным лицом какого города" in ivan.last_text()
@@ -37,9 +36,8 @@ async def test_dialog_continues_after_a_restart(tg: FakeTelegram, run_bot: RunBo
 
 
 async def test_updates_handled_before_a_stop_are_not_handled_again(
-    tg: FakeTelegram, run_bot: RunBot
+    ivan: FakeUser, run_bot: RunBot
 ) -> None:
-    ivan = tg.user(1001, first_name="Иван")
     async with run_bot():
         await ivan.send("/start")
         await ivan.send("/help")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.methods import SetMyCommands
 
 from tests.conftest import RunBot
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.support import OWNER
 
 TOPIC_LABELS_RU = [
@@ -73,9 +73,8 @@ async def test_a_name_with_markup_is_shown_literally(tg: FakeTelegram, run_bot: 
     assert message.plain_text.startswith("Здравствуйте, <b>Ivan</b> & <i>!")
 
 
-async def test_help_depends_on_roles(tg: FakeTelegram, run_bot: RunBot) -> None:
+async def test_help_depends_on_roles(tg: FakeTelegram, owner: FakeUser, run_bot: RunBot) -> None:
     person = tg.user(1001, first_name="Иван")
-    owner = tg.user(OWNER, first_name="Ольга")
     async with run_bot():
         await person.send("/help")
         await owner.send("/start")
@@ -94,8 +93,9 @@ async def test_help_depends_on_roles(tg: FakeTelegram, run_bot: RunBot) -> None:
     ]
 
 
-async def test_subscribe_toggles_in_place(tg: FakeTelegram, run_bot: RunBot) -> None:
-    ivan = tg.user(1001, first_name="Иван")
+async def test_subscribe_toggles_in_place(
+    tg: FakeTelegram, ivan: FakeUser, run_bot: RunBot
+) -> None:
     async with run_bot() as app:
         await ivan.send("/start")
         await ivan.send("🔔 Подписки")
@@ -124,9 +124,8 @@ async def test_subscribe_toggles_in_place(tg: FakeTelegram, run_bot: RunBot) -> 
 
 
 async def test_forged_topic_gets_an_alert_and_changes_nothing(
-    tg: FakeTelegram, run_bot: RunBot, caplog
+    ivan: FakeUser, run_bot: RunBot, caplog
 ) -> None:
-    ivan = tg.user(1001, first_name="Иван")
     async with run_bot() as app:
         await ivan.send("/start")
         await ivan.send("/subscribe")
@@ -164,8 +163,9 @@ async def test_language_is_persisted_and_survives_restart(
     assert chat_menus[0]["description"] == "Main menu"
 
 
-async def test_command_menus_per_language_and_for_staff(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
+async def test_command_menus_per_language_and_for_staff(
+    tg: FakeTelegram, owner: FakeUser, run_bot: RunBot
+) -> None:
     async with run_bot():
         await owner.send("/start")
     everyone_ru = [c["command"] for c in tg.commands({"type": "all_private_chats"}, "ru")]
@@ -184,8 +184,7 @@ async def test_command_menus_per_language_and_for_staff(tg: FakeTelegram, run_bo
     assert len(tg.calls_of(SetMyCommands.__api_method__)) == set_calls
 
 
-async def test_cancel_leaves_a_dialog(tg: FakeTelegram, run_bot: RunBot) -> None:
-    ivan = tg.user(1001, first_name="Иван")
+async def test_cancel_leaves_a_dialog(ivan: FakeUser, run_bot: RunBot) -> None:
     async with run_bot():
         await ivan.send("/start")
         await ivan.send("/cancel")
@@ -197,10 +196,8 @@ async def test_cancel_leaves_a_dialog(tg: FakeTelegram, run_bot: RunBot) -> None
         assert "Передать его в исполнительную дирекцию?" in ivan.last_text()
 
 
-async def test_cancel_says_which_dialog_it_left(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot():
-        await owner.send("/start")
+async def test_cancel_says_which_dialog_it_left(owner: FakeUser, run_owned: RunBot) -> None:
+    async with run_owned():
         for command, said in (
             ("/event_new", "Создание мероприятия отменено, ничего не опубликовано."),
             ("/resolution_new", "Публикация отменена, ничего не отправлено."),
@@ -215,9 +212,8 @@ async def test_cancel_says_which_dialog_it_left(tg: FakeTelegram, run_bot: RunBo
 
 
 async def test_group_chat_gets_a_pointer_and_nothing_else(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, ivan: FakeUser, run_bot: RunBot
 ) -> None:
-    ivan = tg.user(1001, first_name="Иван")
     group = tg.group(-5001, title="Союз городов")
     async with run_bot():
         await group.send("/start", from_user=ivan)
@@ -230,8 +226,7 @@ async def test_group_chat_gets_a_pointer_and_nothing_else(
     assert ivan.messages() == []
 
 
-async def test_stray_input_gets_a_polite_answer(tg: FakeTelegram, run_bot: RunBot) -> None:
-    ivan = tg.user(1001, first_name="Иван")
+async def test_stray_input_gets_a_polite_answer(ivan: FakeUser, run_bot: RunBot) -> None:
     async with run_bot():
         await ivan.send("привет")
         assert ivan.last_text() == "Чтобы начать, отправьте /start."
@@ -242,8 +237,7 @@ async def test_stray_input_gets_a_polite_answer(tg: FakeTelegram, run_bot: RunBo
         assert ivan.last_text() == "Такой команды нет. Список команд — /help."
 
 
-async def test_the_menu_buttons_open_their_sections(tg: FakeTelegram, run_bot: RunBot) -> None:
-    ivan = tg.user(1001, first_name="Иван")
+async def test_the_menu_buttons_open_their_sections(ivan: FakeUser, run_bot: RunBot) -> None:
     async with run_bot():
         await ivan.send("/start")
         await ivan.send("📅 События")

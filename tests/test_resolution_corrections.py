@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.conftest import RunBot
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.support import OWNER
 from tests.test_resolutions import add_contact, add_people, begin, publish_direct
 
@@ -15,9 +15,8 @@ NEW_TITLE = "О благоустройстве набережных и скве�
 
 
 async def test_a_correction_reaches_everyone_who_received_it(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_bot: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
     async with run_bot() as app:
         app.sender.pacer.per_chat_interval = 0
         await owner.send("/start")
@@ -104,11 +103,9 @@ async def test_a_correction_reaches_everyone_who_received_it(
 
 
 async def test_publishing_the_same_title_and_date_asks_first(
-    tg: FakeTelegram, run_bot: RunBot
+    owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await publish_direct(app, TITLE, "1. Пункт.", date(2026, 3, 12))
         await begin(owner, "✅ Принятое решение", "12.03.2026", "Вологда", f"  {TITLE.upper()} ")
         await owner.send("1. Пункт.")
@@ -124,10 +121,10 @@ async def test_publishing_the_same_title_and_date_asks_first(
         assert await app.db.fetchval("SELECT count(*) FROM resolutions") == 2
 
 
-async def test_a_drafts_card_shows_staff_its_comments(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+async def test_a_drafts_card_shows_staff_its_comments(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
+) -> None:
+    async with run_owned() as app:
         first = await add_contact(app, tg, 4101, "Кострома")
         second = await add_contact(app, tg, 4102, "Вологда")
         await publish_direct(app, TITLE, "1. Пункт.", date(2026, 12, 10), status="draft")
@@ -154,10 +151,8 @@ async def test_a_drafts_card_shows_staff_its_comments(tg: FakeTelegram, run_bot:
         assert "Замечания:" not in first.last_message().plain_text  # staff only
 
 
-async def test_an_ambiguous_date_is_asked_back(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot():
-        await owner.send("/start")
+async def test_an_ambiguous_date_is_asked_back(owner: FakeUser, run_owned: RunBot) -> None:
+    async with run_owned():
         await owner.send("/resolution_new")
         await owner.press("📝 Проект решения")
         await owner.send("27 июня")

@@ -15,9 +15,10 @@ from bot.resolutions.files import UnreadableFile, read_docx, read_txt
 from bot.split import split_paragraphs, telegram_length
 from storage.people import TelegramUser
 from storage.resolutions import NewResolution, ResolutionStatus
+from tests import support
 from tests.conftest import RunBot
 from tests.fake_telegram import BotMessage, FakeTelegram, FakeUser
-from tests.support import OWNER
+from tests.support import OWNER, add_staff
 
 STAFF = 200
 PART_MARK = re.compile(r"^\(\d+/\d+\)\n")
@@ -53,13 +54,8 @@ def resolution_docx() -> bytes:
 
 
 async def add_people(app: App, tg: FakeTelegram, ids: list[int]) -> list[FakeUser]:
-    users = []
-    for person_id in ids:
-        users.append(tg.user(person_id, first_name=f"Подписчик{person_id}"))
-        await app.services.people.register(
-            TelegramUser(id=person_id, first_name=f"Подписчик{person_id}", language_code="ru")
-        )
-    return users
+    """Subscribers of every topic, called Подписчик and their id."""
+    return await support.add_people(app, tg, ids, name="Подписчик")
 
 
 async def add_contact(app: App, tg: FakeTelegram, person_id: int, city: str) -> FakeUser:
@@ -131,12 +127,10 @@ def test_split_counts_what_telegram_counts() -> None:
 
 
 async def test_draft_from_docx_goes_to_topic_and_contacts_with_the_file(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
     content = resolution_docx()
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         (subscriber,) = await add_people(app, tg, [3001])
         contact = await add_contact(app, tg, 3002, "Вологда")
         await app.services.subscriptions.toggle(3002, "assemblies")  # the contact gets it anyway
@@ -172,9 +166,8 @@ async def test_draft_from_docx_goes_to_topic_and_contacts_with_the_file(
 
 
 async def test_25000_characters_are_split_within_the_limit(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_bot: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
     paragraphs = ["Собрание Союза городов <Центра> & Северо-Запада отмечает:"]
     n = 0
     while sum(len(p) + 1 for p in paragraphs) < 25_000:
@@ -226,14 +219,10 @@ async def test_25000_characters_are_split_within_the_limit(
 
 
 async def test_comments_reach_staff_and_the_answer_reaches_the_person(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    staff = tg.user(STAFF, first_name="Пётр")
-    async with run_bot() as app:
-        await owner.send("/start")
-        await owner.send(f"/staff add {STAFF}")
-        await staff.send("/start")
+    async with run_owned() as app:
+        staff = await add_staff(tg, owner, STAFF)
         contact = await add_contact(app, tg, 3201, "Кострома")
         await begin(owner, "📝 Проект решения", "12.03.2026", "Вологда", TITLE)
         await owner.send("\n".join([*PREAMBLE, *DECISIONS]))
@@ -268,8 +257,9 @@ async def test_comments_reach_staff_and_the_answer_reaches_the_person(
         )
 
 
-async def test_adopting_a_draft_links_the_two(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
+async def test_adopting_a_draft_links_the_two(
+    tg: FakeTelegram, owner: FakeUser, run_bot: RunBot
+) -> None:
     async with run_bot() as app:
         app.sender.pacer.per_chat_interval = 0  # texts in several parts, without the wait
         await owner.send("/start")
@@ -325,14 +315,10 @@ async def test_adopting_a_draft_links_the_two(tg: FakeTelegram, run_bot: RunBot)
 
 
 async def test_two_staff_adopting_one_draft_the_second_is_told(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    staff = tg.user(STAFF, first_name="Пётр")
-    async with run_bot() as app:
-        await owner.send("/start")
-        await owner.send(f"/staff add {STAFF}")
-        await staff.send("/start")
+    async with run_owned() as app:
+        staff = await add_staff(tg, owner, STAFF)
         await begin(owner, "📝 Проект решения", "12.03.2026", "Вологда", TITLE)
         await owner.send("1. Проектный пункт.")
         await owner.press("✅ Готово")

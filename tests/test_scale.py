@@ -14,7 +14,7 @@ from bot.app import App
 from bot.resolutions.search import Marker, search_terms
 from storage.resolutions import MATCH_END, MATCH_START, NewResolution, ResolutionStatus
 from tests.conftest import RunBot
-from tests.fake_telegram import ApiCall, FakeTelegram
+from tests.fake_telegram import ApiCall, FakeTelegram, FakeUser
 from tests.support import OWNER, ManualClock
 from tests.test_broadcasts import SEND_NOW, add_subscribers, begin, finished
 from tests.test_city_contacts import invite_payload
@@ -119,11 +119,9 @@ async def run_daily(app: App, clock: ManualClock, days: int) -> None:
 
 
 async def test_old_delivery_rows_become_counts_and_the_space_is_given_back(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(broadcast_rate=1000, maintenance_time="04:00") as app:
-        await owner.send("/start")
+    async with run_owned(broadcast_rate=1000, maintenance_time="04:00") as app:
         await add_subscribers(app, tg, range(3001, 3301))
         for person_id in range(3001, 3011):
             tg.block(person_id)
@@ -168,12 +166,10 @@ async def test_old_delivery_rows_become_counts_and_the_space_is_given_back(
 
 
 async def test_expired_invitations_dialogs_of_people_gone_and_unused_files_are_pruned(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, clock: ManualClock
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
     ivan, olga = tg.user(1001, first_name="Иван"), tg.user(1002, first_name="Ольга")
-    async with run_bot(maintenance_time="04:00") as app:
-        await owner.send("/start")
+    async with run_owned(maintenance_time="04:00") as app:
         await owner.send("/invite Кострома")
         used = invite_payload(owner)
         await owner.send("/invite Вологда")  # never used
@@ -214,12 +210,10 @@ async def test_expired_invitations_dialogs_of_people_gone_and_unused_files_are_p
 
 
 async def test_daily_backups_are_rotated_and_restorable(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock, tmp_path: Path
+    owner: FakeUser, run_owned: RunBot, clock: ManualClock, tmp_path: Path
 ) -> None:
     folder = tmp_path / "backups"
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot(maintenance_time="04:00", backup_dir=folder, backup_keep=2) as app:
-        await owner.send("/start")
+    async with run_owned(maintenance_time="04:00", backup_dir=folder, backup_keep=2) as app:
         await run_daily(app, clock, 3)
         made = sorted(p.name for p in folder.iterdir())
         assert made == ["backup-20261125-090000.sqlite3", "backup-20261126-090000.sqlite3"]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from tests.conftest import RunBot
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.support import OWNER
 
 
-async def test_owner_adds_and_removes_staff(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
+async def test_owner_adds_and_removes_staff(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
+) -> None:
     petr = tg.user(200, first_name="Пётр")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await petr.send("/start")
         await petr.send("/contacts")
         assert petr.last_text() == "Такой команды нет. Список команд — /help."
@@ -45,10 +45,8 @@ async def test_owner_adds_and_removes_staff(tg: FakeTelegram, run_bot: RunBot) -
         assert actions == ["staff.add", "staff.remove"]
 
 
-async def test_staff_edit_the_member_cities(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+async def test_staff_edit_the_member_cities(owner: FakeUser, run_owned: RunBot) -> None:
+    async with run_owned() as app:
         await owner.send("/cities")
         listing = owner.last_message().plain_text
         assert listing.startswith("Города — члены Союза (30)")
@@ -69,12 +67,9 @@ async def test_staff_edit_the_member_cities(tg: FakeTelegram, run_bot: RunBot) -
 
 
 async def test_forget_deletes_the_persons_data_after_confirmation(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, ivan: FakeUser, run_owned: RunBot
 ) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    ivan = tg.user(1001, first_name="Иван")
-    async with run_bot() as app:
-        await owner.send("/start")
+    async with run_owned() as app:
         await owner.send("/invite Вологда")
         payload = owner.last_message().plain_text.split("start=")[1].split()[0]
         await ivan.send(f"/start {payload}")
@@ -103,10 +98,8 @@ async def test_forget_deletes_the_persons_data_after_confirmation(
         assert ivan.last_text() == "Чтобы начать, отправьте /start."  # Telegram says ru
 
 
-async def test_owner_who_forgets_stays_owner(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
-    async with run_bot() as app:
-        await owner.send("/start")
+async def test_owner_who_forgets_stays_owner(owner: FakeUser, run_owned: RunBot) -> None:
+    async with run_owned() as app:
         await owner.send("/forget")
         await owner.press("Да, удалить")
         assert owner.last_text().startswith("Ваши данные удалены. Права владельца сохраняются")
@@ -115,10 +108,7 @@ async def test_owner_who_forgets_stays_owner(tg: FakeTelegram, run_bot: RunBot) 
         assert owner.last_message().plain_text.startswith("Города — члены Союза")
 
 
-async def test_blocking_the_bot_marks_the_person_inactive(
-    tg: FakeTelegram, run_bot: RunBot
-) -> None:
-    ivan = tg.user(1001, first_name="Иван")
+async def test_blocking_the_bot_marks_the_person_inactive(ivan: FakeUser, run_bot: RunBot) -> None:
     async with run_bot() as app:
         await ivan.send("/start")
         await ivan.send_update(
@@ -144,11 +134,11 @@ async def test_blocking_the_bot_marks_the_person_inactive(
         assert await app.db.fetchval("SELECT is_active FROM people WHERE id = 1001") == 1
 
 
-async def test_staff_added_by_username(tg: FakeTelegram, run_bot: RunBot) -> None:
-    owner = tg.user(OWNER, first_name="Ольга")
+async def test_staff_added_by_username(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
+) -> None:
     anna = tg.user(210, first_name="Анна", username="Anna_K")
-    async with run_bot():
-        await owner.send("/start")
+    async with run_owned():
         await anna.send("/start")
         await owner.send("/staff add @anna_k")  # any case
         assert owner.last_text().startswith("Пользователь 210 теперь сотрудник.")
