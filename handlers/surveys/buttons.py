@@ -37,10 +37,6 @@ class Press:
     surveys: SurveyService
 
     @property
-    def t(self) -> Texts:
-        return self.viewer.texts
-
-    @property
     def message(self) -> Message:
         return message_of(self.query)
 
@@ -101,9 +97,9 @@ async def answered(press: Press) -> None:
         result = await surveys.answer(viewer, cb.s, cb.c, question.key, value)
     if isinstance(result, Refusal):
         await refuse(result, press.state)
-    await _settle(message, press.t, result, question.key)
+    await _settle(message, viewer.texts, result, question.key)
     await remember(press.state, result)
-    await show(message, result, press.t)
+    await show(message, result, viewer.texts)
 
 
 def _button_value(
@@ -135,7 +131,7 @@ async def toggled(press: Press) -> None:
     )
     step = await press.go_on(result)
     with suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=question_keyboard(press.t, step))
+        await message.edit_reply_markup(reply_markup=question_keyboard(press.viewer.texts, step))
 
 
 async def navigate(press: Press) -> None:
@@ -155,11 +151,11 @@ async def navigate(press: Press) -> None:
         target = before.key if before else key
     step = await press.go_on(await surveys.step(viewer, cb.s, cb.c, at=target))
     await drop_buttons(message)
-    await show(message, step, press.t)
+    await show(message, step, viewer.texts)
 
 
 async def submit(press: Press) -> None:
-    t, state = press.t, press.state
+    t, state = press.viewer.texts, press.state
     message = press.message
     result = await press.surveys.submit(press.viewer, press.cb.s, press.cb.c)
     if isinstance(result, Refusal):
@@ -193,7 +189,7 @@ async def pause(press: Press) -> None:
     message = press.message
     await drop_buttons(message)
     key = "surveys.trial.paused" if press.cb.c == TRIAL else "surveys.paused"
-    await message.answer(press.t(key))
+    await message.answer(press.viewer.texts(key))
 
 
 ACTIONS: dict[str, Callable[[Press], Awaitable[None]]] = {
