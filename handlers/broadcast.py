@@ -23,6 +23,7 @@ from bot.services.cities import CityService
 from bot.settings import Settings
 from bot.topics import ALL_TOPICS
 from bot.viewer import Viewer
+from handlers.dialog_steps import chosen
 from handlers.replies import kind_of
 from storage.cities import City
 
@@ -81,15 +82,7 @@ async def ask_audience(ctx: Ctx) -> Ask:
 
 
 async def got_audience(ctx: Ctx, value: str) -> Outcome[BroadcastForm]:
-    if value not in set(AudienceKind):
-        return Problem("errors.stale_button")
-    update: dict[str, Any] = {
-        "kind": AudienceKind(value),
-        "topic": None,
-        "city_ids": [],
-        "cities_done": False,
-    }
-    return ctx.draft.model_copy(update=update)
+    return chosen(ctx, AudienceKind, value, "kind", topic=None, city_ids=[], cities_done=False)
 
 
 def _back(ctx: Ctx) -> tuple[str, str, str]:

@@ -17,6 +17,12 @@ async def show(message: Message, text: str, markup: InlineKeyboardMarkup | None)
         await message.edit_text(text, reply_markup=markup)
 
 
+async def drop_buttons(message: Message) -> None:
+    """Take a message's buttons away; one that has none already is fine."""
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)
+
+
 async def answer_long(
     message: Message, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:

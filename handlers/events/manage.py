@@ -1,9 +1,12 @@
-"""Staff on an event's card: the attendee list (and its CSV), cancelling the event."""
+"""Staff on an event's card: the attendee list (and its CSV), cancelling the event. One
+handler takes the buttons and runs the action `ACTIONS` names."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import F, Router
-from aiogram.types import BufferedInputFile, CallbackQuery
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.buttons import Stale, found, message_of
 from bot.callbacks import EventCb
@@ -19,14 +22,12 @@ router = Router(name=__name__)
 router.message.filter(PrivateChat(), IsStaff())
 router.callback_query.filter(IsStaff())
 
+Action = Callable[[Message, Viewer, EventService, EventCb], Awaitable[None]]
 
-@router.callback_query(EventCb.filter(F.action == "people"))
-async def people(
-    query: CallbackQuery, callback_data: EventCb, viewer: Viewer, events: EventService
-) -> None:
+
+async def people(message: Message, viewer: Viewer, events: EventService, cb: EventCb) -> None:
     t = viewer.texts
-    message = message_of(query)
-    event = found(await events.get(callback_data.event_id))
+    event = found(await events.get(cb.event_id))
     attendees = await events.attendees(event.id)
     await answer_long(message, attendees_text(t, event, attendees))  # long names may not fit
     if attendees:
@@ -36,32 +37,38 @@ async def people(
         )
 
 
-@router.callback_query(EventCb.filter(F.action == "cancel"))
-async def ask_cancel(
-    query: CallbackQuery, callback_data: EventCb, viewer: Viewer, events: EventService
-) -> None:
+async def ask_cancel(message: Message, viewer: Viewer, events: EventService, cb: EventCb) -> None:
     t = viewer.texts
-    message = message_of(query)
-    card = found(await events.card(callback_data.event_id, viewer.id))
+    card = found(await events.card(cb.event_id, viewer.id))
     event = still_open(card.event, events)
     await message.answer(
         t("events.cancel_confirm", title=event.title, starts_at=event.starts_at, n=card.going),
-        reply_markup=event_cancel_keyboard(t, event.id, callback_data.page, card.going),
+        reply_markup=event_cancel_keyboard(t, event.id, cb.page, card.going),
     )
 
 
-@router.callback_query(EventCb.filter(F.action == "drop"))
-async def cancel_event(
-    query: CallbackQuery, callback_data: EventCb, viewer: Viewer, events: EventService
-) -> None:
-    t = viewer.texts
-    message = message_of(query)
-    done = await events.cancel(viewer, callback_data.event_id)
+async def cancel(message: Message, viewer: Viewer, events: EventService, cb: EventCb) -> None:
+    done = await events.cancel(viewer, cb.event_id)
     if done is None:
         raise Stale("events.alert.cancelled")
-    await show(message, t("events.cancel_done", title=done.event.title, n=done.notified), None)
+    text = viewer.texts("events.cancel_done", title=done.event.title, n=done.notified)
+    await show(message, text, None)
 
 
-@router.callback_query(EventCb.filter(F.action == "keep"))
-async def keep_event(query: CallbackQuery, viewer: Viewer) -> None:
-    await show(message_of(query), viewer.texts("events.cancel_kept"), None)
+async def keep(message: Message, viewer: Viewer, events: EventService, cb: EventCb) -> None:
+    await show(message, viewer.texts("events.cancel_kept"), None)
+
+
+ACTIONS: dict[str, Action] = {
+    "people": people,
+    "cancel": ask_cancel,
+    "drop": cancel,
+    "keep": keep,
+}
+
+
+@router.callback_query(EventCb.filter(F.action.in_(set(ACTIONS))))
+async def card_button(
+    query: CallbackQuery, callback_data: EventCb, viewer: Viewer, events: EventService
+) -> None:
+    await ACTIONS[callback_data.action](message_of(query), viewer, events, callback_data)

@@ -16,6 +16,7 @@ from bot.events.input import EndBeforeStart, parse_end
 from bot.services.cities import CityService
 from bot.settings import Settings
 from bot.ui import cities_rows
+from handlers.dialog_steps import chosen
 from storage.events import Event, EventDraft, EventFormat, EventKind, EventStatus
 
 
@@ -91,9 +92,7 @@ async def ask_kind(ctx: Ctx) -> Ask:
 
 
 async def got_kind(ctx: Ctx, value: str) -> Outcome[EventForm]:
-    if value not in set(EventKind):
-        return Problem("errors.stale_button")
-    return ctx.draft.model_copy(update={"kind": EventKind(value)})
+    return chosen(ctx, EventKind, value, "kind")
 
 
 async def got_title(ctx: Ctx, text: str) -> Outcome[EventForm]:
@@ -165,9 +164,7 @@ async def ask_format(ctx: Ctx) -> Ask:
 
 
 async def got_format(ctx: Ctx, value: str) -> Outcome[EventForm]:
-    if value not in set(EventFormat):
-        return Problem("errors.stale_button")
-    return ctx.draft.model_copy(update={"format": EventFormat(value)})
+    return chosen(ctx, EventFormat, value, "format")
 
 
 async def got_place(ctx: Ctx, text: str) -> Outcome[EventForm]:

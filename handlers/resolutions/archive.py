@@ -72,20 +72,6 @@ async def back_to_results(
     await show(message_of(query), *await search_screen(texts, resolutions, callback_data.q))
 
 
-@router.callback_query(SearchHitCb.filter())
-async def open_hit(
-    query: CallbackQuery,
-    callback_data: SearchHitCb,
-    texts: Texts,
-    resolutions: ResolutionService,
-    viewer: Viewer | None = None,
-) -> None:
-    message = message_of(query)
-    resolution = current(await resolutions.get(callback_data.id))
-    staff = viewer is not None and viewer.is_staff
-    await show(message, *await card(texts, resolutions, resolution, staff, callback_data.q))
-
-
 @router.callback_query(ResolutionYearCb.filter())
 async def year_page(
     query: CallbackQuery,
@@ -123,18 +109,24 @@ def current(resolution: Resolution | None) -> Resolution:
     return found(resolution)
 
 
+@router.callback_query(SearchHitCb.filter())
 @router.callback_query(ResolutionCb.filter(F.action == "open"))
 async def open_card(
     query: CallbackQuery,
-    callback_data: ResolutionCb,
+    callback_data: SearchHitCb | ResolutionCb,
     texts: Texts,
     resolutions: ResolutionService,
     viewer: Viewer | None = None,
 ) -> None:
+    """A card from the archive, or from a search hit (it then leads back to the results)."""
+    if isinstance(callback_data, SearchHitCb):
+        resolution_id, search = callback_data.id, callback_data.q
+    else:
+        resolution_id, search = callback_data.resolution_id, None
     message = message_of(query)
-    resolution = current(await resolutions.get(callback_data.resolution_id))
+    resolution = current(await resolutions.get(resolution_id))
     staff = viewer is not None and viewer.is_staff
-    await show(message, *await card(texts, resolutions, resolution, staff))
+    await show(message, *await card(texts, resolutions, resolution, staff, search))
 
 
 @router.callback_query(ResolutionCb.filter(F.action == "text"))

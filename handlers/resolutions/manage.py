@@ -1,10 +1,13 @@
 """Staff on a resolution's card: its comments, its earlier versions, withdrawing it
-(correcting it is the publishing dialog, see publish.py)."""
+(correcting it is the publishing dialog, see publish.py). One handler takes the buttons
+and runs the action `ACTIONS` names."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import F, Router
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
 from bot.buttons import Stale, message_of
 from bot.callbacks import ResolutionCb
@@ -23,44 +26,31 @@ from handlers.resolutions.archive import current
 router = Router(name=__name__)
 router.callback_query.filter(IsStaff())
 
+Action = Callable[[Message, Viewer, ResolutionService, int], Awaitable[None]]
 
-@router.callback_query(ResolutionCb.filter(F.action == "comments"))
+
 async def comments(
-    query: CallbackQuery,
-    callback_data: ResolutionCb,
-    viewer: Viewer,
-    resolutions: ResolutionService,
+    message: Message, viewer: Viewer, resolutions: ResolutionService, resolution_id: int
 ) -> None:
     t = viewer.texts
-    message = message_of(query)
-    resolution = current(await resolutions.get(callback_data.resolution_id))
+    resolution = current(await resolutions.get(resolution_id))
     found = await resolutions.comments_of(resolution.id)
     await answer_long(message, comments_text(t, resolution, found), comments_keyboard(t, found))
 
 
-@router.callback_query(ResolutionCb.filter(F.action == "versions"))
 async def versions(
-    query: CallbackQuery,
-    callback_data: ResolutionCb,
-    viewer: Viewer,
-    resolutions: ResolutionService,
+    message: Message, viewer: Viewer, resolutions: ResolutionService, resolution_id: int
 ) -> None:
-    message = message_of(query)
-    resolution = current(await resolutions.get(callback_data.resolution_id))
+    resolution = current(await resolutions.get(resolution_id))
     earlier = await resolutions.versions(resolution.id)
     await answer_long(message, versions_text(viewer.texts, resolution, earlier))
 
 
-@router.callback_query(ResolutionCb.filter(F.action == "withdraw"))
 async def ask_withdraw(
-    query: CallbackQuery,
-    callback_data: ResolutionCb,
-    viewer: Viewer,
-    resolutions: ResolutionService,
+    message: Message, viewer: Viewer, resolutions: ResolutionService, resolution_id: int
 ) -> None:
     t = viewer.texts
-    message = message_of(query)
-    resolution = current(await resolutions.get(callback_data.resolution_id))
+    resolution = current(await resolutions.get(resolution_id))
     text = t(
         "resolutions.withdraw_confirm",
         status=resolution.status.value,
@@ -71,17 +61,30 @@ async def ask_withdraw(
     await show(message, text, withdraw_keyboard(t, resolution.id))
 
 
-@router.callback_query(ResolutionCb.filter(F.action == "withdraw_ok"))
 async def withdraw(
+    message: Message, viewer: Viewer, resolutions: ResolutionService, resolution_id: int
+) -> None:
+    done = await resolutions.withdraw(viewer, resolution_id)
+    if done is None:
+        raise Stale("resolutions.alert.withdrawn")
+    text = viewer.texts("resolutions.withdraw_done", title=done.resolution.title, n=done.notified)
+    await show(message, text, None)
+
+
+ACTIONS: dict[str, Action] = {
+    "comments": comments,
+    "versions": versions,
+    "withdraw": ask_withdraw,
+    "withdraw_ok": withdraw,
+}
+
+
+@router.callback_query(ResolutionCb.filter(F.action.in_(set(ACTIONS))))
+async def card_button(
     query: CallbackQuery,
     callback_data: ResolutionCb,
     viewer: Viewer,
     resolutions: ResolutionService,
 ) -> None:
-    t = viewer.texts
-    message = message_of(query)
-    done = await resolutions.withdraw(viewer, callback_data.resolution_id)
-    if done is None:
-        raise Stale("resolutions.alert.withdrawn")
-    text = t("resolutions.withdraw_done", title=done.resolution.title, n=done.notified)
-    await show(message, text, None)
+    action = ACTIONS[callback_data.action]
+    await action(message_of(query), viewer, resolutions, callback_data.resolution_id)

@@ -22,6 +22,7 @@ from bot.resolutions.service import BODY_MAX, TITLE_MAX, ResolutionService
 from bot.services.cities import CityService
 from bot.settings import Settings
 from bot.ui import cities_rows
+from handlers.dialog_steps import chosen
 from storage.resolutions import NewResolution, Resolution, ResolutionStatus
 
 FILE_MAX = 20 * 1024 * 1024  # what a bot may download from Telegram
@@ -44,19 +45,10 @@ class ResolutionForm(BaseModel):
 
     @classmethod
     def of(cls, resolution: Resolution) -> ResolutionForm:
-        return cls(
-            status=resolution.status,
-            draft_id=resolution.draft_id,
-            assembly_date=resolution.assembly_date,
-            city_id=None,
-            city_name=resolution.city_name,
-            title=resolution.title,
-            body=resolution.body,
-            file_key=resolution.file_key,
-            file_name=resolution.file_name,
-            resolution_id=resolution.id,
-            version=resolution.version,
-        )
+        """The form to correct `resolution`: its fields of the same name (it keeps no city
+        id: the city is as it was written)."""
+        form = cls.model_validate(resolution, from_attributes=True)
+        return form.model_copy(update={"resolution_id": resolution.id})
 
     def new(self) -> NewResolution:
         assert self.status is not None, "the dialog asks it first"
@@ -87,9 +79,7 @@ async def ask_status(ctx: Ctx) -> Ask:
 
 
 async def got_status(ctx: Ctx, value: str) -> Outcome[ResolutionForm]:
-    if value not in set(ResolutionStatus):
-        return Problem("errors.stale_button")
-    return ctx.draft.model_copy(update={"status": ResolutionStatus(value), "draft_id": None})
+    return chosen(ctx, ResolutionStatus, value, "status", draft_id=None)
 
 
 async def _drafts(ctx: Ctx) -> list[Resolution]:

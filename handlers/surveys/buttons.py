@@ -1,9 +1,11 @@
 """The answering dialog's buttons: an answer chosen, options ticked, back, the review, edit,
-submit and pause."""
+submit and pause. One handler takes them all and runs the action `ACTIONS` names."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from dataclasses import dataclass
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -18,9 +20,38 @@ from bot.surveys.model import TRIAL, Refusal, Step, Submission
 from bot.surveys.service import SurveyService
 from bot.texts import Texts
 from bot.viewer import Viewer
+from handlers.common import drop_buttons
 from handlers.surveys.dialog import refuse, remember, show
 
 router = Router(name=__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A person pressed one of the dialog's buttons."""
+
+    query: CallbackQuery
+    cb: SurveyCb
+    state: FSMContext
+    viewer: Viewer
+    surveys: SurveyService
+
+    @property
+    def message(self) -> Message:
+        return message_of(self.query)
+
+    async def question(self) -> Question | None:
+        """The question the button belongs to; None for a survey or question that is gone."""
+        survey = await self.surveys.get(self.cb.s)
+        questions = survey.definition.questions if survey else ()
+        return questions[self.cb.q] if 0 <= self.cb.q < len(questions) else None
+
+    async def go_on(self, result: Step | Refusal) -> Step:
+        """Remember the step; a refusal leaves the dialog instead (Stale)."""
+        if isinstance(result, Refusal):
+            await refuse(result, self.state)
+        await remember(self.state, result)
+        return result
 
 
 async def _settle(message: Message | None, t: Texts, step: Step, key: str) -> None:
@@ -39,25 +70,10 @@ async def _settle(message: Message | None, t: Texts, step: Step, key: str) -> No
         )
 
 
-async def _question(surveys: SurveyService, cb: SurveyCb) -> Question | None:
-    """The question a button belongs to; None for a survey or question that is gone."""
-    survey = await surveys.get(cb.s)
-    questions = survey.definition.questions if survey else ()
-    return questions[cb.q] if 0 <= cb.q < len(questions) else None
-
-
-@router.callback_query(SurveyCb.filter(F.a.in_({"ch", "yn", "sc", "sk", "md"})))
-async def answered(
-    query: CallbackQuery,
-    callback_data: SurveyCb,
-    state: FSMContext,
-    viewer: Viewer,
-    surveys: SurveyService,
-) -> None:
-    t = viewer.texts
-    cb = callback_data
-    message = message_of(query)
-    question = found(await _question(surveys, cb))
+async def answered(press: Press) -> None:
+    cb, surveys, viewer = press.cb, press.surveys, press.viewer
+    message = press.message
+    question = found(await press.question())
     result: Step | Refusal
     if cb.a == "md":
         current = await surveys.step(viewer, cb.s, cb.c, at=question.key)
@@ -80,10 +96,10 @@ async def answered(
             raise Stale
         result = await surveys.answer(viewer, cb.s, cb.c, question.key, value)
     if isinstance(result, Refusal):
-        await refuse(result, state)
-    await _settle(message, t, result, question.key)
-    await remember(state, result)
-    await show(message, result, t)
+        await refuse(result, press.state)
+    await _settle(message, viewer.texts, result, question.key)
+    await remember(press.state, result)
+    await show(message, result, viewer.texts)
 
 
 def _button_value(
@@ -104,41 +120,25 @@ def _button_value(
     return None
 
 
-@router.callback_query(SurveyCb.filter(F.a == "mt"))
-async def toggled(
-    query: CallbackQuery,
-    callback_data: SurveyCb,
-    state: FSMContext,
-    viewer: Viewer,
-    surveys: SurveyService,
-) -> None:
-    t = viewer.texts
-    cb = callback_data
-    message = message_of(query)
-    question = found(await _question(surveys, cb))
+async def toggled(press: Press) -> None:
+    cb = press.cb
+    message = press.message
+    question = found(await press.question())
     if question.type is not QuestionType.MULTI or not 0 <= cb.v < len(question.options):
         raise Stale
-    step = await surveys.toggle(viewer, cb.s, cb.c, question.key, question.options[cb.v])
-    if isinstance(step, Refusal):
-        await refuse(step, state)
-    await remember(state, step)
+    result = await press.surveys.toggle(
+        press.viewer, cb.s, cb.c, question.key, question.options[cb.v]
+    )
+    step = await press.go_on(result)
     with suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=question_keyboard(t, step))
+        await message.edit_reply_markup(reply_markup=question_keyboard(press.viewer.texts, step))
 
 
-@router.callback_query(SurveyCb.filter(F.a.in_({"bk", "rv", "ed"})))
-async def navigate(
-    query: CallbackQuery,
-    callback_data: SurveyCb,
-    state: FSMContext,
-    viewer: Viewer,
-    surveys: SurveyService,
-) -> None:
+async def navigate(press: Press) -> None:
     """Back to the previous question, to the review, or to one question from the review."""
-    t = viewer.texts
-    cb = callback_data
-    message = message_of(query)
-    question = await _question(surveys, cb)
+    cb, surveys, viewer = press.cb, press.surveys, press.viewer
+    message = press.message
+    question = await press.question()
     key = question.key if question else None
     if cb.a != "rv" and key is None:
         raise Stale
@@ -146,33 +146,21 @@ async def navigate(
     if cb.a == "bk" and key is not None:
         current = await surveys.step(viewer, cb.s, cb.c, at=key)
         if isinstance(current, Refusal):
-            await refuse(current, state)
+            await refuse(current, press.state)
         before = current.plan.before(key)
         target = before.key if before else key
-    step = await surveys.step(viewer, cb.s, cb.c, at=target)
-    if isinstance(step, Refusal):
-        await refuse(step, state)
-    await remember(state, step)
-    with suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
-    await show(message, step, t)
+    step = await press.go_on(await surveys.step(viewer, cb.s, cb.c, at=target))
+    await drop_buttons(message)
+    await show(message, step, viewer.texts)
 
 
-@router.callback_query(SurveyCb.filter(F.a == "sub"))
-async def submit(
-    query: CallbackQuery,
-    callback_data: SurveyCb,
-    state: FSMContext,
-    viewer: Viewer,
-    surveys: SurveyService,
-) -> None:
-    t = viewer.texts
-    message = message_of(query)
-    result = await surveys.submit(viewer, callback_data.s, callback_data.c)
+async def submit(press: Press) -> None:
+    t, state = press.viewer.texts, press.state
+    message = press.message
+    result = await press.surveys.submit(press.viewer, press.cb.s, press.cb.c)
     if isinstance(result, Refusal):
         await refuse(result, state)
-    with suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(message)
     if isinstance(result, Submission) and not result.done:
         await remember(state, result.step)
         await message.answer(
@@ -195,14 +183,30 @@ async def submit(
     )
 
 
-@router.callback_query(SurveyCb.filter(F.a == "x"))
-async def pause(
-    query: CallbackQuery, callback_data: SurveyCb, state: FSMContext, viewer: Viewer
-) -> None:
+async def pause(press: Press) -> None:
     """Leave the dialog; every answer given so far stays saved."""
-    await state.clear()
-    message = message_of(query)
-    with suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=None)
-    key = "surveys.trial.paused" if callback_data.c == TRIAL else "surveys.paused"
-    await message.answer(viewer.texts(key))
+    await press.state.clear()
+    message = press.message
+    await drop_buttons(message)
+    key = "surveys.trial.paused" if press.cb.c == TRIAL else "surveys.paused"
+    await message.answer(press.viewer.texts(key))
+
+
+ACTIONS: dict[str, Callable[[Press], Awaitable[None]]] = {
+    **dict.fromkeys(("ch", "yn", "sc", "sk", "md"), answered),
+    "mt": toggled,
+    **dict.fromkeys(("bk", "rv", "ed"), navigate),
+    "sub": submit,
+    "x": pause,
+}
+
+
+@router.callback_query(SurveyCb.filter(F.a.in_(set(ACTIONS))))
+async def pressed(
+    query: CallbackQuery,
+    callback_data: SurveyCb,
+    state: FSMContext,
+    viewer: Viewer,
+    surveys: SurveyService,
+) -> None:
+    await ACTIONS[callback_data.a](Press(query, callback_data, state, viewer, surveys))

@@ -36,26 +36,13 @@ async def list_surveys(message: Message, viewer: Viewer, surveys: SurveyService)
     if mine:
         builder = InlineKeyboardBuilder()
         for item in mine:
-            builder.button(
-                text=t.plain(
-                    "surveys.mine_button",
-                    title=item.survey.title,
-                    city=item.city.title(t.locale) if item.city else None,
-                ),
-                callback_data=SurveyCb(
-                    a="go", s=item.survey.id, c=item.city.id if item.city else 0
-                ),
-            )
-            builder.button(
-                text=t.plain(
-                    "surveys.mine_excel",
-                    title=item.survey.title,
-                    city=item.city.title(t.locale) if item.city else None,
-                ),
-                callback_data=SurveyCb(
-                    a="xl", s=item.survey.id, c=item.city.id if item.city else 0
-                ),
-            )
+            city = item.city.title(t.locale) if item.city else None
+            ref = item.city.id if item.city else 0
+            for action, key in (("go", "surveys.mine_button"), ("xl", "surveys.mine_excel")):
+                builder.button(
+                    text=t.plain(key, title=item.survey.title, city=city),
+                    callback_data=SurveyCb(a=action, s=item.survey.id, c=ref),
+                )
         builder.adjust(1)
         items = [
             {
