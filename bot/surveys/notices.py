@@ -9,7 +9,7 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.callbacks import SurveyAdminCb, SurveyCb
-from bot.delivery.parts import Part, PhotoPart, Renderer, Renderers, TextPart
+from bot.delivery.parts import Part, PhotoPart, Renderer, TextPart
 from bot.split import split_lines
 from bot.surveys.messages import photo_caption, show_number, survey_button
 from bot.texts import Texts
@@ -152,10 +152,11 @@ def render_results(t: Texts, args: dict[str, Any]) -> list[Part]:
     return parts
 
 
-def register(renderers: Renderers) -> None:
-    renderers.register("survey.invite", render_invite)
-    renderers.register("survey.reopened", render_reopened)
-    renderers.register("survey.remind", render_remind)
-    renderers.register("survey.closed", render_closed)
-    renderers.register("survey.unsubmitted", render_unsubmitted)
-    renderers.register("survey.results", render_results)
+RENDERERS: dict[str, Renderer] = {
+    "survey.invite": render_invite,
+    "survey.reopened": render_reopened,
+    "survey.remind": render_remind,
+    "survey.closed": render_closed,
+    "survey.unsubmitted": render_unsubmitted,
+    "survey.results": render_results,
+}
