@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
 import signal
 import sqlite3
 import sys
@@ -39,9 +38,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import bot_env, seed_subscribers  # noqa: E402
 from storage.setup import open_database  # noqa: E402
 from tests.fake_telegram import ApiCall, FakeTelegram, FakeUser  # noqa: E402
-from tests.support import OWNER, START, TOKEN  # noqa: E402
+from tests.support import OWNER, START  # noqa: E402
 
 FIRST = 100_000
 
@@ -63,17 +63,7 @@ class Outcome:
 async def prepare(db: Path, recipients: int) -> None:
     """Subscribers straight into the database (the benchmark measures sending, not /start)."""
     database = await open_database(db, START)
-    stamp = START.isoformat(timespec="seconds")
-    people = [(OWNER, "Owner"), *((FIRST + i, f"P{i}") for i in range(recipients))]
-    await database.executemany(
-        "INSERT INTO people (id, first_name, tg_language, created_at, updated_at) "
-        "VALUES (?, ?, 'ru', ?, ?)",
-        [(pid, name, stamp, stamp) for pid, name in people],
-    )
-    await database.executemany(
-        "INSERT INTO subscriptions (person_id, topic) VALUES (?, 'sport')",
-        [(pid,) for pid, _ in people],
-    )
+    await seed_subscribers(database, FIRST, recipients, language="ru", topic="sport")
     await database.close()
 
 
@@ -121,15 +111,7 @@ async def run(
     async with FakeTelegram() as tg:
         for pid in (OWNER, *range(FIRST, FIRST + recipients)):
             tg.user(pid)
-        env = {
-            **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-            "BOT_TOKEN": TOKEN,
-            "ADMIN_IDS": str(OWNER),
-            "DATABASE_PATH": str(db),
-            "TELEGRAM_API_BASE": tg.base_url,
-            "BROADCAST_RATE": str(rate),
-            "LOG_LEVEL": "WARNING",
-        }
+        env = bot_env(db, tg.base_url, BROADCAST_RATE=str(rate))
         bot = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=work, env=env
         )

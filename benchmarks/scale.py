@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
 import random
 import signal
 import statistics
@@ -42,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import bot_env  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.broadcasts.service import Audience, AudienceKind  # noqa: E402
 from bot.resolutions.search import Found  # noqa: E402
@@ -335,15 +335,7 @@ async def ask(tg: FakeTelegram, user_id: int, text: str) -> float:
 async def measure_bot(
     db: Path, tg: FakeTelegram, people: int, out: Result, profile: Path | None = None
 ) -> None:
-    env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-        "BOT_TOKEN": TOKEN,
-        "ADMIN_IDS": str(OWNER),
-        "DATABASE_PATH": str(db),
-        "TELEGRAM_API_BASE": tg.base_url,
-        "LOG_LEVEL": "WARNING",
-        "MAINTENANCE_TIME": "off",
-    }
+    env = bot_env(db, tg.base_url, MAINTENANCE_TIME="off")
     for pid in range(FIRST, FIRST + people):
         tg.user(pid)
     mark = len(tg.calls)

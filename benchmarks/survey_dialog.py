@@ -31,10 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import bot_env, seed_subscribers  # noqa: E402
 from storage.setup import open_database  # noqa: E402
 from storage.surveys import SurveyRepo  # noqa: E402
 from tests.fake_telegram import ApiCall, FakeTelegram  # noqa: E402
-from tests.support import OWNER, START, TOKEN  # noqa: E402
+from tests.support import OWNER, START  # noqa: E402
 
 FIRST = 200_000
 QUESTIONS = 20
@@ -91,17 +92,7 @@ def cpu_seconds(pid: int) -> float:
 
 async def prepare(db: Path, people: int) -> None:
     database = await open_database(db, START)
-    stamp = START.isoformat(timespec="seconds")
-    rows = [(OWNER, "Owner"), *((FIRST + i, f"P{i}") for i in range(people))]
-    await database.executemany(
-        "INSERT INTO people (id, first_name, tg_language, created_at, updated_at) "
-        "VALUES (?, ?, 'en', ?, ?)",
-        [(pid, name, stamp, stamp) for pid, name in rows],
-    )
-    await database.executemany(
-        "INSERT INTO subscriptions (person_id, topic) VALUES (?, 'surveys')",
-        [(pid,) for pid, _ in rows],
-    )
+    await seed_subscribers(database, FIRST, people, language="en", topic="surveys")
     from bot.surveys.loader import parse_definition
 
     definition = parse_definition(SURVEY)
@@ -165,14 +156,7 @@ async def full_stack(
     async with Recorder() as tg:
         for pid in (OWNER, *ids):
             tg.user(pid, language_code="en")
-        env = {
-            **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-            "BOT_TOKEN": TOKEN,
-            "ADMIN_IDS": str(OWNER),
-            "DATABASE_PATH": str(db),
-            "TELEGRAM_API_BASE": tg.base_url,
-            "LOG_LEVEL": "WARNING",
-        }
+        env = bot_env(db, tg.base_url)
         bot = await start(tg, [sys.executable, "-m", "bot", "run"], env, work)
         try:
             for pid in ids:  # open the dialog: /surveys, then the button (not measured)

@@ -268,14 +268,15 @@ class App:
         event_repo, resolution_repo, survey_repo = EventRepo(db), ResolutionRepo(db), SurveyRepo(db)
 
         people = PeopleService(people_repo, staff_repo, catalog, fsm, clock, owners)
-        self.renderers = renderers = Renderers()
-        ui.register(renderers)
-        contact_messages.register(renderers)
-        broadcast_messages.register(renderers)
-        survey_notices.register(renderers)
-        event_messages.register(renderers, self.me.username or "")
-        resolution_messages.register(renderers)
-        office_messages.register(renderers)
+        self.renderers = renderers = Renderers(
+            ui.RENDERERS,
+            contact_messages.RENDERERS,
+            broadcast_messages.RENDERERS,
+            survey_notices.RENDERERS,
+            event_messages.renderers(self.me.username or ""),
+            resolution_messages.RENDERERS,
+            office_messages.RENDERERS,
+        )
         notifier = Notifier(bot, renderers, people.texts_of, people.deactivate, clock)
 
         outbox_repo = OutboxRepo(db)

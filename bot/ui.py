@@ -20,7 +20,7 @@ from bot.callbacks import (
     LanguageCb,
     TopicCb,
 )
-from bot.delivery.parts import Part, Renderers, TextPart
+from bot.delivery.parts import Part, Renderer, TextPart
 from bot.texts import Texts
 from bot.topics import ALL_TOPICS
 from bot.viewer import Viewer
@@ -111,5 +111,6 @@ def _staff_changed(t: Texts, args: dict[str, Any]) -> list[Part]:
     return [TextPart(t("staff.you_add" if args["added"] else "staff.you_remove"))]
 
 
-def register(renderers: Renderers) -> None:
-    renderers.register("staff.changed", _staff_changed)
+RENDERERS: dict[str, Renderer] = {
+    "staff.changed": _staff_changed,
+}

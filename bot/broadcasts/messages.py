@@ -10,7 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.broadcasts.service import Audience, AudienceKind, JobSummary
 from bot.callbacks import JobCb
-from bot.delivery.parts import Part, Renderers, TextPart
+from bot.delivery.parts import Part, Renderer, TextPart
 from bot.texts import Texts
 from storage.cities import City
 from storage.outbox import JobStatus
@@ -58,5 +58,6 @@ def _missed(t: Texts, args: dict[str, Any]) -> list[Part]:
     return [TextPart(t("broadcast.missed", at=args["at"]))]
 
 
-def register(renderers: Renderers) -> None:
-    renderers.register("broadcast.missed", _missed)
+RENDERERS: dict[str, Renderer] = {
+    "broadcast.missed": _missed,
+}

@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import ContactCb, RequestCb
-from bot.delivery.parts import Part, Renderers, TextPart
+from bot.delivery.parts import Part, Renderer, TextPart
 from bot.texts import Texts
 from storage.cities import City
 from storage.contacts import Contact
@@ -116,9 +116,10 @@ def _removed(t: Texts, args: dict[str, Any]) -> list[Part]:
     return [TextPart(t("contacts.removed_person", city=city.title(t.locale)))]
 
 
-def register(renderers: Renderers) -> None:
-    renderers.register("contacts.invite_used", _invite_used)
-    renderers.register("contacts.request", _request)
-    renderers.register("contacts.decided", _decided)
-    renderers.register("contacts.outcome", _outcome)
-    renderers.register("contacts.removed", _removed)
+RENDERERS: dict[str, Renderer] = {
+    "contacts.invite_used": _invite_used,
+    "contacts.request": _request,
+    "contacts.decided": _decided,
+    "contacts.outcome": _outcome,
+    "contacts.removed": _removed,
+}

@@ -7,7 +7,7 @@ the renderer registered under that name for the parts, in the recipient's langua
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,13 +54,13 @@ class UnknownPayloadError(ValueError):
 
 
 class Renderers:
-    """Renderers by name; features register theirs when the app is assembled."""
+    """Renderers by name, from the tables of the features' messages modules, put together
+    when the app is assembled."""
 
-    def __init__(self) -> None:
+    def __init__(self, *tables: Mapping[str, Renderer]) -> None:
         self._renderers: dict[str, Renderer] = {}
-
-    def register(self, name: str, renderer: Renderer) -> None:
-        self._renderers[name] = renderer
+        for table in tables:
+            self._renderers.update(table)
 
     def render(self, name: str, texts: Texts, args: dict[str, Any]) -> list[Part]:
         renderer = self._renderers.get(name)

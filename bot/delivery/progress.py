@@ -15,11 +15,12 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.callbacks import JobCb
 from bot.clock import Clock
 from bot.delivery.notify import TextsOf
+from bot.keyboards import button, column
 from bot.texts import Texts
 from storage.outbox import Job, JobStatus, OutboxRepo, Outcome
 
@@ -30,16 +31,7 @@ SEND_TRIES = 5
 
 
 def cancel_keyboard(t: Texts, job_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=t.plain("delivery.cancel"),
-                    callback_data=JobCb(action="cancel", job_id=job_id).pack(),
-                )
-            ]
-        ]
-    )
+    return column(button(t.plain("delivery.cancel"), JobCb(action="cancel", job_id=job_id)))
 
 
 class Progress:

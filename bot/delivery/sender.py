@@ -367,15 +367,8 @@ class Sender:
     async def _post(
         self, chat_id: int, part: DocumentPart | PhotoPart, media: str | BufferedInputFile
     ) -> Message:
-        if isinstance(part, DocumentPart):
-            return await self.bot.send_document(
-                chat_id,
-                media,
-                caption=part.caption,
-                reply_markup=part.reply_markup,
-                allow_paid_broadcast=self._paid,
-            )
-        return await self.bot.send_photo(
+        post = self.bot.send_document if isinstance(part, DocumentPart) else self.bot.send_photo
+        return await post(
             chat_id,
             media,
             caption=part.caption,

@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.deep_linking import create_deep_link
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from markupsafe import Markup
 
 from bot.callbacks import EventCb, EventListCb
-from bot.delivery.parts import Part, Renderer, Renderers, TextPart
+from bot.delivery.parts import Part, Renderer, TextPart
 from bot.events.service import PAGE_SIZE
+from bot.keyboards import button, column
 from bot.texts import Texts
 from storage.events import Attendee, Event, Rsvp
 
@@ -148,12 +148,15 @@ def render_cancelled(t: Texts, args: dict[str, Any]) -> list[Part]:
     return [TextPart(t("events.cancelled_notice", title=event.title, starts_at=event.starts_at))]
 
 
-def register(renderers: Renderers, bot_username: str) -> None:
-    renderers.register("event.announce", render_announcement)
-    renderers.register("event.announce_channel", channel_announcement(bot_username))
-    renderers.register("event.reminder", render_reminder)
-    renderers.register("event.changed", render_changed)
-    renderers.register("event.cancelled", render_cancelled)
+def renderers(bot_username: str) -> dict[str, Renderer]:
+    """The renderers by name; the channel announcement links to the bot."""
+    return {
+        "event.announce": render_announcement,
+        "event.announce_channel": channel_announcement(bot_username),
+        "event.reminder": render_reminder,
+        "event.changed": render_changed,
+        "event.cancelled": render_cancelled,
+    }
 
 
 # --- screens --------------------------------------------------------------------------------
@@ -205,10 +208,6 @@ def attendees_text(t: Texts, event: Event, attendees: Sequence[Attendee]) -> str
 # --- buttons ----------------------------------------------------------------------------------
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def event_card_keyboard(
     t: Texts, card: Rsvp, *, staff: bool, page: int, answers: bool = True
 ) -> InlineKeyboardMarkup:
@@ -227,22 +226,22 @@ def event_card_keyboard(
             # Each button says what it sets (a second tap on a stale keyboard changes nothing)
             rows.append(
                 [
-                    _button(going, cb("clear" if card.mine is True else "go")),
-                    _button(not_going, cb("clear" if card.mine is False else "nogo")),
+                    button(going, cb("clear" if card.mine is True else "go")),
+                    button(not_going, cb("clear" if card.mine is False else "nogo")),
                 ]
             )
-        rows.append([_button(t.plain("events.btn.calendar"), cb("ics"))])
+        rows.append([button(t.plain("events.btn.calendar"), cb("ics"))])
     if staff:
-        rows.append([_button(t.plain("events.btn.people"), cb("people"))])
+        rows.append([button(t.plain("events.btn.people"), cb("people"))])
         if event.is_published:
             rows.append(
                 [
-                    _button(t.plain("events.btn.edit"), cb("edit")),
-                    _button(t.plain("events.btn.cancel"), cb("cancel")),
+                    button(t.plain("events.btn.edit"), cb("edit")),
+                    button(t.plain("events.btn.cancel"), cb("cancel")),
                 ]
             )
     if page >= 0:
-        rows.append([_button(t.plain("events.btn.back"), EventListCb(page=page))])
+        rows.append([button(t.plain("events.btn.back"), EventListCb(page=page))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -258,9 +257,9 @@ def events_list_keyboard(
     builder.adjust(1)
     nav = []
     if page > 0:
-        nav.append(_button(t.plain("events.btn.previous"), EventListCb(page=page - 1)))
+        nav.append(button(t.plain("events.btn.previous"), EventListCb(page=page - 1)))
     if page + 1 < pages:
-        nav.append(_button(t.plain("events.btn.next"), EventListCb(page=page + 1)))
+        nav.append(button(t.plain("events.btn.next"), EventListCb(page=page + 1)))
     if nav:
         builder.row(*nav)
     markup = builder.as_markup()
@@ -270,19 +269,13 @@ def events_list_keyboard(
 def event_cancel_keyboard(
     t: Texts, event_id: int, page: int, notified: int
 ) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button(
-                    t.plain("events.btn.cancel_yes", n=notified),
-                    EventCb(action="drop", event_id=event_id, page=page),
-                )
-            ],
-            [
-                _button(
-                    t.plain("events.btn.cancel_no"),
-                    EventCb(action="keep", event_id=event_id, page=page),
-                )
-            ],
-        ]
+    return column(
+        button(
+            t.plain("events.btn.cancel_yes", n=notified),
+            EventCb(action="drop", event_id=event_id, page=page),
+        ),
+        button(
+            t.plain("events.btn.cancel_no"),
+            EventCb(action="keep", event_id=event_id, page=page),
+        ),
     )

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import OfficeCb
-from bot.delivery.parts import Part, Renderers, TextPart
+from bot.delivery.parts import Part, Renderer, TextPart
+from bot.keyboards import button, column
 from bot.texts import Texts
 from storage.office import OfficeMessage
 
@@ -25,16 +26,7 @@ def _sender(message: OfficeMessage) -> dict[str, Any]:
 
 
 def answer_keyboard(t: Texts, office_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=t.plain("office.btn.answer"),
-                    callback_data=OfficeCb(a="answer", id=office_id).pack(),
-                )
-            ]
-        ]
-    )
+    return column(button(t.plain("office.btn.answer"), OfficeCb(a="answer", id=office_id)))
 
 
 def _to_staff(t: Texts, args: dict[str, Any]) -> list[Part]:
@@ -57,9 +49,10 @@ def _answer(t: Texts, args: dict[str, Any]) -> list[Part]:
     return [TextPart(text)]
 
 
-def register(renderers: Renderers) -> None:
-    renderers.register("office.to_staff", _to_staff)
-    renderers.register("office.answer", _answer)
+RENDERERS: dict[str, Renderer] = {
+    "office.to_staff": _to_staff,
+    "office.answer": _answer,
+}
 
 
 def offer_keyboard(t: Texts, message_id: int) -> InlineKeyboardMarkup:

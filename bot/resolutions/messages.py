@@ -8,12 +8,13 @@ from functools import lru_cache
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from markupsafe import Markup, escape
 
 from bot.callbacks import CommentCb, ResolutionCb, ResolutionYearCb, SearchCb, SearchHitCb
-from bot.delivery.parts import DocumentPart, Part, Renderers, TextPart
+from bot.delivery.parts import DocumentPart, Part, Renderer, TextPart
+from bot.keyboards import button, column
 from bot.split import TEXT_LIMIT, split_paragraphs
 from bot.texts import Texts
 from storage.resolutions import MATCH_END, MATCH_START, Comment, Resolution, Version
@@ -141,12 +142,13 @@ def _withdrawn(t: Texts, args: dict[str, Any]) -> list[Part]:
     return [TextPart(text)]
 
 
-def register(renderers: Renderers) -> None:
-    renderers.register("resolution", render_resolution)
-    renderers.register("resolution.corrected", _corrected)
-    renderers.register("resolution.withdrawn", _withdrawn)
-    renderers.register("resolution.comment", _comment_to_staff)
-    renderers.register("resolution.answer", _answer_to_person)
+RENDERERS: dict[str, Renderer] = {
+    "resolution": render_resolution,
+    "resolution.corrected": _corrected,
+    "resolution.withdrawn": _withdrawn,
+    "resolution.comment": _comment_to_staff,
+    "resolution.answer": _answer_to_person,
+}
 
 
 # --- the archive and the card -----------------------------------------------------------------
@@ -239,21 +241,15 @@ def versions_text(t: Texts, resolution: Resolution, versions: Sequence[Version])
 
 
 def withdraw_keyboard(t: Texts, resolution_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button(
-                    t.plain("resolutions.btn.withdraw_yes"),
-                    ResolutionCb(action="withdraw_ok", resolution_id=resolution_id),
-                )
-            ],
-            [
-                _button(
-                    t.plain("resolutions.btn.withdraw_no"),
-                    ResolutionCb(action="open", resolution_id=resolution_id),
-                )
-            ],
-        ]
+    return column(
+        button(
+            t.plain("resolutions.btn.withdraw_yes"),
+            ResolutionCb(action="withdraw_ok", resolution_id=resolution_id),
+        ),
+        button(
+            t.plain("resolutions.btn.withdraw_no"),
+            ResolutionCb(action="open", resolution_id=resolution_id),
+        ),
     )
 
 
@@ -271,29 +267,17 @@ def year_screen(
 # --- buttons ----------------------------------------------------------------------------------
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def comment_keyboard(t: Texts, resolution_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button(
-                    t.plain("resolutions.btn.comment"),
-                    ResolutionCb(action="comment", resolution_id=resolution_id),
-                )
-            ]
-        ]
+    return column(
+        button(
+            t.plain("resolutions.btn.comment"),
+            ResolutionCb(action="comment", resolution_id=resolution_id),
+        )
     )
 
 
 def comment_answer_keyboard(t: Texts, comment_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_button(t.plain("resolutions.btn.answer"), CommentCb(comment_id=comment_id))]
-        ]
-    )
+    return column(button(t.plain("resolutions.btn.answer"), CommentCb(comment_id=comment_id)))
 
 
 def resolution_card_keyboard(
@@ -310,34 +294,32 @@ def resolution_card_keyboard(
     def cb(action: str, resolution_id: int = resolution.id) -> ResolutionCb:
         return ResolutionCb(action=action, resolution_id=resolution_id)
 
-    rows = [[_button(t.plain("resolutions.btn.full_text"), cb("text"))]]
+    rows = [[button(t.plain("resolutions.btn.full_text"), cb("text"))]]
     if resolution.is_withdrawn:
         return InlineKeyboardMarkup(inline_keyboard=rows)
     if staff:
         rows.append(
             [
-                _button(t.plain("resolutions.btn.edit"), cb("edit")),
-                _button(t.plain("resolutions.btn.withdraw"), cb("withdraw")),
+                button(t.plain("resolutions.btn.edit"), cb("edit")),
+                button(t.plain("resolutions.btn.withdraw"), cb("withdraw")),
             ]
         )
         if resolution.version > 1:
             label = t.plain("resolutions.btn.versions", n=resolution.version - 1)
-            rows.append([_button(label, cb("versions"))])
+            rows.append([button(label, cb("versions"))])
         if resolution.is_draft and comments:
-            rows.append([_button(t.plain("resolutions.btn.comments", n=comments), cb("comments"))])
+            rows.append([button(t.plain("resolutions.btn.comments", n=comments), cb("comments"))])
     if resolution.is_draft and resolution.adopted_id is None:
-        rows.append([_button(t.plain("resolutions.btn.comment"), cb("comment"))])
+        rows.append([button(t.plain("resolutions.btn.comment"), cb("comment"))])
     if resolution.adopted_id is not None:
-        rows.append(
-            [_button(t.plain("resolutions.btn.adopted"), cb("open", resolution.adopted_id))]
-        )
+        rows.append([button(t.plain("resolutions.btn.adopted"), cb("open", resolution.adopted_id))])
     if resolution.draft_id is not None:
-        rows.append([_button(t.plain("resolutions.btn.draft_of"), cb("open", resolution.draft_id))])
+        rows.append([button(t.plain("resolutions.btn.draft_of"), cb("open", resolution.draft_id))])
     if query:
-        back = _button(t.plain("resolutions.btn.back_to_results"), SearchCb(q=query))
+        back = button(t.plain("resolutions.btn.back_to_results"), SearchCb(q=query))
     else:
         year = ResolutionYearCb(year=resolution.assembly_date.year)
-        back = _button(t.plain("resolutions.btn.back"), year)
+        back = button(t.plain("resolutions.btn.back"), year)
     rows.append([back])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -358,8 +340,8 @@ def resolutions_list_keyboard(
             else ResolutionCb(action="open", resolution_id=resolution.id)
         )
         text = t.plain("resolutions.btn.open", number=number, title=resolution.title)
-        rows.append([_button(text, data)])
+        rows.append([button(text, data)])
     others = [y for y in years if y != year]
     if others:
-        rows.append([_button(str(y), ResolutionYearCb(year=y)) for y in others[:8]])
+        rows.append([button(str(y), ResolutionYearCb(year=y)) for y in others[:8]])
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

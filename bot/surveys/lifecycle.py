@@ -7,11 +7,8 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.clock import Clock
-from bot.delivery.outbox import Outbox
 from bot.delivery.parts import render_payload
 from bot.scheduler import Scheduler, TooLate
-from bot.services.people import PeopleService
 from bot.surveys.definition import ShareResults
 from bot.surveys.model import Reach, Survey
 from bot.surveys.reach import PRIORITY, Reaching, about
@@ -20,10 +17,8 @@ from bot.surveys.roster import State
 from bot.topics import Topic
 from bot.viewer import Viewer
 from storage.audit import AuditRepo
-from storage.contacts import ContactRepo
 from storage.outbox import NewJob
-from storage.subscriptions import SubscriptionRepo
-from storage.surveys import ResponseRepo, SurveyRepo, SurveyStatus
+from storage.surveys import SurveyStatus
 from storage.timed import TimedAction
 
 REMIND = "survey_reminder"
@@ -31,15 +26,8 @@ CLOSE = "survey_close"
 
 
 class Lifecycle(Reports, Reaching):
-    surveys: SurveyRepo
-    responses: ResponseRepo
-    contacts: ContactRepo
-    subscriptions: SubscriptionRepo
-    people: PeopleService
-    outbox: Outbox
     scheduler: Scheduler
     audit: AuditRepo
-    clock: Clock
     reminders: list[timedelta]
 
     async def open(self, staff: Viewer, survey: Survey, deadline: datetime) -> Survey | None:

@@ -9,7 +9,7 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.callbacks import SurveyAdminCb, SurveyCb
-from bot.delivery.parts import Part, PhotoPart, Renderers, TextPart
+from bot.delivery.parts import Part, PhotoPart, Renderer, TextPart
 from bot.split import split_lines
 from bot.surveys.messages import photo_caption, show_number, survey_button
 from bot.texts import Texts
@@ -48,32 +48,19 @@ def render_invite(t: Texts, args: dict[str, Any]) -> list[Part]:
     ]
 
 
-def render_reopened(t: Texts, args: dict[str, Any]) -> list[Part]:
-    return [
-        TextPart(
-            t(
-                "surveys.reopened",
-                title=args["title"],
-                deadline=_deadline(args),
-                started=args.get("started", False),
-            ),
-            start_keyboard(t, args["survey_id"], started=args.get("started", False)),
-        )
-    ]
+def _start_notice(key: str) -> Renderer:
+    """Reopened and reminder: the same notice with Start (or Continue), under its own text."""
+
+    def render(t: Texts, args: dict[str, Any]) -> list[Part]:
+        started = args.get("started", False)
+        text = t(key, title=args["title"], deadline=_deadline(args), started=started)
+        return [TextPart(text, start_keyboard(t, args["survey_id"], started=started))]
+
+    return render
 
 
-def render_remind(t: Texts, args: dict[str, Any]) -> list[Part]:
-    return [
-        TextPart(
-            t(
-                "surveys.remind",
-                title=args["title"],
-                deadline=_deadline(args),
-                started=args.get("started", False),
-            ),
-            start_keyboard(t, args["survey_id"], started=args.get("started", False)),
-        )
-    ]
+render_reopened = _start_notice("surveys.reopened")
+render_remind = _start_notice("surveys.remind")
 
 
 def render_closed(t: Texts, args: dict[str, Any]) -> list[Part]:
@@ -165,10 +152,11 @@ def render_results(t: Texts, args: dict[str, Any]) -> list[Part]:
     return parts
 
 
-def register(renderers: Renderers) -> None:
-    renderers.register("survey.invite", render_invite)
-    renderers.register("survey.reopened", render_reopened)
-    renderers.register("survey.remind", render_remind)
-    renderers.register("survey.closed", render_closed)
-    renderers.register("survey.unsubmitted", render_unsubmitted)
-    renderers.register("survey.results", render_results)
+RENDERERS: dict[str, Renderer] = {
+    "survey.invite": render_invite,
+    "survey.reopened": render_reopened,
+    "survey.remind": render_remind,
+    "survey.closed": render_closed,
+    "survey.unsubmitted": render_unsubmitted,
+    "survey.results": render_results,
+}

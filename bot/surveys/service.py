@@ -13,10 +13,10 @@ put together from parts with one job each, every part a mixin in its own module:
 Mixins rather than sub-objects: the parts call one another (the dialog reads last year's
 answers, closing counts who answered and draws the charts), and handlers call
 `surveys.step(...)` or `surveys.close(...)` on the one object. Each mixin declares the fields
-it uses as class annotations and inherits the parts it calls, so mypy checks every call
-across parts; sub-objects would need references to one another and a forwarding method for
-each call a handler makes. The dataclass below owns the fields (in the order `bot/app.py`
-passes them) and the caches.
+it uses as class annotations (but those a part it inherits declares already) and inherits
+the parts it calls, so mypy checks every call across parts; sub-objects would need
+references to one another and a forwarding method for each call a handler makes. The
+dataclass below owns the fields (in the order `bot/app.py` passes them) and the caches.
 """
 
 from __future__ import annotations

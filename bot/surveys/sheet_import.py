@@ -4,10 +4,8 @@ answers saved, and what was not saved, by cell."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
 from typing import Any
 
-from bot.clock import Clock
 from bot.surveys.answering import Answering
 from bot.surveys.answers import EMPTY, AnswerError, parse_cell
 from bot.surveys.definition import QuestionType
@@ -15,21 +13,13 @@ from bot.surveys.engine import plan
 from bot.surveys.model import TRIAL, CellNote, Refusal, SheetImport, SheetRefusal
 from bot.surveys.sheets import read_answer_file
 from bot.viewer import Viewer
-from storage.audit import AuditRepo
-from storage.cities import CityRepo
-from storage.surveys import ResponseRepo, ResponseState, load_answer
+from storage.surveys import ResponseState, load_answer
 
 _NONE = object()  # a spreadsheet row without an answer when the file was made
 
 
 class SheetImporting(Answering):
-    cities: CityRepo
-    responses: ResponseRepo
-    audit: AuditRepo
-    clock: Clock
-    yes_words: Collection[str]
-    no_words: Collection[str]
-    unit_words: list[frozenset[str]]
+    """Uses the fields `Answering` declares."""
 
     async def import_sheet(self, viewer: Viewer, raw: bytes) -> SheetImport | SheetRefusal:
         """A city's spreadsheet sent back: every cell read by the chat's rules; valid

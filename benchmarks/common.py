@@ -1,0 +1,42 @@
+"""What the benchmarks that run the real bot process share: the people seeded straight into
+its database, and the environment it starts with."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from storage.db import Database
+from tests.support import OWNER, START, TOKEN
+
+
+async def seed_subscribers(
+    database: Database, first: int, count: int, *, language: str, topic: str
+) -> None:
+    """The owner and `count` people from id `first` on, all subscribed to `topic` (the
+    benchmarks measure the bot at work, not /start)."""
+    stamp = START.isoformat(timespec="seconds")
+    people = [(OWNER, "Owner"), *((first + i, f"P{i}") for i in range(count))]
+    await database.executemany(
+        "INSERT INTO people (id, first_name, tg_language, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(pid, name, language, stamp, stamp) for pid, name in people],
+    )
+    await database.executemany(
+        "INSERT INTO subscriptions (person_id, topic) VALUES (?, ?)",
+        [(pid, topic) for pid, _ in people],
+    )
+
+
+def bot_env(db: Path, api_base: str, **settings: str) -> dict[str, str]:
+    """The environment of `python -m bot run` against the fake Bot API: a few variables of
+    this one, the test token, the owner as admin, quiet logs, and `settings` on top."""
+    return {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+        "BOT_TOKEN": TOKEN,
+        "ADMIN_IDS": str(OWNER),
+        "DATABASE_PATH": str(db),
+        "TELEGRAM_API_BASE": api_base,
+        "LOG_LEVEL": "WARNING",
+        **settings,
+    }
