@@ -20,7 +20,7 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.callbacks import JobCb
 from bot.clock import Clock
 from bot.delivery.notify import TextsOf
-from bot.keyboards import button, column
+from bot.inline_buttons import button, column
 from bot.texts import Texts
 from storage.outbox import Job, JobStatus, OutboxRepo, Outcome
 

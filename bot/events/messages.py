@@ -14,7 +14,7 @@ from markupsafe import Markup
 from bot.callbacks import EventCb, EventListCb
 from bot.delivery.parts import Part, Renderer, TextPart
 from bot.events.service import PAGE_SIZE
-from bot.keyboards import button, column
+from bot.inline_buttons import button, column
 from bot.texts import Texts
 from storage.events import Attendee, Event, Rsvp
 

@@ -11,7 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import OfficeCb
 from bot.delivery.parts import Part, Renderer, TextPart
-from bot.keyboards import button, column
+from bot.inline_buttons import button, column
 from bot.texts import Texts
 from storage.office import OfficeMessage
 

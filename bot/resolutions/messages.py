@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from bot.callbacks import CommentCb, ResolutionCb, ResolutionYearCb, SearchCb, SearchHitCb
 from bot.delivery.parts import DocumentPart, Part, Renderer, TextPart
-from bot.keyboards import button, column
+from bot.inline_buttons import button, column
 from bot.split import TEXT_LIMIT, split_paragraphs
 from bot.texts import Texts
 from storage.resolutions import MATCH_END, MATCH_START, Comment, Resolution, Version
