@@ -39,6 +39,7 @@ from tests.fake_telegram import ApiCall, FakeTelegram, FakeUser, UploadedFile
 from tests.support import OWNER, TOKEN, ManualClock
 from tests.test_config import run_cli
 from tests.test_lifecycle import free_port
+from tests.test_resolutions import begin
 
 RUSSIAN = "Собрание Союза городов решило:\n1. Рекомендовать городам обновить транспорт.\n"
 HELPER = 5005  # someone else, who must keep getting answers
@@ -55,6 +56,22 @@ async def start_owner(tg: FakeTelegram) -> FakeUser:
     owner = tg.user(OWNER, first_name="Ольга")
     await owner.send("/start")
     return owner
+
+
+async def invite_anna(
+    tg: FakeTelegram, filename: str, survey: bytes, title: str
+) -> tuple[FakeUser, FakeUser]:
+    """The owner and Анна, a subscriber: the owner opens the subscribers' `survey` until
+    1 December, 12:00, and Анна gets its invitation (which names `title`)."""
+    owner = await start_owner(tg)
+    anna = tg.user(2001, first_name="Анна")
+    await anna.send("/start")
+    await owner.send_document(filename, survey)
+    await owner.press("🟢 Открыть")
+    await owner.send("01.12 12:00")
+    await owner.press("✅ Открыть")
+    await tg.wait_for(lambda c: c.chat_id == 2001 and title in (c.text or ""))
+    return owner, anna
 
 
 # --- files: generated hostile input ------------------------------------------------------------
@@ -108,11 +125,7 @@ async def test_a_zip_bomb_in_the_resolution_dialog_gets_a_clear_reply(
 ) -> None:
     async with run_bot() as app:
         owner = await start_owner(tg)
-        await owner.send("/resolution_new")
-        await owner.press("📝 Проект решения")
-        await owner.send("12.03.2026")
-        await owner.press("Вологда")
-        await owner.send("О транспорте")
+        await begin(owner, "📝 Проект решения", "12.03.2026", "Вологда", "О транспорте")
         await owner.send_document("bomb.docx", zip_bomb(MAX_INFLATED + (16 << 20)))
         assert "слишком много данных" in owner.last_text()
         assert await app.db.fetchval("SELECT count(*) FROM files") == 0  # nothing kept
@@ -218,11 +231,7 @@ async def test_txt_upload_is_published_readable_and_only_accepted_files_are_kept
 ) -> None:
     async with run_bot() as app:
         owner = await start_owner(tg)
-        await owner.send("/resolution_new")
-        await owner.press("📝 Проект решения")
-        await owner.send("12.03.2026")
-        await owner.press("Вологда")
-        await owner.send("О транспорте")
+        await begin(owner, "📝 Проект решения", "12.03.2026", "Вологда", "О транспорте")
         await owner.send_document("long.txt", ("Слово " * 70_000).encode("cp1251"))
         assert "слишком длинный" in owner.last_text() or "не длиннее" in owner.last_text()
         await owner.send_document("binary.txt", b"\x89PNG\r\n\x1a\n" + bytes(3000))
@@ -264,14 +273,7 @@ async def test_export_and_charts_with_characters_excel_and_html_refuse(
     tg: FakeTelegram, run_bot: RunBot
 ) -> None:
     async with run_bot():
-        owner = await start_owner(tg)
-        anna = tg.user(2001, first_name="Анна")
-        await anna.send("/start")
-        await owner.send_document("t.yaml", SLASH_SURVEY)
-        await owner.press("🟢 Открыть")
-        await owner.send("01.12 12:00")
-        await owner.press("✅ Открыть")
-        await tg.wait_for(lambda c: c.chat_id == 2001 and "Tarify" in (c.text or ""))
+        owner, anna = await invite_anna(tg, "t.yaml", SLASH_SURVEY, "Tarify")
         await anna.press("▶️ Начать")
         await anna.send("12,5")
         long_answer = "Очень подробный ответ. " * 174  # 4 002 characters
@@ -398,14 +400,7 @@ async def test_a_scale_from_zero_and_control_characters_in_answers(
     tg: FakeTelegram, run_bot: RunBot
 ) -> None:
     async with run_bot() as app:
-        owner = await start_owner(tg)
-        anna = tg.user(2001, first_name="Анна")
-        await anna.send("/start")
-        await owner.send_document("m.yaml", SCALE_SURVEY)
-        await owner.press("🟢 Открыть")
-        await owner.send("01.12 12:00")
-        await owner.press("✅ Открыть")
-        await tg.wait_for(lambda c: c.chat_id == 2001 and "Mood" in (c.text or ""))
+        _, anna = await invite_anna(tg, "m.yaml", SCALE_SURVEY, "Mood")
         await anna.press("▶️ Начать")
         assert ["0", "1", "2", "3", "4"] in anna.last_message().buttons()
         await anna.press("0")

@@ -38,7 +38,9 @@ async def world(app: App, tg: FakeTelegram) -> FakeUser:
     return owner
 
 
-async def open_example(app: App, tg: FakeTelegram, owner: FakeUser) -> int:
+async def open_example(app: App, tg: FakeTelegram) -> FakeUser:
+    """The world, and its owner, who opens the example survey to the cities."""
+    owner = await world(app, tg)
     await owner.send_document("tariffs-2026.yaml", EXAMPLE)
     assert "Опрос загружен как черновик" in owner.last_text()
     await owner.press("🟢 Открыть")
@@ -52,6 +54,17 @@ async def open_example(app: App, tg: FakeTelegram, owner: FakeUser) -> int:
     await tg.wait_calls(
         lambda c: c.chat_id in invited and "Информационный обмен" in (c.text or ""), 3
     )
+    return owner
+
+
+async def move_to(app: App, clock: ManualClock, moment: datetime) -> None:
+    """The calendar moves to `moment`; the bot does what fell due and sends all it has to."""
+    clock.moment = moment
+    await app.scheduler.run_due()
+    await app.sender.wait_idle()
+
+
+async def example_id(app: App) -> int:
     return int(await app.db.fetchval("SELECT id FROM surveys"))
 
 
@@ -59,19 +72,33 @@ def question(user: FakeUser) -> str:
     return user.last_message().plain_text
 
 
+Step = str | tuple[str, ...]
+
+
+async def talk(user: FakeUser, *steps: Step) -> None:
+    """`user` answers in turn: each step is typed, or "[label]" presses that button. A step
+    written (step, text, ...) then checks that the bot's last message contains each text."""
+    for step in steps:
+        reply, *says = (step,) if isinstance(step, str) else step
+        if reply.startswith("[") and reply.endswith("]"):
+            await user.press(reply[1:-1])
+        else:
+            await user.send(reply)
+        for text in says:
+            assert text in question(user), reply
+
+
 async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
     tg: FakeTelegram, run_bot: RunBot
 ) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        await open_example(app, tg, owner)
+        owner = await open_example(app, tg)
         ivan = tg.user(VOLOGDA_1)
         invitation = ivan.last_message()
         assert "8 вопросов" in invitation.plain_text
-        await ivan.press("▶️ Начать")
-        assert "Вопрос 1 из 8" in question(ivan)
-        assert "Тариф на холодную воду" in question(ivan)
-        assert "от 0 до 1\u00a0000" in question(ivan)
+        await talk(
+            ivan, ("[▶️ Начать]", "Вопрос 1 из 8", "Тариф на холодную воду", "от 0 до 1\u00a0000")
+        )
 
         for wrong, says in [
             ("abc", "Нужно число"),
@@ -87,13 +114,13 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
         await ivan.send("35,40 руб.")  # the unit may follow the number
         assert question(ivan).startswith("✅ Записано: 35,40 руб./м³\n\n")  # read back at once
         assert "Вопрос 2 из 8" in question(ivan)
-        await ivan.send("7,5")
-        assert "Нужно целое число" in question(ivan)
-        await ivan.send("13")
-        assert "не может быть больше 12" in question(ivan)
-        await ivan.send("7")
+        await talk(
+            ivan,
+            ("7,5", "Нужно целое число"),
+            ("13", "не может быть больше 12"),
+            ("7", "Вопрос 3 из 8"),
+        )
 
-        assert "Вопрос 3 из 8" in question(ivan)
         await ivan.send_photo()
         assert "фото, стикеры и голосовые сообщения бот не принимает" in question(ivan)
         await ivan.send_sticker()
@@ -102,26 +129,19 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
         assert "Ответ: да" in ivan.messages()[-2].plain_text  # the answered question, settled
 
         assert "Вопрос 4 из 8" in question(ivan)
-        await ivan.send("транспорт")
-        assert "Ответьте кнопками" in question(ivan)
-        await ivan.press("Готово (0)")
+        await talk(ivan, ("транспорт", "Ответьте кнопками"), "[Готово (0)]")
         assert ivan.alerts()[-1] == "Отметьте хотя бы один вариант."
-        await ivan.press("транспорт")
-        await ivan.press("освещение")
+        await talk(ivan, "[транспорт]", "[освещение]")
         assert ["✓ транспорт"] in ivan.last_message().buttons()
-        await ivan.press("Готово (2)")
-
-        assert "Вопрос 5 из 8" in question(ivan)
-        await ivan.send("да")
-        assert "Вопрос 6 из 8" in question(ivan)
-        await ivan.press("4")
-        assert "Вопрос 7 из 8" in question(ivan)
-        await ivan.send("31.02.2026")
-        assert "Такой даты нет" in question(ivan)
-        await ivan.send("1.12.2026")
-        assert "Вопрос 8 из 8" in question(ivan)
-        assert "необязательный" in question(ivan)
-        await ivan.press("Пропустить")
+        await talk(
+            ivan,
+            ("[Готово (2)]", "Вопрос 5 из 8"),
+            ("да", "Вопрос 6 из 8"),
+            ("[4]", "Вопрос 7 из 8"),
+            ("31.02.2026", "Такой даты нет"),
+            ("1.12.2026", "Вопрос 8 из 8", "необязательный"),
+            "[Пропустить]",
+        )
 
         review = question(ivan)
         assert review.startswith("Проверьте ответы — Тарифы ЖКХ — 2026, Вологда")
@@ -129,9 +149,7 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
         assert "4. Какие решения уже работают?\nтранспорт, освещение" in review
         assert "7. С какой даты действуют нынешние тарифы?\n1 декабря 2026 г." in review
         assert "8. Что ещё важно знать о тарифах Вашего города?\nпропущено" in review
-        await ivan.press("✏️ 3")
-        assert "Сейчас: да" in question(ivan)
-        await ivan.press("нет")  # the multi choice no longer applies
+        await talk(ivan, ("[✏️ 3]", "Сейчас: да"), "[нет]")  # the multi choice no longer applies
         review = question(ivan)
         assert "Какие решения" not in review
         assert "7. Что ещё важно знать" in review
@@ -187,29 +205,24 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
 
 async def test_restart_in_the_middle_loses_nothing(tg: FakeTelegram, run_bot: RunBot) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        await open_example(app, tg, owner)
+        await open_example(app, tg)
         petr = tg.user(TVER)
-        await petr.press("▶️ Начать")
-        await petr.send("41")
-        await petr.send("8")
-        assert "Вопрос 3 из 8" in question(petr)
+        await talk(petr, "[▶️ Начать]", "41", ("8", "Вопрос 3 из 8"))
     async with run_bot():
-        await petr.send("нет")  # typed; the dialog continues where it was
-        assert "Вопрос 4 из 7" in question(petr)
-        await petr.send("/cancel")
-        await petr.send("/surveys")
-        assert "заполняется: 3 из 7" in petr.last_message().plain_text
-        await petr.press("Тверь: Тарифы ЖКХ — 2026")
-        assert "Вопрос 4 из 7" in question(petr)
+        await talk(
+            petr,
+            ("нет", "Вопрос 4 из 7"),  # typed; the dialog continues where it was
+            "/cancel",
+            ("/surveys", "заполняется: 3 из 7"),
+            ("[Тверь: Тарифы ЖКХ — 2026]", "Вопрос 4 из 7"),
+        )
 
 
 async def test_two_contacts_of_one_city_share_one_response(
     tg: FakeTelegram, run_bot: RunBot
 ) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        await open_example(app, tg, owner)
+        await open_example(app, tg)
         ivan, maria = tg.user(VOLOGDA_1), tg.user(VOLOGDA_2)
         await ivan.press("▶️ Начать")
         await maria.press("▶️ Начать")
@@ -218,18 +231,20 @@ async def test_two_contacts_of_one_city_share_one_response(
         assert "Вопрос 2 из 8" in question(ivan)
         assert "Вопрос 2 из 8" in question(maria)
         await ivan.send("6")
-        await maria.send("/cancel")
-        await maria.send("/surveys")
-        await maria.press("Вологда: Тарифы ЖКХ — 2026")
-        assert "Вопрос 3 из 8" in question(maria)  # she continues after Ivan's answer
-        await ivan.press("нет")
-        assert "Вопрос 4 из 7" in question(ivan)
-        await ivan.send("да")
-        await maria.press("нет")  # her screen still shows question 3: she answers it too
-        assert "Вопрос 5 из 7" in question(maria)  # Ivan answered question 4 meanwhile
-        await maria.press("5")
-        await maria.send("01.07.2026")
-        await maria.press("Пропустить")
+        await talk(
+            maria,
+            "/cancel",
+            "/surveys",
+            ("[Вологда: Тарифы ЖКХ — 2026]", "Вопрос 3 из 8"),  # she continues after Ivan's answer
+        )
+        await talk(ivan, ("[нет]", "Вопрос 4 из 7"), "да")
+        await talk(
+            maria,
+            ("[нет]", "Вопрос 5 из 7"),  # her screen still shows question 3: she answers it too;
+            "[5]",  # Ivan answered question 4 meanwhile
+            "01.07.2026",
+            "[Пропустить]",
+        )
         review = question(maria)
         assert "1. Тариф на холодную воду\n31,00 руб./м³" in review  # her write came last
         assert "2. Сколько месяцев длится отопительный сезон?\n6" in review  # Ivan's
@@ -246,39 +261,37 @@ async def test_two_contacts_of_one_city_share_one_response(
         assert "ответ отправлен" in ivan.last_message().plain_text
 
 
-async def complete(user: FakeUser, city_button: str | None = None) -> None:
-    if city_button:
-        await user.press(city_button)
-    else:
-        await user.press("▶️ Начать")
-    for text in ("12", "6"):
-        await user.send(text)
-    await user.press("нет")
-    await user.send("нет")
-    await user.press("3")
-    await user.send("01.01.2026")
-    await user.press("Пропустить")
-    await user.press("✅ Отправить ответ")
+async def complete(user: FakeUser) -> None:
+    """`user` starts the example survey, answers every question and submits."""
+    await talk(user, "[▶️ Начать]", "12")
+    await finish(user, "6", "нет", "3", "01.01.2026")
+
+
+async def finish(user: FakeUser, months: str, meters: str, rating: str, since: str) -> None:
+    """`user`, at question 2 of the example survey, answers the rest («Умный город»: no)
+    and submits."""
+    await talk(
+        user, months, "[нет]", meters, f"[{rating}]", since, "[Пропустить]", "[✅ Отправить ответ]"
+    )
 
 
 async def test_reminders_go_only_to_cities_without_a_response(
     tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
 ) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        survey_id = await open_example(app, tg, owner)
+        owner = await open_example(app, tg)
+        survey_id = await example_id(app)
         await complete(tg.user(VOLOGDA_1))
         armed = sorted(app.scheduler.armed().values())
         assert armed == [DEADLINE - timedelta(days=3), DEADLINE - timedelta(days=1), DEADLINE]
 
-        await owner.send("/surveys")
-        await owner.press("1")
-        await owner.press("⏰ Напомнить")
-        assert (
-            "ещё не отправивших ответ: 1 контактное лицо (1 город)"
-            in owner.last_message().plain_text
+        await talk(
+            owner,
+            "/surveys",
+            "[1]",
+            ("[⏰ Напомнить]", "ещё не отправивших ответ: 1 контактное лицо (1 город)"),
+            "[⏰ Да, напомнить]",
         )
-        await owner.press("⏰ Да, напомнить")
         await tg.wait_for(lambda c: c.chat_id == TVER and "Напоминание" in (c.text or ""))
 
         clock.moment = DEADLINE - timedelta(days=3)
@@ -296,8 +309,7 @@ async def test_the_deadline_closes_the_survey_and_results_go_to_participants(
     tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
 ) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        await open_example(app, tg, owner)
+        await open_example(app, tg)
         await complete(tg.user(VOLOGDA_1))
         petr = tg.user(TVER)
         await petr.press("▶️ Начать")
@@ -358,8 +370,8 @@ async def _city(app: App, name: str) -> int:
 
 async def test_stale_and_foreign_buttons_change_nothing(tg: FakeTelegram, run_bot: RunBot) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        survey_id = await open_example(app, tg, owner)
+        await open_example(app, tg)
+        survey_id = await example_id(app)
         petr = tg.user(TVER)
         vologda = await _city(app, "Вологда")
         await petr.press_data(f"sv:go:{survey_id}:{vologda}:-1:0")  # another city's dialog
@@ -432,32 +444,32 @@ async def test_staff_close_early_and_reopen_with_a_new_deadline(
     tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
 ) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        await open_example(app, tg, owner)
-        await owner.send("/surveys")
-        await owner.press("1")
-        await owner.press("⏹ Закрыть досрочно")
-        assert "ещё не ответили 2 города" in owner.last_message().plain_text
-        await owner.press("⏹ Да, закрыть")
+        owner = await open_example(app, tg)
+        await talk(
+            owner,
+            "/surveys",
+            "[1]",
+            ("[⏹ Закрыть досрочно]", "ещё не ответили 2 города"),
+            "[⏹ Да, закрыть]",
+        )
         assert any(text.startswith("⏹ Опрос «Тарифы ЖКХ — 2026» закрыт.") for text in owner.texts())
         assert app.scheduler.armed() == {}
         petr = tg.user(TVER)
         await petr.press("▶️ Начать")
         assert petr.alerts()[-1] == "Приём ответов на этот опрос завершён. Спасибо!"
 
-        await owner.send("/surveys")
-        await owner.press("1")
-        await owner.press("🔄 Открыть снова")
-        await owner.send("20.11 10:00")
+        await talk(owner, "/surveys", "[1]", "[🔄 Открыть снова]", "20.11 10:00")
         assert owner.last_text().startswith("Это время уже прошло.")
-        await owner.send("20.12 18:00")
-        assert "Открыть снова опрос «Тарифы ЖКХ — 2026» до 20 декабря 2026 г., 18:00 МСК" in (
-            owner.last_message().plain_text
+        await talk(
+            owner,
+            (
+                "20.12 18:00",
+                "Открыть снова опрос «Тарифы ЖКХ — 2026» до 20 декабря 2026 г., 18:00 МСК",
+            ),
+            "[✅ Открыть]",
         )
-        await owner.press("✅ Открыть")
         await tg.wait_for(lambda c: c.chat_id == TVER and "снова открыт" in (c.text or ""))
-        await petr.press("▶️ Начать")
-        assert "Вопрос 1 из 8" in question(petr)
+        await talk(petr, ("[▶️ Начать]", "Вопрос 1 из 8"))
         assert max(app.scheduler.armed().values()) == datetime.fromisoformat(
             "2026-12-20T18:00+03:00"
         )
@@ -536,15 +548,14 @@ async def test_a_survey_of_subscribers_has_one_response_per_person(
         anna = tg.user(2001, first_name="Anna", language_code="en")
         await anna.send("/start")
         await owner.send_document("city-day.yaml", SUBSCRIBERS_SURVEY)
-        await owner.press("🟢 Открыть")
-        await owner.send("01.12 12:00")
-        assert "Приглашения получат подписчики: 5 человек" in owner.last_message().plain_text
-        await owner.press("✅ Открыть")
+        await talk(
+            owner,
+            "[🟢 Открыть]",
+            ("01.12 12:00", "Приглашения получат подписчики: 5 человек"),
+            "[✅ Открыть]",
+        )
         await tg.wait_for(lambda c: c.chat_id == 2001 and "Day of the city" in (c.text or ""))
-        await anna.press("▶️ Start")
-        assert "Question 1 of 2" in anna.last_message().plain_text
-        await anna.press("Yes")
-        await anna.send("3")
+        await talk(anna, ("[▶️ Start]", "Question 1 of 2"), "[Yes]", "3")
         assert anna.last_message().plain_text.startswith(
             "✅ Saved: 3\n\nCheck your answers — Day of the city"
         )
@@ -564,37 +575,34 @@ async def test_an_edit_after_submitting_shows_as_edited_to_staff(
     tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
 ) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        await open_example(app, tg, owner)
+        owner = await open_example(app, tg)
         ivan = tg.user(VOLOGDA_1)
         await complete(ivan)
         clock.advance(timedelta(hours=2))
-        await ivan.send("/surveys")
-        await ivan.press("Вологда: Тарифы ЖКХ — 2026")
-        review = ivan.last_message().plain_text
-        assert "Ответ отправлен. Исправления сохраняются сразу" in review
-        await ivan.press("✏️ 1")
-        await ivan.send("13")
-        assert "1. Тариф на холодную воду\n13,00 руб./м³" in ivan.last_message().plain_text
-        await ivan.press("✏️ 3")
-        await ivan.press("да")  # now the multi choice applies: the response needs it
-        assert "Вопрос 4 из 8" in question(ivan)
-        await ivan.press("ЖКХ")
-        await ivan.press("Готово (1)")
-        assert "Чтобы исправить ответ" in question(ivan)  # back in review, not submitted
-        await ivan.press("✅ Отправить ответ")
-        await owner.send("/surveys")
-        await owner.press("1")
-        await owner.press("📋 Кто ответил")
-        status = owner.last_message().plain_text
-        assert "✅ Вологда — отправлен 23 ноября 2026 г., 14:00 МСК" in status
+        await talk(
+            ivan,
+            "/surveys",
+            ("[Вологда: Тарифы ЖКХ — 2026]", "Ответ отправлен. Исправления сохраняются сразу"),
+            "[✏️ 1]",
+            ("13", "1. Тариф на холодную воду\n13,00 руб./м³"),
+            "[✏️ 3]",
+            ("[да]", "Вопрос 4 из 8"),  # now the multi choice applies: the response needs it
+            "[ЖКХ]",
+            ("[Готово (1)]", "Чтобы исправить ответ"),  # back in review, not submitted
+            "[✅ Отправить ответ]",
+        )
+        await talk(
+            owner,
+            "/surveys",
+            "[1]",
+            ("[📋 Кто ответил]", "✅ Вологда — отправлен 23 ноября 2026 г., 14:00 МСК"),
+        )
         ivan_edit = tg.user(VOLOGDA_2)
-        await ivan_edit.press("▶️ Начать")
-        await ivan_edit.press("✏️ 2")
-        await ivan_edit.send("8")
-        await owner.press("📋 Кто ответил")
-        assert "(изменён 23 ноября 2026 г., 14:00 МСК)" in owner.last_message().plain_text
-        assert "⏳ Тверь — не начат" in owner.last_message().plain_text
+        await talk(ivan_edit, "[▶️ Начать]", "[✏️ 2]", "8")
+        await talk(
+            owner,
+            ("[📋 Кто ответил]", "(изменён 23 ноября 2026 г., 14:00 МСК)", "⏳ Тверь — не начат"),
+        )
 
 
 async def test_the_digest_counts_the_cities_that_answered(
@@ -603,12 +611,9 @@ async def test_the_digest_counts_the_cities_that_answered(
     from bot.services.digest import digest_message
 
     async with run_bot() as app:
-        owner = await world(app, tg)
-        await open_example(app, tg, owner)
+        await open_example(app, tg)
         await complete(tg.user(TVER))
-        clock.moment = DEADLINE + timedelta(minutes=1)
-        await app.scheduler.run_due()
-        await app.sender.wait_idle()
+        await move_to(app, clock, DEADLINE + timedelta(minutes=1))
         digest = await app.services.digests.build(2026)
         text = digest_message(app.catalog.get("ru"), digest)
         assert "• Тарифы ЖКХ — 2026 — 1 город из 30" in text
@@ -647,8 +652,7 @@ async def test_forgetting_a_contact_keeps_the_citys_response_without_their_name(
     tg: FakeTelegram, run_bot: RunBot
 ) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        await open_example(app, tg, owner)
+        await open_example(app, tg)
         ivan = tg.user(VOLOGDA_1)
         await complete(ivan)
         await ivan.send("/forget")
@@ -666,14 +670,10 @@ async def test_every_member_city_is_counted_and_one_without_a_contact_can_be_inv
     tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
 ) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        await open_example(app, tg, owner)
+        owner = await open_example(app, tg)
         ivan = tg.user(VOLOGDA_1)
-        await ivan.press("▶️ Начать")
-        await ivan.send("30")
-        await ivan.send("6")
-        await ivan.press("нет")  # the multi choice no longer applies: 7 questions
-        assert "Вопрос 4 из 7" in question(ivan)
+        # the multi choice no longer applies: 7 questions
+        await talk(ivan, "[▶️ Начать]", "30", "6", ("[нет]", "Вопрос 4 из 7"))
 
         await owner.send("/surveys")
         assert (
@@ -718,9 +718,7 @@ async def test_every_member_city_is_counted_and_one_without_a_contact_can_be_inv
         await owner.press("📋 Кто ответил", message_id=card.message_id)
         assert "⏳ Архангельск — не начат" in owner.last_message().plain_text
 
-        clock.moment = DEADLINE + timedelta(minutes=1)
-        await app.scheduler.run_due()
-        await app.sender.wait_idle()
+        await move_to(app, clock, DEADLINE + timedelta(minutes=1))
         from bot.services.digest import digest_message
 
         text = digest_message(app.catalog.get("ru"), await app.services.digests.build(2026))
@@ -745,8 +743,7 @@ async def test_two_contacts_answer_partly_in_the_chat_and_partly_in_a_spreadshee
     tg: FakeTelegram, run_bot: RunBot
 ) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        await open_example(app, tg, owner)
+        await open_example(app, tg)
         ivan, maria, petr = tg.user(VOLOGDA_1), tg.user(VOLOGDA_2), tg.user(TVER)
         await ivan.press("▶️ Начать")
         assert ["📊 Заполнить в Excel"] in ivan.last_message().buttons()  # at the start
@@ -790,10 +787,7 @@ async def test_two_contacts_answer_partly_in_the_chat_and_partly_in_a_spreadshee
         )  # fmt: skip
         assert book["unionbot"].sheet_state == "veryHidden"
 
-        await ivan.send("/cancel")
-        await ivan.send("/surveys")
-        await ivan.press("Вологда: Тарифы ЖКХ — 2026")
-        await ivan.press("← Назад")
+        await talk(ivan, "/cancel", "/surveys", "[Вологда: Тарифы ЖКХ — 2026]", "[← Назад]")
         await ivan.send("8")  # Ivan changes question 2 after Maria got the spreadsheet
 
         bad = filled(
@@ -952,18 +946,19 @@ async def test_staff_try_a_draft_out_and_it_leaves_no_trace(
         await owner.press("✏️ 1")
         await owner.send("35,4")
         assert question(owner).startswith("✅ Записано: 35,40 руб./м³")
-        await owner.send("6")
-        await owner.press("да")
-        assert "Вопрос 4 из 8" in question(owner)  # skip logic as a city sees it
-        await owner.press("транспорт")
-        await owner.press("Готово (1)")
-        await owner.press("← Назад")
-        await owner.press("← Назад")
-        await owner.press("нет")
-        assert "Вопрос 4 из 7" in question(owner)
-        await owner.send("да")
-        await owner.press("5")  # the date came from the spreadsheet
-        await owner.press("Пропустить")
+        await talk(
+            owner,
+            "6",
+            ("[да]", "Вопрос 4 из 8"),  # skip logic as a city sees it
+            "[транспорт]",
+            "[Готово (1)]",
+            "[← Назад]",
+            "[← Назад]",
+            ("[нет]", "Вопрос 4 из 7"),
+            "да",
+            "[5]",  # the date came from the spreadsheet
+            "[Пропустить]",
+        )
         review = question(owner)
         assert "Проверьте ответы — Тарифы ЖКХ — 2026" in review
         assert "Какие решения" not in review
@@ -976,7 +971,7 @@ async def test_staff_try_a_draft_out_and_it_leaves_no_trace(
         await owner.press("🧪 Попробовать", message_id=card.message_id)
         await owner.send("12")
         petr = tg.user(TVER)
-        survey_id = int(await app.db.fetchval("SELECT id FROM surveys"))
+        survey_id = await example_id(app)
         await petr.send("/surveys")
         await petr.press_data(f"sv:go:{survey_id}:-1:-1:0")  # a city contact forging it
         assert petr.alerts()[-1] == "Вы не контактное лицо этого города — ответить за него нельзя."
@@ -1016,19 +1011,9 @@ async def test_a_survey_that_repeats_last_years_shows_both_years(
         assert old_sheet is not None
         assert not isinstance(old_sheet, str)
         for user, water in ((ivan, "198,4"), (petr, "150")):
-            await user.press("▶️ Начать")
-            await user.send(water)
-            for text in ("7",):
-                await user.send(text)
-            await user.press("нет")
-            await user.send("да")
-            await user.press("3")
-            await user.send("01.07.2025")
-            await user.press("Пропустить")
-            await user.press("✅ Отправить ответ")
-        clock.moment = datetime.fromisoformat("2025-12-15T18:01+03:00")
-        await app.scheduler.run_due()
-        await app.sender.wait_idle()
+            await talk(user, "[▶️ Начать]", water)
+            await finish(user, "7", "да", "3", "01.07.2025")
+        await move_to(app, clock, datetime.fromisoformat("2025-12-15T18:01+03:00"))
 
         clock.moment = START
         await owner.send_document(
@@ -1057,15 +1042,8 @@ async def test_a_survey_that_repeats_last_years_shows_both_years(
         assert [sheet["F4"].value, sheet["F5"].value, sheet["F6"].value] == [
             "В 2025 году", "198,40 руб./м³", "7",
         ]  # fmt: skip
-        await ivan.send("/surveys")
-        await ivan.press("Вологда: Тарифы ЖКХ — 2026")
-        await ivan.send("8")
-        await ivan.press("нет")
-        await ivan.send("да")
-        await ivan.press("4")
-        await ivan.send("01.07.2026")
-        await ivan.press("Пропустить")
-        await ivan.press("✅ Отправить ответ")
+        await talk(ivan, "/surveys", "[Вологда: Тарифы ЖКХ — 2026]")
+        await finish(ivan, "8", "да", "4", "01.07.2026")
         await complete(petr)
 
         await owner.send("/surveys")
@@ -1091,9 +1069,7 @@ async def test_a_survey_that_repeats_last_years_shows_both_years(
             "Оцените качество коммунальных услуг",
         ]
 
-        clock.moment = DEADLINE + timedelta(minutes=1)
-        await app.scheduler.run_due()
-        await app.sender.wait_idle()
+        await move_to(app, clock, DEADLINE + timedelta(minutes=1))
         charts = await app.services.surveys.chart_data(
             await app.services.surveys.find("tariffs-2026")  # type: ignore[arg-type]
         )

@@ -782,6 +782,13 @@ class FakeTelegram:
     # ---- files ---------------------------------------------------------------------------
 
     def _store_file(self, upload: UploadedFile, kind: str, url: str | None = None) -> StoredFile:
+        """The upload kept under a new file id; a photo gets a second one for its thumbnail."""
+        stored = self._new_file(upload, kind, url)
+        if kind == "photo":
+            stored.thumb = self._new_file(upload, kind, url)
+        return stored
+
+    def _new_file(self, upload: UploadedFile, kind: str, url: str | None) -> StoredFile:
         self._file_seq += 1
         n = self._file_seq
         folder = {"photo": "photos", "voice": "voice", "sticker": "stickers"}.get(kind, kind + "s")
@@ -796,19 +803,6 @@ class FakeTelegram:
         )
         self._files[stored.file_id] = stored
         self._files_by_path[stored.file_path] = stored
-        if kind == "photo":
-            self._file_seq += 1
-            thumb = StoredFile(
-                file_id=f"FAKEPHOTO{self._file_seq:06d}",
-                file_unique_id=f"AgAD{self._file_seq:06d}",
-                file_path=f"photos/file_{self._file_seq}{suffix}",
-                file=upload,
-                kind=kind,
-                url=url,
-            )
-            self._files[thumb.file_id] = thumb
-            self._files_by_path[thumb.file_path] = thumb
-            stored.thumb = thumb
         return stored
 
     def _media_object(self, kind: str, stored: StoredFile) -> Any:
@@ -1238,6 +1232,15 @@ class FakeTelegram:
 
     # ---- message helpers -----------------------------------------------------------------
 
+    def _message_text(self, p: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        """The text of sendMessage or editMessageText, parsed; refused when empty or too long."""
+        plain, entities = self._parse(p.get("text"), p.get("parse_mode"), p.get("entities"))
+        if not plain.strip():
+            raise _bad("message text is empty")
+        if utf16_len(plain) > 4096:
+            raise _bad("message is too long")
+        return plain, entities
+
     def _parse(self, raw: Any, parse_mode: Any, entities: Any) -> tuple[str, list[dict[str, Any]]]:
         text = "" if raw is None else str(raw)
         if isinstance(parse_mode, str) and parse_mode.lower() == "html":
@@ -1334,11 +1337,7 @@ class FakeTelegram:
     def _send_message(self, call: ApiCall) -> dict[str, Any]:
         p = call.params
         chat = self._target_chat(p.get("chat_id"))
-        plain, entities = self._parse(p.get("text"), p.get("parse_mode"), p.get("entities"))
-        if not plain.strip():
-            raise _bad("message text is empty")
-        if utf16_len(plain) > 4096:
-            raise _bad("message is too long")
+        plain, entities = self._message_text(p)
         markup = self._check_markup(p.get("reply_markup"))
         return self._post(
             chat,
@@ -1471,11 +1470,7 @@ class FakeTelegram:
     def _edit_text(self, call: ApiCall) -> Any:
         target = self._edit_target(call)
         p = call.params
-        plain, entities = self._parse(p.get("text"), p.get("parse_mode"), p.get("entities"))
-        if not plain.strip():
-            raise _bad("message text is empty")
-        if utf16_len(plain) > 4096:
-            raise _bad("message is too long")
+        plain, entities = self._message_text(p)
         markup = self._check_markup(p.get("reply_markup"))
         if target is None:
             return True
