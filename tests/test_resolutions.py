@@ -237,7 +237,7 @@ async def test_comments_reach_staff_and_the_answer_reaches_the_person(
         for member in (owner, staff):
             note = member.last_message()
             assert f"Замечания к проекту «{TITLE}»" in note.plain_text
-            assert "Контакт Кострома (@c3201), г. Кострома" in note.plain_text
+            assert "Контакт Кострома (@c3201) — контактное лицо: Кострома" in note.plain_text
             assert "добавить <тарифы> на пригородные" in note.plain_text
             assert note.buttons() == [["↩️ Ответить"]]
         row = await app.db.fetchone("SELECT person_id, city_names, text FROM resolution_comments")
