@@ -820,7 +820,7 @@ async def test_two_contacts_answer_partly_in_the_chat_and_partly_in_a_spreadshee
         )  # fmt: skip
         await maria.send_document("tariffs-2026-Vologda.xlsx", good)
         report = maria.messages()[-2].plain_text
-        assert "Сохранено ответов: 7; без изменений: 1." in report
+        assert "Сохранено ответов: 6; без изменений: 2." in report  # C12 came with the first file
         assert "Не сохранены" not in report
         assert "записан ответ из таблицы:\n• Анкета!C7: вопрос 3" in report  # her first file
         review = maria.last_message().plain_text
@@ -1082,3 +1082,57 @@ async def test_a_survey_that_repeats_last_years_shows_both_years(
     ]
     assert len(results) == 1
     assert "медиана 112,25 (в 2025 году: 174,20; изменение -35,6\u00a0%)" in results[0].plain_text
+
+
+async def test_a_subscriber_answers_in_a_spreadsheet_of_their_own(
+    tg: FakeTelegram, run_bot: RunBot
+) -> None:
+    async with run_bot() as app:
+        owner = await world(app, tg)
+        anna = tg.user(2001, first_name="Anna", language_code="en")
+        boris = tg.user(2002, first_name="Борис")
+        for person in (anna, boris):
+            await person.send("/start")
+        await owner.send_document("city-day.yaml", SUBSCRIBERS_SURVEY)
+        await talk(owner, "[🟢 Открыть]", "01.12 12:00", "[✅ Открыть]")
+        await tg.wait_for(lambda c: c.chat_id == 2001 and "Day of the city" in (c.text or ""))
+
+        await anna.press("📊 Fill in with Excel")
+        sent = anna.last_message()
+        assert sent.document is not None
+        assert not isinstance(sent.document, str)
+        assert sent.document.filename == "city-day.xlsx"  # no city in a person's file
+        assert (sent.caption or "").startswith('📊 The questionnaire "Day of the city".')
+        content = sent.document.content
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+        assert [sheet["B5"].value, sheet["E5"].value] == ["Will you come?", "Yes or No."]
+        assert sheet["E6"].value == (
+            'A whole number from 0 to 10. Only if the answer to question 1 is "Yes".'
+        )
+
+        await anna.send_document("city-day.xlsx", filled(content, {"C5": "Yes", "C6": 12}))
+        report = anna.messages()[-2].plain_text
+        assert report.startswith("📊 Spreadsheet read: Day of the city\nAnswers saved: 1.")
+        assert "• Questionnaire!C6: the number cannot be greater than 10" in report
+        assert "2. How many guests?\n— no answer" in anna.last_message().plain_text
+
+        await boris.send_document("city-day.xlsx", filled(content, {"C5": "No"}))
+        assert boris.last_text().startswith("Эта таблица — другого участника опроса")
+
+        await anna.send_document("city-day.xlsx", filled(content, {"C5": "Yes", "C6": 3}))
+        report = anna.messages()[-2].plain_text
+        assert "Answers saved: 1; unchanged: 1." in report  # question 1 came with the first file
+        assert "changed after the spreadsheet was made" not in report
+        review = anna.last_message()
+        assert "2. How many guests?\n3" in review.plain_text
+        assert ["✅ Submit the response"] in review.buttons()
+        await anna.press("✅ Submit the response")
+        assert anna.last_text().startswith('✅ Thank you! The response to "Day of the city"')
+        rows = await app.db.fetchall(
+            "SELECT r.person_id, r.city_id, r.status, a.question, a.value"
+            " FROM responses r JOIN answers a ON a.response_id = r.id ORDER BY a.question"
+        )
+        assert [tuple(r) for r in rows] == [
+            (2001, None, "submitted", "come", "true"),
+            (2001, None, "submitted", "guests", "3"),
+        ]

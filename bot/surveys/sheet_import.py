@@ -79,6 +79,9 @@ class SheetImporting(Answering):
             if key not in applies:
                 ignored.append(CellNote(cell, "not_asked", {"number": number}))
                 continue
+            if key in state.answers and state.answers[key] == value:
+                unchanged += 1  # the chat (or another file) already gave this very answer
+                continue
             if key in state.answers and state.answers[key] != (
                 None if original is _NONE else original
             ):
