@@ -1044,6 +1044,14 @@ async def test_a_survey_that_repeats_last_years_shows_both_years(
         ]  # fmt: skip
         await talk(ivan, "/surveys", "[Вологда: Тарифы ЖКХ — 2026]")
         await finish(ivan, "8", "да", "4", "01.07.2026")
+        (review,) = [m for m in ivan.messages()[-3:] if "Проверьте ответы" in m.plain_text]
+        assert "1. Тариф на холодную воду\n212,50 руб./м³\n📅 в 2025 году: 198,40 руб./м³" in (
+            review.plain_text
+        )
+        assert (
+            "6. С какой даты действуют нынешние тарифы?\n1 июля 2026 г.\n📅 в 2025 году: 1 июля"
+            in (review.plain_text)
+        )
         await complete(petr)
 
         await owner.send("/surveys")

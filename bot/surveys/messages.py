@@ -57,18 +57,22 @@ def show_answer(t: Texts, question: Question, value: Answer) -> str:
     return str(value)
 
 
+def _last_time(t: Texts, step: Step, question: Question) -> str | None:
+    """The answer given to the survey this one repeats (`compare_with`), as a line."""
+    previous = step.previous
+    if previous is None or question.key not in previous.answers:
+        return None
+    value = shorten(show_answer(t, question, previous.answers[question.key]), REVIEW_SHOWN)
+    return t.plain("surveys.previous_line", year=previous.year, value=value)
+
+
 def question_text(t: Texts, step: Step, problem: str | None = None, echo: str | None = None) -> str:
     """The question; `echo`: the answer just typed, read back ("Saved: 212,50 rub.")."""
     assert step.question is not None
     question = step.question
-    previous = step.previous
-    before = None
-    if previous is not None and question.key in previous.answers:
-        value = show_answer(t, question, previous.answers[question.key])
-        before = t.plain("surveys.previous_line", year=previous.year, value=value)
     return t(
         "surveys.question",
-        before=before,
+        before=_last_time(t, step, question),
         echo=echo,
         trial=step.owner.trial,
         title=step.survey.title,
@@ -147,6 +151,7 @@ def review_text(t: Texts, step: Step, echo: str | None = None) -> list[str]:
             "answer": shorten(show_answer(t, q, step.plan.effective[q.key]), REVIEW_SHOWN)
             if q.key in step.plan.effective
             else None,
+            "before": _last_time(t, step, q),
         }
         for q in step.plan.questions
     ]
