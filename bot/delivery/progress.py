@@ -20,9 +20,8 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.callbacks import JobCb
 from bot.clock import Clock
-from bot.delivery.notify import TextsOf
 from bot.inline_buttons import button, column
-from bot.texts import Texts
+from bot.texts import Texts, TextsOf
 from storage.outbox import Job, JobStatus, OutboxRepo, Outcome
 
 log = logging.getLogger(__name__)
