@@ -34,6 +34,7 @@ from pydantic import BaseModel
 
 from bot.buttons import Stale, message_of
 from bot.callbacks import DialogCb
+from bot.delivery.parts import TextPart
 from bot.filters import NotCommand
 from bot.inputs import without_controls
 from bot.texts import Texts
@@ -43,12 +44,7 @@ D = TypeVar("D", bound=BaseModel)
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Ask:
-    """A screen: HTML text and its buttons."""
-
-    text: str
-    markup: InlineKeyboardMarkup | None = None
+Ask = TextPart  # a screen: HTML text and its buttons, one message as the outbox sends it
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +289,7 @@ class Dialog(Generic[D]):
         ask = await step.ask(context)
         if ask is None:
             return False
-        if ask.markup is None:
+        if ask.reply_markup is None:
             skip = [[(context.t.plain(self.labels.skip), "skip", "")]] if step.skip else []
             ask = Ask(ask.text, context.keyboard(skip))
         await self._show(context, message, ask)
@@ -303,7 +299,7 @@ class Dialog(Generic[D]):
         for html in context.said:
             await message.answer(html)
         context.said.clear()
-        await message.answer(ask.text, reply_markup=ask.markup)
+        await message.answer(ask.text, reply_markup=ask.reply_markup)
 
     async def _fields(self, context: Context[D], message: Message) -> None:
         t = context.t
@@ -341,7 +337,7 @@ class Dialog(Generic[D]):
             await self._save(context)
             if outcome.ask is not None and pressed:
                 with suppress(TelegramBadRequest):
-                    await message.edit_text(outcome.ask.text, reply_markup=outcome.ask.markup)
+                    await message.edit_text(outcome.ask.text, reply_markup=outcome.ask.reply_markup)
             elif outcome.ask is not None:
                 await self._show(context, message, outcome.ask)
             return

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,8 @@ from storage.status import StatusRepo
 if TYPE_CHECKING:
     from aiogram import Bot
     from aiogram.methods import Response, TelegramMethod
+
+    from bot.middlewares import Handler
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +62,6 @@ class Heartbeat(BaseRequestMiddleware):
             await self.beat()
         return response
 
-    async def on_update(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def on_update(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         await self.beat()
         return await handler(event, data)

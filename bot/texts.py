@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from functools import cached_property
 from importlib import resources
 from typing import Any
@@ -268,3 +268,6 @@ class Texts:
 
     def _plain_source(self, key: str) -> str:
         return self._source(key, None)[1]
+
+
+TextsOf = Callable[[int], Awaitable[Texts]]  # a person's texts, by their id

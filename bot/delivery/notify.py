@@ -23,12 +23,10 @@ from aiogram.exceptions import (
 
 from bot.clock import Clock
 from bot.delivery.parts import Renderers, TextPart
-from bot.texts import Texts
+from bot.texts import TextsOf
 from storage.contacts import Notice
 
 log = logging.getLogger(__name__)
-
-TextsOf = Callable[[int], Awaitable[Texts]]
 
 
 @dataclass(eq=False)

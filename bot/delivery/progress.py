@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from aiogram import Bot
@@ -19,9 +20,8 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.callbacks import JobCb
 from bot.clock import Clock
-from bot.delivery.notify import TextsOf
 from bot.inline_buttons import button, column
-from bot.texts import Texts
+from bot.texts import Texts, TextsOf
 from storage.outbox import Job, JobStatus, OutboxRepo, Outcome
 
 log = logging.getLogger(__name__)
@@ -34,26 +34,18 @@ def cancel_keyboard(t: Texts, job_id: int) -> InlineKeyboardMarkup:
     return column(button(t.plain("delivery.cancel"), JobCb(action="cancel", job_id=job_id)))
 
 
+@dataclass(eq=False)
 class Progress:
-    def __init__(
-        self,
-        bot: Bot,
-        repo: OutboxRepo,
-        texts_of: TextsOf,
-        clock: Clock,
-        rate: float,
-        interval: float = EDIT_INTERVAL,
-    ) -> None:
-        self.bot = bot
-        self.repo = repo
-        self.texts_of = texts_of
-        self.clock = clock
-        self.rate = rate
-        self.interval = interval
-        self._watchers: dict[int, asyncio.Task[None]] = {}
-        self._last_text: dict[int, str] = {}
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._reported: set[int] = set()
+    bot: Bot
+    repo: OutboxRepo
+    texts_of: TextsOf
+    clock: Clock
+    rate: float
+    interval: float = EDIT_INTERVAL
+    _watchers: dict[int, asyncio.Task[None]] = field(default_factory=dict, init=False)
+    _last_text: dict[int, str] = field(default_factory=dict, init=False)
+    _locks: dict[int, asyncio.Lock] = field(default_factory=dict, init=False)
+    _reported: set[int] = field(default_factory=set, init=False)
 
     def _lock(self, job_id: int) -> asyncio.Lock:
         """One at a time per job: showing the progress message, and the report."""

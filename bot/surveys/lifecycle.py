@@ -3,6 +3,7 @@ actions, the close summary to staff, and the results to whom the survey file say
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -91,7 +92,6 @@ class Lifecycle(Reports, Reaching):
         return closed
 
     async def _after_close(self, survey: Survey) -> None:
-        version = survey.row.version
         staff_ids = sorted(await self.people.staff_ids())
         roster = await self.roster(survey)
         part = roster.participation
@@ -102,24 +102,16 @@ class Lifecycle(Reports, Reaching):
                 for e in roster.of(state)
             ]
 
-        await self.outbox.send(
-            NewJob(
-                kind="survey_closed",
-                audience={"survey_id": survey.id, "staff": True},
-                payload=render_payload(
-                    "survey.closed",
-                    **about(survey),
-                    submitted=part.submitted,
-                    total=part.total,
-                    by_cities=survey.by_cities,
-                    started=names(State.IN_PROGRESS),
-                    not_started=names(State.NOT_STARTED),
-                    no_contact=names(State.NO_CONTACT),
-                ),
-                priority=PRIORITY,
-                dedup_key=f"survey:{survey.id}:closed:{version}",
-            ),
+        tally = {"submitted": part.submitted, "total": part.total, "by_cities": survey.by_cities}
+        await self._send_closing(
+            survey,
+            "closed",
             staff_ids,
+            {"staff": True},
+            **tally,
+            started=names(State.IN_PROGRESS),
+            not_started=names(State.NOT_STARTED),
+            no_contact=names(State.NO_CONTACT),
         )
         # Those who started and did not submit learn that their answers were not sent.
         started_cities, started_people = await self.responses.started(survey.id)
@@ -129,18 +121,7 @@ class Lifecycle(Reports, Reaching):
             else sorted(started_people)
         )
         if told:
-            await self.outbox.send(
-                NewJob(
-                    kind="survey_unsubmitted",
-                    audience={"survey_id": survey.id},
-                    payload=render_payload(
-                        "survey.unsubmitted", **about(survey), by_cities=survey.by_cities
-                    ),
-                    priority=PRIORITY,
-                    dedup_key=f"survey:{survey.id}:unsubmitted:{version}",
-                ),
-                told,
-            )
+            await self._send_closing(survey, "unsubmitted", told, {}, by_cities=survey.by_cities)
         share = survey.definition.share_results
         if share is ShareResults.STAFF:
             return
@@ -157,21 +138,37 @@ class Lifecycle(Reports, Reaching):
                 set(await self.contacts.person_ids())
                 | set(await self.subscriptions.subscribers(Topic.SURVEYS.value))
             )
+        await self._send_closing(
+            survey,
+            "results",
+            people,
+            {"share": share.value},
+            priority=0,
+            **tally,
+            stats=stats,
+            charts=[key for key, _ in charts],
+            captions=[caption for _, caption in charts],
+        )
+
+    async def _send_closing(
+        self,
+        survey: Survey,
+        what: str,
+        people: Sequence[int],
+        audience: dict[str, Any],
+        *,
+        priority: int = PRIORITY,
+        **args: Any,
+    ) -> None:
+        """A message of the closing (job `survey_<what>`, rendered by `survey.<what>`),
+        queued once per opening of the survey."""
         await self.outbox.send(
             NewJob(
-                kind="survey_results",
-                audience={"survey_id": survey.id, "share": share.value},
-                payload=render_payload(
-                    "survey.results",
-                    **about(survey),
-                    submitted=part.submitted,
-                    total=part.total,
-                    by_cities=survey.by_cities,
-                    stats=stats,
-                    charts=[key for key, _ in charts],
-                    captions=[caption for _, caption in charts],
-                ),
-                dedup_key=f"survey:{survey.id}:results:{version}",
+                kind=f"survey_{what}",
+                audience={"survey_id": survey.id, **audience},
+                payload=render_payload(f"survey.{what}", **about(survey), **args),
+                priority=priority,
+                dedup_key=f"survey:{survey.id}:{what}:{survey.row.version}",
             ),
             people,
         )

@@ -80,10 +80,7 @@ def render_closed(t: Texts, args: dict[str, Any]) -> list[Part]:
     )
     text = t(
         "surveys.closed_staff",
-        title=args["title"],
-        submitted=args["submitted"],
-        total=args["total"],
-        by_cities=args["by_cities"],
+        **_tally(args),
         started=_cities(t, args.get("started", [])),
         not_started=_cities(t, args.get("not_started", args.get("missing", []))),
         no_contact=_cities(t, args.get("no_contact", [])),
@@ -91,6 +88,11 @@ def render_closed(t: Texts, args: dict[str, Any]) -> list[Part]:
     chunks = split_lines(text)
     parts: list[Part] = [TextPart(chunk) for chunk in chunks[:-1]]
     return [*parts, TextPart(chunks[-1], keyboard)]
+
+
+def _tally(args: dict[str, Any]) -> dict[str, Any]:
+    """What the close summary and the results both say: the title, how many answered."""
+    return {key: args[key] for key in ("title", "submitted", "total", "by_cities")}
 
 
 def _cities(t: Texts, items: list[list[Any]]) -> list[dict[str, Any]]:
@@ -139,10 +141,7 @@ def _shown_stat(t: Texts, stat: dict[str, Any]) -> dict[str, Any]:
 def render_results(t: Texts, args: dict[str, Any]) -> list[Part]:
     summary = t(
         "surveys.results",
-        title=args["title"],
-        submitted=args["submitted"],
-        total=args["total"],
-        by_cities=args["by_cities"],
+        **_tally(args),
         stats=[_shown_stat(t, stat) for stat in args["stats"]],
         charts=len(args.get("charts", [])),
     )
