@@ -214,13 +214,7 @@ def size_of(db: Path) -> int:
 
 async def used_bytes(app: App) -> int:
     await app.db.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
-    row = await app.db.fetchone(
-        "SELECT (SELECT page_count FROM pragma_page_count()) - "
-        "(SELECT freelist_count FROM pragma_freelist_count()), "
-        "(SELECT page_size FROM pragma_page_size())"
-    )
-    assert row is not None
-    return int(row[0]) * int(row[1])
+    return await app.maintenance.repo.size()
 
 
 async def build(db: Path, tg: FakeTelegram, people: int, resolutions: int, out: Result) -> None:

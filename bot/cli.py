@@ -76,10 +76,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _with_db(settings: StorageSettings, job: Callable[[Database], Awaitable[int]]) -> int:
+# A command that works on the database: called with it open, the parsed arguments and the
+# settings; returns the exit status.
+DbCommand = Callable[[Database, argparse.Namespace, StorageSettings], Awaitable[int]]
+
+
+async def _with_db(command: DbCommand, args: argparse.Namespace, settings: StorageSettings) -> int:
     db = await open_database(settings.database_path, Clock().now())
     try:
-        return await job(db)
+        return await command(db, args, settings)
     finally:
         await db.close()
 
@@ -95,153 +100,138 @@ def _say(texts: Texts, key: str, /, **values: object) -> None:
     print(texts.plain(f"cli.{key}", **values))
 
 
-def _migrate(settings: StorageSettings) -> Callable[[Database], Awaitable[int]]:
-    async def job(db: Database) -> int:
-        _say(_texts(settings), "migrated", path=str(db.path), version=await db.version())
+async def _migrate(db: Database, args: argparse.Namespace, settings: StorageSettings) -> int:
+    _say(_texts(settings), "migrated", path=str(db.path), version=await db.version())
+    return 0
+
+
+async def _cities(db: Database, args: argparse.Namespace, settings: StorageSettings) -> int:
+    from bot.services.cities import CityService
+    from storage.audit import AuditRepo
+    from storage.cities import CityRepo
+
+    texts = _texts(settings)
+    service = CityService(CityRepo(db), AuditRepo(db), Clock())
+    if args.action == "list":
+        for row in await service.overview():
+            _say(texts, "city_row", name=row.city.name, en=row.city.name_en, n=row.contacts)
         return 0
+    if args.action == "add":
+        city, added = await service.add(None, args.name, args.en)
+        _say(texts, "city_added" if added else "city_already", name=city.name)
+        return 0
+    found = await service.find(args.name)
+    if len(found) != 1:
+        _say(texts, "city_unclear", query=args.name, names=[city.name for city in found])
+        return 1
+    await service.remove(None, found[0])
+    _say(texts, "city_removed", name=found[0].name)
+    return 0
 
-    return job
 
+async def _survey(db: Database, args: argparse.Namespace, settings: StorageSettings) -> int:
+    from bot.surveys.definition import Definition, DefinitionError
+    from bot.surveys.export import build_table, to_csv, to_xlsx
+    from bot.surveys.files import store_definition, store_survey_file
+    from bot.surveys.roster import build_comparison, build_roster
+    from bot.surveys.template_reader import as_yaml, read_template
+    from bot.surveys.workbook import WorkbookError
+    from bot.texts import TextCatalog
+    from storage.audit import AuditRepo
+    from storage.subscriptions import SubscriptionRepo
+    from storage.surveys import ImportRefusedError, ResponseRepo, SurveyRepo
 
-def _cities(
-    args: argparse.Namespace, settings: StorageSettings
-) -> Callable[[Database], Awaitable[int]]:
-    async def job(db: Database) -> int:
-        from bot.services.cities import CityService
-        from storage.audit import AuditRepo
-        from storage.cities import CityRepo
-
-        texts = _texts(settings)
-        service = CityService(CityRepo(db), AuditRepo(db), Clock())
-        if args.action == "list":
-            for row in await service.overview():
-                _say(texts, "city_row", name=row.city.name, en=row.city.name_en, n=row.contacts)
-            return 0
-        if args.action == "add":
-            city, added = await service.add(None, args.name, args.en)
-            _say(texts, "city_added" if added else "city_already", name=city.name)
-            return 0
-        found = await service.find(args.name)
-        if len(found) != 1:
-            _say(texts, "city_unclear", query=args.name, names=[city.name for city in found])
+    surveys = SurveyRepo(db)
+    catalog = TextCatalog.load(default_locale=settings.default_locale, tz=settings.tz)
+    texts = catalog.get(None)
+    if args.action == "import":
+        try:
+            if args.file.suffix.lower() == ".xlsx":
+                raw = args.file.read_bytes()
+                source = ""
+            else:
+                source = args.file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            _say(texts, "cannot_read", file=str(args.file), error=str(error))
             return 1
-        await service.remove(None, found[0])
-        _say(texts, "city_removed", name=found[0].name)
-        return 0
-
-    return job
-
-
-def _survey(
-    args: argparse.Namespace, settings: StorageSettings
-) -> Callable[[Database], Awaitable[int]]:
-    async def job(db: Database) -> int:
-        from bot.surveys.definition import Definition, DefinitionError
-        from bot.surveys.export import build_table, to_csv, to_xlsx
-        from bot.surveys.files import store_definition, store_survey_file
-        from bot.surveys.roster import build_comparison, build_roster
-        from bot.surveys.template_reader import as_yaml, read_template
-        from bot.surveys.workbook import WorkbookError
-        from bot.texts import TextCatalog
-        from storage.audit import AuditRepo
-        from storage.subscriptions import SubscriptionRepo
-        from storage.surveys import ImportRefusedError, ResponseRepo, SurveyRepo
-
-        surveys = SurveyRepo(db)
-        catalog = TextCatalog.load(default_locale=settings.default_locale, tz=settings.tz)
-        texts = catalog.get(None)
-        if args.action == "import":
-            try:
-                if args.file.suffix.lower() == ".xlsx":
-                    raw = args.file.read_bytes()
-                    source = ""
-                else:
-                    source = args.file.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as error:
-                _say(texts, "cannot_read", file=str(args.file), error=str(error))
-                return 1
-            try:
-                if args.file.suffix.lower() == ".xlsx":
-                    definition = read_template(
-                        raw, catalog, texts, settings.tz, Clock().now(), await surveys.slugs()
-                    )
-                    if definition is None:
-                        _say(texts, "survey_not_template", file=str(args.file))
-                        return 1
-                    row, replaced = await store_definition(
-                        surveys, AuditRepo(db), definition, as_yaml(definition), None,
-                        Clock().now(),
-                    )  # fmt: skip
-                else:
-                    row, replaced = await store_survey_file(
-                        surveys, AuditRepo(db), source, None, Clock().now()
-                    )
-            except WorkbookError as error:
-                reason = texts.plain(f"surveys.sheet.{error.code}")
-                _say(texts, "survey_unreadable", file=str(args.file), reason=reason)
-                return 1
-            except DefinitionError as error:
-                _say(texts, "survey_problems", file=str(args.file), n=len(error.problems))
-                for problem in error.problems:
-                    key = f"survey_file.{problem.code}"
-                    print(texts.plain(key, place=problem.place, **problem.params))
-                return 1
-            except ImportRefusedError:
-                _say(texts, "survey_refused", file=str(args.file))
-                return 1
-            key = "survey_replaced" if replaced else "survey_imported"
-            _say(texts, key, slug=row.slug, title=row.title)
-            return 0
-        found = await (surveys.get(int(args.id)) if args.id.isdigit() else surveys.by_slug(args.id))
-        if found is None:
-            _say(texts, "survey_missing", id=args.id)
+        try:
+            if args.file.suffix.lower() == ".xlsx":
+                definition = read_template(
+                    raw, catalog, texts, settings.tz, Clock().now(), await surveys.slugs()
+                )
+                if definition is None:
+                    _say(texts, "survey_not_template", file=str(args.file))
+                    return 1
+                row, replaced = await store_definition(
+                    surveys, AuditRepo(db), definition, as_yaml(definition), None,
+                    Clock().now(),
+                )  # fmt: skip
+            else:
+                row, replaced = await store_survey_file(
+                    surveys, AuditRepo(db), source, None, Clock().now()
+                )
+        except WorkbookError as error:
+            reason = texts.plain(f"surveys.sheet.{error.code}")
+            _say(texts, "survey_unreadable", file=str(args.file), reason=reason)
             return 1
-        by_cities = found.audience == "cities"
-        definition = Definition.from_json(found.definition)
-        invited = 0 if by_cities else len(await SubscriptionRepo(db).subscribers())
-        roster = build_roster(
-            definition, await ResponseRepo(db).for_export(found.id), by_cities=by_cities,
-            invited=invited,
-        )  # fmt: skip
-        earlier = await surveys.by_slug(definition.compare_with or "")
-        comparison = None
-        if earlier is not None:
-            moment = earlier.deadline or earlier.opened_at
-            comparison = build_comparison(
-                definition, Definition.from_json(earlier.definition),
-                await ResponseRepo(db).for_export(earlier.id),
-                moment.astimezone(settings.tz).year if moment else None,
-            )  # fmt: skip
-        table = build_table(
-            catalog.get(None), definition, roster, settings.tz, closed=found.status == "closed",
-            comparison=comparison,
-        )  # fmt: skip
-        content = to_csv(table) if args.format == "csv" else to_xlsx(table, found.title)
-        args.output.write_bytes(content)
-        _say(texts, "survey_written", file=str(args.output), n=len(table.rows), footer=table.footer)
+        except DefinitionError as error:
+            _say(texts, "survey_problems", file=str(args.file), n=len(error.problems))
+            for problem in error.problems:
+                key = f"survey_file.{problem.code}"
+                print(texts.plain(key, place=problem.place, **problem.params))
+            return 1
+        except ImportRefusedError:
+            _say(texts, "survey_refused", file=str(args.file))
+            return 1
+        key = "survey_replaced" if replaced else "survey_imported"
+        _say(texts, key, slug=row.slug, title=row.title)
         return 0
-
-    return job
-
-
-def _backup(target: Path | None, settings: StorageSettings) -> Callable[[Database], Awaitable[int]]:
-    async def job(db: Database) -> int:
-        if target is not None:
-            await db.backup(target)
-            _say(_texts(settings), "backed_up", source=str(db.path), target=str(target))
-            return 0
-        assert settings.backup_dir is not None
-        from storage.backup import BackupFolder
-
-        folder = BackupFolder(db, settings.backup_dir, settings.backup_keep)
-        made = await folder.make(Clock().now())
-        _say(
-            _texts(settings), "backed_up_into", source=str(db.path), target=str(made),
-            n=len(folder.existing()),
+    found = await (surveys.get(int(args.id)) if args.id.isdigit() else surveys.by_slug(args.id))
+    if found is None:
+        _say(texts, "survey_missing", id=args.id)
+        return 1
+    by_cities = found.audience == "cities"
+    definition = Definition.from_json(found.definition)
+    invited = 0 if by_cities else len(await SubscriptionRepo(db).subscribers())
+    roster = build_roster(
+        definition, await ResponseRepo(db).for_export(found.id), by_cities=by_cities,
+        invited=invited,
+    )  # fmt: skip
+    earlier = await surveys.by_slug(definition.compare_with or "")
+    comparison = None
+    if earlier is not None:
+        moment = earlier.deadline or earlier.opened_at
+        comparison = build_comparison(
+            definition, Definition.from_json(earlier.definition),
+            await ResponseRepo(db).for_export(earlier.id),
+            moment.astimezone(settings.tz).year if moment else None,
         )  # fmt: skip
-        return 0
+    table = build_table(
+        catalog.get(None), definition, roster, settings.tz, closed=found.status == "closed",
+        comparison=comparison,
+    )  # fmt: skip
+    content = to_csv(table) if args.format == "csv" else to_xlsx(table, found.title)
+    args.output.write_bytes(content)
+    _say(texts, "survey_written", file=str(args.output), n=len(table.rows), footer=table.footer)
+    return 0
 
-    return job
+
+async def _backup(db: Database, args: argparse.Namespace, settings: StorageSettings) -> int:
+    target: Path | None = args.file
+    if target is not None:
+        await db.backup(target)
+        _say(_texts(settings), "backed_up", source=str(db.path), target=str(target))
+        return 0
+    assert settings.backup_dir is not None
+    from storage.backup import BackupFolder
+
+    folder = BackupFolder(db, settings.backup_dir, settings.backup_keep)
+    made = await folder.make(Clock().now())
+    _say(
+        _texts(settings), "backed_up_into", source=str(db.path), target=str(made),
+        n=len(folder.existing()),
+    )  # fmt: skip
+    return 0
 
 
 def _health(settings: StorageSettings, max_age: int) -> int:
@@ -272,43 +262,43 @@ def _health(settings: StorageSettings, max_age: int) -> int:
     return 0
 
 
-def _digest(
-    args: argparse.Namespace, settings: StorageSettings
-) -> Callable[[Database], Awaitable[int]]:
-    async def job(db: Database) -> int:
-        from bot.services.digest import DigestService, digest_docx, digest_markdown
-        from bot.surveys.digest import participation_by_year
-        from bot.texts import TextCatalog
-        from storage.events import EventRepo
-        from storage.resolutions import ResolutionRepo
-        from storage.surveys import SurveyRepo
+async def _digest(db: Database, args: argparse.Namespace, settings: StorageSettings) -> int:
+    from bot.services.digest import DigestService, digest_docx, digest_markdown
+    from bot.surveys.digest import participation_by_year
+    from bot.texts import TextCatalog
+    from storage.events import EventRepo
+    from storage.resolutions import ResolutionRepo
+    from storage.surveys import SurveyRepo
 
-        texts = TextCatalog.load(default_locale=settings.default_locale, tz=settings.tz).get(
-            args.lang
-        )
-        service = DigestService(
-            EventRepo(db),
-            ResolutionRepo(db),
-            Clock(),
-            settings.tz,
-            survey_participation=participation_by_year(SurveyRepo(db), settings.tz),
-        )
-        digest = await service.build(args.year)
-        markdown = digest_markdown(texts, digest)
-        output: Path | None = args.output
-        if output is None:
-            print(markdown, end="")
-            return 0
-        content = (
-            markdown.encode("utf-8")
-            if output.suffix.lower() == ".md"
-            else digest_docx(texts, digest)
-        )
-        await asyncio.to_thread(_write, output, content)
-        _say(texts, "digest_written", year=args.year, file=str(output))
+    texts = TextCatalog.load(default_locale=settings.default_locale, tz=settings.tz).get(args.lang)
+    service = DigestService(
+        EventRepo(db),
+        ResolutionRepo(db),
+        Clock(),
+        settings.tz,
+        survey_participation=participation_by_year(SurveyRepo(db), settings.tz),
+    )
+    digest = await service.build(args.year)
+    markdown = digest_markdown(texts, digest)
+    output: Path | None = args.output
+    if output is None:
+        print(markdown, end="")
         return 0
+    content = (
+        markdown.encode("utf-8") if output.suffix.lower() == ".md" else digest_docx(texts, digest)
+    )
+    await asyncio.to_thread(_write, output, content)
+    _say(texts, "digest_written", year=args.year, file=str(output))
+    return 0
 
-    return job
+
+_DB_COMMANDS: dict[str, DbCommand] = {
+    "migrate": _migrate,
+    "cities": _cities,
+    "survey": _survey,
+    "backup": _backup,
+    "digest": _digest,
+}
 
 
 def _write(path: Path, content: bytes) -> None:
@@ -347,21 +337,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             setup_logging(settings.log_level, secrets)
             return asyncio.run(_run(settings))
         storage = load_settings(StorageSettings)
-        if command == "migrate":
-            return asyncio.run(_with_db(storage, _migrate(storage)))
-        if command == "cities":
-            return asyncio.run(_with_db(storage, _cities(args, storage)))
-        if command == "survey":
-            return asyncio.run(_with_db(storage, _survey(args, storage)))
-        if command == "backup":
-            if args.file is None and storage.backup_dir is None:
-                print(_texts(storage).plain("cli.backup_where"), file=sys.stderr)
-                return EXIT_USAGE
-            return asyncio.run(_with_db(storage, _backup(args.file, storage)))
+        if command == "backup" and args.file is None and storage.backup_dir is None:
+            print(_texts(storage).plain("cli.backup_where"), file=sys.stderr)
+            return EXIT_USAGE
+        if command in _DB_COMMANDS:
+            return asyncio.run(_with_db(_DB_COMMANDS[command], args, storage))
         if command == "health":
             return _health(storage, args.max_age)
-        if command == "digest":
-            return asyncio.run(_with_db(storage, _digest(args, storage)))
     except ConfigError as error:
         for line in str(error).splitlines():
             print(f"configuration error: {line}", file=sys.stderr)

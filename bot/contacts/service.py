@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 from bot.clock import Clock
 from bot.delivery.notify import Notifier
@@ -42,10 +43,20 @@ class NewInvite:
         return f"{INVITE_PREFIX}{self.token}"
 
 
-@dataclass(frozen=True, slots=True)
-class InviteResult:
-    outcome: Redeem
+K = TypeVar("K", bound=StrEnum)
+
+
+# Not slotted: calling an alias below (AskResult(...)) sets __orig_class__ on the instance,
+# which a slotted frozen dataclass refuses with a TypeError (Python 3.11).
+@dataclass(frozen=True)
+class CityOutcome(Generic[K]):
+    """What someone's attempt came to, and the city it was about (when there is one)."""
+
+    outcome: K
     city: City | None = None
+
+
+InviteResult = CityOutcome[Redeem]
 
 
 class Ask(StrEnum):
@@ -55,10 +66,7 @@ class Ask(StrEnum):
     NO_CITY = "no_city"
 
 
-@dataclass(frozen=True, slots=True)
-class AskResult:
-    outcome: Ask
-    city: City | None = None
+AskResult = CityOutcome[Ask]
 
 
 class Decision(StrEnum):
