@@ -18,7 +18,7 @@ from aiogram.types import (
     Message,
 )
 
-from bot.buttons import Stale, found, message_of
+from bot.buttons import Stale, found
 from bot.callbacks import SurveyAdminCb, SurveyCb
 from bot.clock import Clock
 from bot.filters import IsStaff
@@ -125,17 +125,18 @@ def action(
 async def card_button(
     query: CallbackQuery,
     callback_data: SurveyAdminCb,
+    message: Message,
     state: FSMContext,
+    t: Texts,
     viewer: Viewer,
     surveys: SurveyService,
     settings: Settings,
     clock: Clock,
 ) -> None:
     needs, refusal, run = found(ACTIONS.get(callback_data.a))
-    message = message_of(query)
     if callback_data.a == "cancel":
         await state.clear()
-        await message.edit_text(viewer.texts("surveys.admin.cancelled"))
+        await message.edit_text(t("surveys.admin.cancelled"))
         return
     survey = found(await surveys.get(callback_data.s), "surveys.admin.gone")
     if needs is not None and survey.status is not needs:
