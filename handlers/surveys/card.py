@@ -93,15 +93,12 @@ class On:
     action: str
     survey: Survey
     message: Message
+    t: Texts
     state: FSMContext
     viewer: Viewer
     surveys: SurveyService
     settings: Settings
     clock: Clock
-
-    @property
-    def t(self) -> Texts:
-        return self.viewer.texts
 
 
 CardAction = Callable[[On], Awaitable[None]]
@@ -141,7 +138,8 @@ async def card_button(
     survey = found(await surveys.get(callback_data.s), "surveys.admin.gone")
     if needs is not None and survey.status is not needs:
         raise Stale(refusal)
-    await run(On(callback_data.a, survey, message, state, viewer, surveys, settings, clock))
+    on = On(callback_data.a, survey, message, t, state, viewer, surveys, settings, clock)
+    await run(on)
 
 
 @action("cancel")
