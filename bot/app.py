@@ -43,7 +43,7 @@ from bot.delivery.sender import Sender, SenderConfig
 from bot.events import messages as event_messages
 from bot.events.service import EventService
 from bot.heartbeat import WEBHOOK_CHECK, Heartbeat
-from bot.middlewares import StaleButtons, UpdateTracker, ViewerMiddleware
+from bot.middlewares import ButtonMessage, StaleButtons, UpdateTracker, ViewerMiddleware
 from bot.office import messages as office_messages
 from bot.office.service import OfficeService
 from bot.resolutions import messages as resolution_messages
@@ -233,6 +233,7 @@ class App:
         dp.callback_query.middleware(CallbackAnswerMiddleware())
         for observer in (dp.message, dp.callback_query):
             observer.middleware(StaleButtons())
+        dp.callback_query.middleware(ButtonMessage())
         self.router = build_router()
         dp.include_router(self.router)
         dp.startup.register(self._on_startup)

@@ -1,4 +1,5 @@
-"""Middlewares: who is talking (viewer and texts), and which updates are still in flight."""
+"""Middlewares: who is talking (viewer and texts `t`), the message under a pressed button,
+and which updates are still in flight."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.buttons import Stale
+from bot.buttons import Stale, message_of
 from bot.services.people import PeopleService
 from bot.texts import Texts
 from storage.db import DatabaseBusy
@@ -80,20 +82,20 @@ class UpdateTracker(BaseMiddleware):
 
 
 class ViewerMiddleware(BaseMiddleware):
-    """Loads the sender (one query) as `viewer`, and their `texts`, for filters, handlers
-    and the error handler (it runs on updates, so what it loads reaches them all)."""
+    """Loads the sender (one query) as `viewer`, and their texts as `t`, for filters,
+    handlers and the error handler (it runs on updates, so what it loads reaches them all)."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         people: PeopleService = data["people"]
         if user is None or user.is_bot:
-            data["texts"] = people.catalog.get(None)
+            data["t"] = people.catalog.get(None)
             return await handler(event, data)
         viewer = await people.load_viewer(user.id, user.language_code)
         if viewer.person is not None and not viewer.person.is_active:
             await people.reactivate(user.id)
         data["viewer"] = viewer
-        data["texts"] = viewer.texts
+        data["t"] = viewer.texts
         return await handler(event, data)
 
 
@@ -103,7 +105,7 @@ class StaleButtons(BaseMiddleware):
     to the error handler, which logs it). Runs inside aiogram's CallbackAnswerMiddleware."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        texts: Texts = data["texts"]
+        texts: Texts = data["t"]
         try:
             return await handler(event, data)
         except Stale as stale:
@@ -119,6 +121,18 @@ class StaleButtons(BaseMiddleware):
                 busy = isinstance(error, DatabaseBusy)
                 _alert(data, texts.plain("errors.busy_alert" if busy else failure))
             raise
+
+
+class ButtonMessage(BaseMiddleware):
+    """Gives a button's handler that takes `message` the message the button is under; one
+    too old for Telegram to show is stale (`message_of`), answered before the handler runs.
+    Runs inside StaleButtons."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        target: HandlerObject = data["handler"]
+        if isinstance(event, CallbackQuery) and "message" in target.params:
+            data["message"] = message_of(event)
+        return await handler(event, data)
 
 
 def _alert(data: dict[str, Any], text: str) -> None:

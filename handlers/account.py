@@ -10,13 +10,13 @@ from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter, Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, ReplyKeyboardRemove
 
-from bot.buttons import Stale, message_of
+from bot.buttons import Stale
 from bot.callbacks import ForgetCb, LanguageCb
 from bot.commands import CommandMenus
 from bot.dialogs import cancelled_text
 from bot.filters import IsRegistered, MenuButton, PrivateChat
 from bot.services.people import PeopleService
-from bot.texts import TextCatalog
+from bot.texts import TextCatalog, Texts
 from bot.ui import confirm_forget_keyboard, language_keyboard, main_menu
 from bot.viewer import Viewer
 
@@ -35,10 +35,9 @@ CANCELLED = {
 
 
 @router.message(Command("cancel"))
-async def cancel(message: Message, state: FSMContext, viewer: Viewer) -> None:
+async def cancel(message: Message, state: FSMContext, t: Texts, viewer: Viewer) -> None:
     """Leaves any dialog, saying what was left. What a dialog saved on the way (survey
     answers) stays saved."""
-    t = viewer.texts
     name = await state.get_state()
     stored = await state.get_data()
     await state.clear()
@@ -52,8 +51,7 @@ async def cancel(message: Message, state: FSMContext, viewer: Viewer) -> None:
 
 @router.message(Command("language"), IsRegistered())
 @router.message(MenuButton("language"), IsRegistered())
-async def choose_language(message: Message, viewer: Viewer, catalog: TextCatalog) -> None:
-    t = viewer.texts
+async def choose_language(message: Message, t: Texts, catalog: TextCatalog) -> None:
     await message.answer(t("language.prompt"), reply_markup=language_keyboard(t, catalog.locales))
 
 
@@ -61,6 +59,7 @@ async def choose_language(message: Message, viewer: Viewer, catalog: TextCatalog
 async def set_language(
     query: CallbackQuery,
     callback_data: LanguageCb,
+    message: Message,
     viewer: Viewer,
     people: PeopleService,
     catalog: TextCatalog,
@@ -68,7 +67,6 @@ async def set_language(
 ) -> None:
     if callback_data.locale not in catalog.locales:
         raise Stale
-    message = message_of(query)
     viewer = await people.set_language(viewer, callback_data.locale)
     t = viewer.texts
     await message.edit_text(t("language.set"))
@@ -77,8 +75,7 @@ async def set_language(
 
 
 @router.message(Command("forget"))
-async def ask_forget(message: Message, viewer: Viewer) -> None:
-    t = viewer.texts
+async def ask_forget(message: Message, t: Texts, viewer: Viewer) -> None:
     if not viewer.is_registered:
         await message.answer(t("forget.nothing"))
         return
@@ -91,13 +88,13 @@ async def ask_forget(message: Message, viewer: Viewer) -> None:
 async def forget(
     query: CallbackQuery,
     callback_data: ForgetCb,
+    message: Message,
+    t: Texts,
     viewer: Viewer,
     state: FSMContext,
     people: PeopleService,
     menus: CommandMenus,
 ) -> None:
-    t = viewer.texts
-    message = message_of(query)
     if not callback_data.confirm:
         await message.edit_text(t("forget.kept"))
         return

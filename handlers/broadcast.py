@@ -21,6 +21,7 @@ from bot.dialogs import END, Ask, Context, Dialog, Labels, Outcome, Problem, Sta
 from bot.filters import IsStaff, PrivateChat
 from bot.services.cities import CityService
 from bot.settings import Settings
+from bot.texts import Texts
 from bot.topics import ALL_TOPICS
 from bot.viewer import Viewer
 from handlers.dialog_steps import chosen
@@ -263,9 +264,8 @@ async def begin(message: Message, state: FSMContext, **data: Any) -> None:
 
 @router.message(Command("broadcasts"))
 async def list_broadcasts(
-    message: Message, viewer: Viewer, broadcasts: BroadcastService, cities: CityService
+    message: Message, t: Texts, broadcasts: BroadcastService, cities: CityService
 ) -> None:
-    t = viewer.texts
     summaries = await broadcasts.recent()
     await message.answer(
         listing_text(t, summaries, await cities.members()), reply_markup=jobs_keyboard(t, summaries)
@@ -276,12 +276,12 @@ async def list_broadcasts(
 async def cancel_job(
     query: CallbackQuery,
     callback_data: JobCb,
+    t: Texts,
     viewer: Viewer,
     broadcasts: BroadcastService,
     cities: CityService,
     callback_answer: CallbackAnswer,
 ) -> None:
-    t = viewer.texts
     if not await broadcasts.is_active(callback_data.job_id):
         raise Stale("broadcast.already_over")
     # Answered at once: stopping may take a moment.

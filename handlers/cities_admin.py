@@ -6,10 +6,11 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from bot.buttons import found, message_of
+from bot.buttons import found
 from bot.callbacks import CityAdminCb
 from bot.filters import IsStaff, MenuButton, PrivateChat
 from bot.services.cities import CityService
+from bot.texts import Texts
 from bot.ui import confirm_city_removal_keyboard
 from bot.viewer import Viewer
 from handlers.common import answer_long
@@ -22,9 +23,12 @@ router.callback_query.filter(IsStaff())
 @router.message(Command("cities"))
 @router.message(MenuButton("cities"))
 async def cities_command(
-    message: Message, viewer: Viewer, cities: CityService, command: CommandObject | None = None
+    message: Message,
+    t: Texts,
+    viewer: Viewer,
+    cities: CityService,
+    command: CommandObject | None = None,
 ) -> None:
-    t = viewer.texts
     action, _, rest = ((command.args or "") if command else "").strip().partition(" ")
     rest = rest.strip()
     if action == "add" and rest:
@@ -53,11 +57,14 @@ async def cities_command(
 
 @router.callback_query(CityAdminCb.filter())
 async def remove_city(
-    query: CallbackQuery, callback_data: CityAdminCb, viewer: Viewer, cities: CityService
+    query: CallbackQuery,
+    callback_data: CityAdminCb,
+    message: Message,
+    t: Texts,
+    viewer: Viewer,
+    cities: CityService,
 ) -> None:
-    t = viewer.texts
     city = found(await cities.get(callback_data.city_id))
-    message = message_of(query)
     if callback_data.action != "remove":
         await message.edit_text(t("cities.remove_cancelled"))
         return

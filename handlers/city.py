@@ -9,11 +9,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.buttons import Stale, message_of
+from bot.buttons import Stale
 from bot.callbacks import CityPickCb
 from bot.contacts.service import AskResult, ContactService
 from bot.filters import IsRegistered, MenuButton, PrivateChat, TypedText
 from bot.services.cities import CityService
+from bot.texts import Texts
 from bot.ui import cities_keyboard, main_menu
 from bot.viewer import Viewer
 from handlers.common import show
@@ -35,9 +36,8 @@ class CityRequest(StatesGroup):
 @router.message(Command("city"))
 @router.message(MenuButton("city"))
 async def ask_city(
-    message: Message, state: FSMContext, viewer: Viewer, cities: CityService
+    message: Message, state: FSMContext, t: Texts, viewer: Viewer, cities: CityService
 ) -> None:
-    t = viewer.texts
     members = await cities.members()
     mine = [city.title(t.locale) for city in members if city.id in viewer.city_ids]
     await state.set_state(CityRequest.choosing)
@@ -62,11 +62,11 @@ async def _chosen(state: FSMContext, viewer: Viewer, contacts: ContactService, c
 async def typed_city(
     message: Message,
     state: FSMContext,
+    t: Texts,
     viewer: Viewer,
     cities: CityService,
     contacts: ContactService,
 ) -> None:
-    t = viewer.texts
     found = await cities.find(message.text or "")
     if len(found) == 1:
         await message.answer(await _chosen(state, viewer, contacts, found[0]))
@@ -83,14 +83,15 @@ async def typed_city(
 
 
 @router.message(StateFilter(CityRequest.choosing))
-async def not_a_city(message: Message, viewer: Viewer) -> None:
-    await message.answer(viewer.texts("city.type_or_pick"))
+async def not_a_city(message: Message, t: Texts) -> None:
+    await message.answer(t("city.type_or_pick"))
 
 
 @router.callback_query(CityPickCb.filter(F.purpose == "request"))
 async def picked_city(
     query: CallbackQuery,
     callback_data: CityPickCb,
+    message: Message,
     state: FSMContext,
     viewer: Viewer,
     cities: CityService,
@@ -99,7 +100,7 @@ async def picked_city(
     city = await cities.get(callback_data.city_id)
     if city is None or not city.is_member:
         raise Stale
-    await show(message_of(query), await _chosen(state, viewer, contacts, city), None)
+    await show(message, await _chosen(state, viewer, contacts, city), None)
 
 
 def _answer(message: Message) -> str | None:
@@ -108,8 +109,7 @@ def _answer(message: Message) -> str | None:
 
 
 @router.message(StateFilter(CityRequest.position))
-async def got_position(message: Message, state: FSMContext, viewer: Viewer) -> None:
-    t = viewer.texts
+async def got_position(message: Message, state: FSMContext, t: Texts) -> None:
     position = _answer(message)
     if position is None:
         await message.answer(t("city.type_text", limit=ANSWER_MAX))
@@ -121,9 +121,8 @@ async def got_position(message: Message, state: FSMContext, viewer: Viewer) -> N
 
 @router.message(StateFilter(CityRequest.organisation))
 async def got_organisation(
-    message: Message, state: FSMContext, viewer: Viewer, contacts: ContactService
+    message: Message, state: FSMContext, t: Texts, viewer: Viewer, contacts: ContactService
 ) -> None:
-    t = viewer.texts
     organisation = _answer(message)
     if organisation is None:
         await message.answer(t("city.type_text", limit=ANSWER_MAX))

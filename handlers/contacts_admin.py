@@ -10,13 +10,14 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.buttons import Stale, found, message_of
+from bot.buttons import Stale, found
 from bot.callbacks import CityPickCb, ContactCb, RequestCb
 from bot.commands import CommandMenus
 from bot.contacts.messages import city_contacts_keyboard, confirm_contact_removal_keyboard
 from bot.contacts.service import ContactService, Decision
 from bot.filters import IsStaff, MenuButton, PrivateChat
 from bot.services.cities import CityService
+from bot.texts import Texts
 from bot.ui import cities_keyboard
 from bot.viewer import Viewer
 from handlers.common import answer_long
@@ -35,11 +36,11 @@ async def invite(
     message: Message,
     command: CommandObject,
     bot: Bot,
+    t: Texts,
     viewer: Viewer,
     cities: CityService,
     contacts: ContactService,
 ) -> None:
-    t = viewer.texts
     query = (command.args or "").strip()
     found = await cities.find(query) if query else []
     if len(found) == 1:
@@ -54,13 +55,14 @@ async def invite(
 async def invite_picked(
     query: CallbackQuery,
     callback_data: CityPickCb,
+    message: Message,
     bot: Bot,
     viewer: Viewer,
     cities: CityService,
     contacts: ContactService,
 ) -> None:
     city = found(await cities.get(callback_data.city_id))
-    await _send_invite(message_of(query), bot, viewer, contacts, city)
+    await _send_invite(message, bot, viewer, contacts, city)
 
 
 async def _send_invite(
@@ -81,12 +83,12 @@ async def _send_invite(
 async def decide_request(
     query: CallbackQuery,
     callback_data: RequestCb,
+    t: Texts,
     viewer: Viewer,
     contacts: ContactService,
     menus: CommandMenus,
     callback_answer: CallbackAnswer,
 ) -> None:
-    t = viewer.texts
     result = await contacts.decide(viewer, callback_data.request_id, approve=callback_data.approve)
     request = found(None if result.outcome is Decision.GONE else result.request)
     if result.outcome is Decision.ALREADY_DECIDED:
@@ -101,9 +103,8 @@ async def decide_request(
 @router.message(Command("contacts"))
 @router.message(MenuButton("contacts"))
 async def list_contacts(
-    message: Message, viewer: Viewer, cities: CityService, contacts: ContactService
+    message: Message, t: Texts, cities: CityService, contacts: ContactService
 ) -> None:
-    t = viewer.texts
     members = await cities.members()
     everyone = await contacts.all_contacts()
     by_city = {
@@ -119,14 +120,14 @@ async def list_contacts(
 async def city_contacts(
     query: CallbackQuery,
     callback_data: CityPickCb,
-    viewer: Viewer,
+    message: Message,
+    t: Texts,
     cities: CityService,
     contacts: ContactService,
 ) -> None:
-    t = viewer.texts
     city = found(await cities.get(callback_data.city_id))
     people = [c for c in await contacts.all_contacts() if c.city.id == city.id]
-    await message_of(query).answer(
+    await message.answer(
         t("contacts.of_city", city=city.title(t.locale), contacts=people),
         reply_markup=city_contacts_keyboard(t, people) if people else None,
     )
@@ -134,13 +135,16 @@ async def city_contacts(
 
 @router.callback_query(ContactCb.filter(F.action == "ask"))
 async def confirm_removal(
-    query: CallbackQuery, callback_data: ContactCb, viewer: Viewer, contacts: ContactService
+    query: CallbackQuery,
+    callback_data: ContactCb,
+    message: Message,
+    t: Texts,
+    contacts: ContactService,
 ) -> None:
-    t = viewer.texts
     contact = found(
         await contacts.get(callback_data.city_id, callback_data.person_id), "contacts.not_a_contact"
     )
-    await message_of(query).answer(
+    await message.answer(
         t(
             "contacts.remove_confirm",
             city=contact.city.title(t.locale),
@@ -154,12 +158,12 @@ async def confirm_removal(
 async def remove_contact(
     query: CallbackQuery,
     callback_data: ContactCb,
+    message: Message,
+    t: Texts,
     viewer: Viewer,
     contacts: ContactService,
     menus: CommandMenus,
 ) -> None:
-    t = viewer.texts
-    message = message_of(query)
     if callback_data.action == "keep":
         await message.edit_text(t("contacts.remove_cancelled"))
         return

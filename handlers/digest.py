@@ -12,7 +12,7 @@ from bot.clock import Clock
 from bot.filters import IsStaff, PrivateChat
 from bot.services.digest import DigestService, digest_docx, digest_markdown, digest_message
 from bot.settings import Settings
-from bot.viewer import Viewer
+from bot.texts import Texts
 from handlers.common import answer_long
 
 router = Router(name=__name__)
@@ -25,12 +25,11 @@ FIRST_YEAR = 1990
 async def digest(
     message: Message,
     command: CommandObject,
-    viewer: Viewer,
+    t: Texts,
     digests: DigestService,
     clock: Clock,
     settings: Settings,
 ) -> None:
-    t = viewer.texts
     this_year = clock.now().astimezone(settings.tz).year
     text = (command.args or "").strip()
     if not text:

@@ -23,19 +23,18 @@ router.message.filter(PrivateChat())
 
 
 @router.message(IsCommand())
-async def unknown_command(message: Message, viewer: Viewer) -> None:
+async def unknown_command(message: Message, t: Texts, viewer: Viewer) -> None:
     """Staff commands from others land here too and get exactly the same answer."""
     name = (message.text or "/").split()[0][1:].split("@")[0].lower()
     if name in STAFF_COMMANDS and not viewer.is_staff:
         log.warning("person %s (not staff) tried the staff command /%s", viewer.id, name)
     key = "errors.unknown_command" if viewer.is_registered else "errors.not_registered"
-    await message.answer(viewer.texts(key))
+    await message.answer(t(key))
 
 
 @router.message()
-async def anything_else(message: Message, viewer: Viewer) -> None:
+async def anything_else(message: Message, t: Texts, viewer: Viewer) -> None:
     """A message outside any dialog: the bot offers to pass it on to the office."""
-    t = viewer.texts
     if not viewer.is_registered:
         await message.answer(t("errors.not_registered"))
         return
@@ -49,15 +48,15 @@ async def stale_button(query: CallbackQuery) -> None:
 
 
 @router.errors()
-async def on_error(event: ErrorEvent, texts: Texts | None = None) -> None:
+async def on_error(event: ErrorEvent, t: Texts | None = None) -> None:
     """Logged once; a person who wrote gets an apology (under a button, the alert was
     already shown: see bot.middlewares.StaleButtons)."""
     log.error("error while handling update %s", event.update.update_id, exc_info=event.exception)
     message = event.update.message
-    if texts is None or message is None or message.chat.type != ChatType.PRIVATE:
+    if t is None or message is None or message.chat.type != ChatType.PRIVATE:
         return
     busy = isinstance(event.exception, DatabaseBusy)
     try:
-        await message.answer(texts("errors.busy" if busy else "errors.internal"))
+        await message.answer(t("errors.busy" if busy else "errors.internal"))
     except Exception:
         log.warning("could not tell the person about the error", exc_info=True)

@@ -15,9 +15,9 @@ router.callback_query.filter(PrivateChat(private=False))
 
 
 @router.message(CommandStart())
-async def point_to_private_chat(message: Message, bot: Bot, texts: Texts) -> None:
+async def point_to_private_chat(message: Message, bot: Bot, t: Texts) -> None:
     me = await bot.me()
-    await message.reply(texts("group.pointer", link=f"https://t.me/{me.username}"))
+    await message.reply(t("group.pointer", link=f"https://t.me/{me.username}"))
 
 
 @router.message()

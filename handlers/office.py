@@ -11,11 +11,12 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.buttons import found, message_of
+from bot.buttons import found
 from bot.callbacks import OfficeCb
 from bot.filters import IsRegistered, IsStaff, MenuButton, PrivateChat
 from bot.office.messages import inbox_screen
 from bot.office.service import ANSWER_MAX, PREVIEW, Incoming, OfficeService
+from bot.texts import Texts
 from bot.viewer import Viewer
 from handlers.common import show
 from handlers.replies import Reply, ReplyKind, ask_reply, kind_of, register
@@ -54,17 +55,21 @@ ANSWER = register(
 
 
 @router.message(MenuButton("office"), IsRegistered())
-async def write(message: Message, state: FSMContext, viewer: Viewer) -> None:
+async def write(message: Message, state: FSMContext, t: Texts) -> None:
     await ask_reply(state, MESSAGE, 0)
-    await message.answer(viewer.texts("office.ask"))
+    await message.answer(t("office.ask"))
 
 
 @router.callback_query(OfficeCb.filter(F.a == "pass"), IsRegistered())
 async def pass_on(
-    query: CallbackQuery, callback_data: OfficeCb, viewer: Viewer, office: OfficeService
+    query: CallbackQuery,
+    callback_data: OfficeCb,
+    message: Message,
+    t: Texts,
+    viewer: Viewer,
+    office: OfficeService,
 ) -> None:
     """A message sent outside any dialog, passed on after the person agreed."""
-    message = message_of(query)
     original = message.reply_to_message
     if original is None or original.message_id != callback_data.id:
         incoming = Incoming(callback_data.id, "other", "")
@@ -72,28 +77,28 @@ async def pass_on(
         text = original.text or original.caption or ""
         incoming = Incoming(original.message_id, kind_of(original), text[:PREVIEW])
     await office.send(viewer, incoming)
-    await show(message, viewer.texts("office.sent"), None)
+    await show(message, t("office.sent"), None)
 
 
 @router.callback_query(OfficeCb.filter(F.a == "keep"))
-async def keep(query: CallbackQuery, viewer: Viewer) -> None:
-    await show(message_of(query), viewer.texts("office.kept"), None)
+async def keep(query: CallbackQuery, message: Message, t: Texts) -> None:
+    await show(message, t("office.kept"), None)
 
 
 @router.callback_query(OfficeCb.filter(F.a == "answer"), IsStaff())
 async def ask_answer(
     query: CallbackQuery,
     callback_data: OfficeCb,
+    message: Message,
     state: FSMContext,
-    viewer: Viewer,
+    t: Texts,
     office: OfficeService,
 ) -> None:
-    message = message_of(query)
     incoming = found(await office.get(callback_data.id))
     await ask_reply(state, ANSWER, incoming.id)
     name = incoming.name or str(incoming.person_id)
     await message.answer(
-        viewer.texts(
+        t(
             "office.ask_answer",
             name=name,
             preview=incoming.preview,
@@ -104,7 +109,7 @@ async def ask_answer(
 
 
 @router.message(Command("inbox"), IsStaff())
-async def inbox(message: Message, viewer: Viewer, office: OfficeService) -> None:
+async def inbox(message: Message, t: Texts, office: OfficeService) -> None:
     messages, total = await office.inbox()
-    text, markup = inbox_screen(viewer.texts, messages, total)
+    text, markup = inbox_screen(t, messages, total)
     await message.answer(text, reply_markup=markup)

@@ -12,6 +12,7 @@ from bot.commands import CommandMenus
 from bot.filters import IsOwner, PrivateChat
 from bot.services.people import PeopleService
 from bot.services.staff import StaffChange, StaffService
+from bot.texts import Texts
 from bot.viewer import Viewer
 
 USERNAME = re.compile(r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
@@ -24,12 +25,12 @@ router.message.filter(PrivateChat(), IsOwner())
 async def staff_command(
     message: Message,
     command: CommandObject,
+    t: Texts,
     viewer: Viewer,
     staff: StaffService,
     menus: CommandMenus,
     people: PeopleService,
 ) -> None:
-    t = viewer.texts
     action, _, rest = (command.args or "").strip().partition(" ")
     if not action:
         listing = await staff.list()

@@ -13,6 +13,7 @@ from bot.events.messages import EVENT_LINK_PREFIX
 from bot.events.service import EventService
 from bot.filters import MenuButton, PrivateChat
 from bot.services.people import PeopleService
+from bot.texts import Texts
 from bot.ui import main_menu
 from bot.viewer import Viewer
 from handlers.common import telegram_user
@@ -58,5 +59,5 @@ async def start(
 
 @router.message(Command("help"))
 @router.message(MenuButton("help"))
-async def help_(message: Message, viewer: Viewer) -> None:
-    await message.answer(viewer.texts("help.text", viewer=viewer), reply_markup=main_menu(viewer))
+async def help_(message: Message, t: Texts, viewer: Viewer) -> None:
+    await message.answer(t("help.text", viewer=viewer), reply_markup=main_menu(viewer))

@@ -8,7 +8,7 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.buttons import Stale, found, message_of
+from bot.buttons import Stale, found
 from bot.callbacks import EventCb, EventListCb
 from bot.clock import Clock
 from bot.events.formats import calendar_file
@@ -27,17 +27,20 @@ router.message.filter(PrivateChat())
 
 @router.message(Command("events"))
 @router.message(MenuButton("events"))
-async def list_events(message: Message, viewer: Viewer, events: EventService) -> None:
-    text, markup = list_screen(viewer.texts, await events.upcoming(0))
+async def list_events(message: Message, t: Texts, events: EventService) -> None:
+    text, markup = list_screen(t, await events.upcoming(0))
     await message.answer(text, reply_markup=markup)
 
 
 @router.callback_query(EventListCb.filter())
 async def list_page(
-    query: CallbackQuery, callback_data: EventListCb, texts: Texts, events: EventService
+    query: CallbackQuery,
+    callback_data: EventListCb,
+    message: Message,
+    t: Texts,
+    events: EventService,
 ) -> None:
-    message = message_of(query)
-    await show(message, *list_screen(texts, await events.upcoming(callback_data.page)))
+    await show(message, *list_screen(t, await events.upcoming(callback_data.page)))
 
 
 def still_open(event: Event, events: EventService) -> Event:
@@ -70,21 +73,21 @@ def _staff_view(query: CallbackQuery, viewer: Viewer | None) -> bool:
 async def open_card(
     query: CallbackQuery,
     callback_data: EventCb,
-    texts: Texts,
+    message: Message,
+    t: Texts,
     events: EventService,
     viewer: Viewer | None = None,
 ) -> None:
-    message = message_of(query)
     card = found(await events.card(callback_data.event_id, query.from_user.id))
     staff = _staff_view(query, viewer)
-    await show(message, *card_screen(texts, card, staff=staff, page=callback_data.page))
+    await show(message, *card_screen(t, card, staff=staff, page=callback_data.page))
 
 
 @router.callback_query(EventCb.filter(F.action.in_({"go", "nogo", "clear"})))
 async def answer(
     query: CallbackQuery,
     callback_data: EventCb,
-    texts: Texts,
+    t: Texts,
     events: EventService,
     callback_answer: CallbackAnswer,
     viewer: Viewer | None = None,
@@ -96,17 +99,17 @@ async def answer(
     card = found(await events.answer(callback_data.event_id, viewer.id, chosen))
     still_open(card.event, events)  # when it is not, nothing was changed
     said = "going" if card.mine is True else "not_going" if card.mine is False else "withdrawn"
-    callback_answer.text = texts.plain(f"events.alert.{said}")
+    callback_answer.text = t.plain(f"events.alert.{said}")
     if isinstance(query.message, Message):
         staff = _staff_view(query, viewer)
-        await show(query.message, *card_screen(texts, card, staff=staff, page=callback_data.page))
+        await show(query.message, *card_screen(t, card, staff=staff, page=callback_data.page))
 
 
 @router.callback_query(EventCb.filter(F.action == "ics"))
 async def calendar(
     query: CallbackQuery,
     callback_data: EventCb,
-    texts: Texts,
+    t: Texts,
     events: EventService,
     settings: Settings,
     clock: Clock,
@@ -117,5 +120,5 @@ async def calendar(
     await bot.send_document(
         query.from_user.id,
         BufferedInputFile(content, filename=f"event-{event.id}.ics"),
-        caption=texts("events.ics_caption", title=event.title),
+        caption=t("events.ics_caption", title=event.title),
     )

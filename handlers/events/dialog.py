@@ -11,7 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from markupsafe import Markup
 
-from bot.buttons import Stale, found, message_of
+from bot.buttons import Stale, found
 from bot.callbacks import EventCb
 from bot.dialogs import Ask, Dialog, Labels
 from bot.events.messages import card_text, changes
@@ -116,10 +116,10 @@ async def begin(message: Message, state: FSMContext, **data: Any) -> None:
 async def begin_edit(
     query: CallbackQuery,
     callback_data: EventCb,
+    message: Message,
     state: FSMContext,
     events: EventService,
     **data: Any,
 ) -> None:
-    message = message_of(query)
     event = still_open(found(await events.get(callback_data.event_id)), events)
     await dialog.edit(message, state, {**data, "events": events}, EventForm.of(event))

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiogram import F, Router
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
-from bot.buttons import Stale, found, message_of
+from bot.buttons import Stale, found
 from bot.callbacks import EventCb
 from bot.events.formats import attendees_csv
 from bot.events.messages import attendees_text, event_cancel_keyboard
@@ -69,6 +69,10 @@ ACTIONS: dict[str, Action] = {
 
 @router.callback_query(EventCb.filter(F.action.in_(set(ACTIONS))))
 async def card_button(
-    query: CallbackQuery, callback_data: EventCb, viewer: Viewer, events: EventService
+    query: CallbackQuery,
+    callback_data: EventCb,
+    message: Message,
+    viewer: Viewer,
+    events: EventService,
 ) -> None:
-    await ACTIONS[callback_data.action](message_of(query), viewer, events, callback_data)
+    await ACTIONS[callback_data.action](message, viewer, events, callback_data)

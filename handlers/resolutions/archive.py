@@ -8,7 +8,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.buttons import Stale, found, message_of
+from bot.buttons import Stale, found
 from bot.callbacks import ResolutionCb, ResolutionYearCb, SearchCb, SearchHitCb, fit_query
 from bot.filters import MenuButton, PrivateChat
 from bot.resolutions.messages import (
@@ -33,11 +33,10 @@ router.message.filter(PrivateChat())
 @router.message(MenuButton("resolutions"))
 async def archive(
     message: Message,
-    viewer: Viewer,
+    t: Texts,
     resolutions: ResolutionService,
     command: CommandObject | None = None,
 ) -> None:
-    t = viewer.texts
     words = (command.args or "").strip() if command else ""
     if not words:
         years = await resolutions.years()
@@ -67,23 +66,27 @@ async def search_screen(
 
 @router.callback_query(SearchCb.filter())
 async def back_to_results(
-    query: CallbackQuery, callback_data: SearchCb, texts: Texts, resolutions: ResolutionService
+    query: CallbackQuery,
+    callback_data: SearchCb,
+    message: Message,
+    t: Texts,
+    resolutions: ResolutionService,
 ) -> None:
-    await show(message_of(query), *await search_screen(texts, resolutions, callback_data.q))
+    await show(message, *await search_screen(t, resolutions, callback_data.q))
 
 
 @router.callback_query(ResolutionYearCb.filter())
 async def year_page(
     query: CallbackQuery,
     callback_data: ResolutionYearCb,
-    texts: Texts,
+    message: Message,
+    t: Texts,
     resolutions: ResolutionService,
 ) -> None:
-    message = message_of(query)
     years = await resolutions.years()
     year = callback_data.year if callback_data.year in years else (years[0] if years else None)
     items = await resolutions.of_year(year) if year else []
-    await show(message, *year_screen(texts, years, year, items))
+    await show(message, *year_screen(t, years, year, items))
 
 
 async def card(
@@ -114,7 +117,8 @@ def current(resolution: Resolution | None) -> Resolution:
 async def open_card(
     query: CallbackQuery,
     callback_data: SearchHitCb | ResolutionCb,
-    texts: Texts,
+    message: Message,
+    t: Texts,
     resolutions: ResolutionService,
     viewer: Viewer | None = None,
 ) -> None:
@@ -123,20 +127,19 @@ async def open_card(
         resolution_id, search = callback_data.id, callback_data.q
     else:
         resolution_id, search = callback_data.resolution_id, None
-    message = message_of(query)
     resolution = current(await resolutions.get(resolution_id))
     staff = viewer is not None and viewer.is_staff
-    await show(message, *await card(texts, resolutions, resolution, staff, search))
+    await show(message, *await card(t, resolutions, resolution, staff, search))
 
 
 @router.callback_query(ResolutionCb.filter(F.action == "text"))
 async def full_text(
     query: CallbackQuery,
     callback_data: ResolutionCb,
-    texts: Texts,
+    t: Texts,
     resolutions: ResolutionService,
     callback_answer: CallbackAnswer,
 ) -> None:
     resolution = current(await resolutions.get(callback_data.resolution_id))
-    callback_answer.text = texts.plain("resolutions.alert.sending")
+    callback_answer.text = t.plain("resolutions.alert.sending")
     await resolutions.send_text(query.from_user.id, resolution)

@@ -7,9 +7,9 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
-from bot.buttons import Stale, found, message_of
+from bot.buttons import Stale, found
 from bot.callbacks import CommentCb, ResolutionCb
 from bot.filters import IsStaff
 from bot.resolutions.service import COMMENT_MAX, ResolutionService
@@ -58,7 +58,7 @@ async def ask_comment(
     query: CallbackQuery,
     callback_data: ResolutionCb,
     state: FSMContext,
-    texts: Texts,
+    t: Texts,
     resolutions: ResolutionService,
     bot: Bot,
     viewer: Viewer | None = None,
@@ -71,19 +71,18 @@ async def ask_comment(
     if viewer is None or not viewer.is_registered:
         raise Stale("events.alert.start_first")
     await ask_reply(state, COMMENT, resolution.id)
-    await bot.send_message(viewer.id, texts("resolutions.ask_comment", title=resolution.title))
+    await bot.send_message(viewer.id, t("resolutions.ask_comment", title=resolution.title))
 
 
 @router.callback_query(CommentCb.filter(), IsStaff())
 async def ask_answer(
     query: CallbackQuery,
     callback_data: CommentCb,
+    message: Message,
     state: FSMContext,
-    viewer: Viewer,
+    t: Texts,
     resolutions: ResolutionService,
 ) -> None:
-    t = viewer.texts
-    message = message_of(query)
     comment = found(await resolutions.get_comment(callback_data.comment_id))
     await ask_reply(state, ANSWER, comment.id)
     await message.answer(

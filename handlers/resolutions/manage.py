@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
-from bot.buttons import Stale, message_of
+from bot.buttons import Stale
 from bot.callbacks import ResolutionCb
 from bot.filters import IsStaff
 from bot.resolutions.messages import (
@@ -83,8 +83,9 @@ ACTIONS: dict[str, Action] = {
 async def card_button(
     query: CallbackQuery,
     callback_data: ResolutionCb,
+    message: Message,
     viewer: Viewer,
     resolutions: ResolutionService,
 ) -> None:
     action = ACTIONS[callback_data.action]
-    await action(message_of(query), viewer, resolutions, callback_data.resolution_id)
+    await action(message, viewer, resolutions, callback_data.resolution_id)

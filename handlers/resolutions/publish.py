@@ -11,7 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from markupsafe import escape
 
-from bot.buttons import Stale, found, message_of
+from bot.buttons import Stale, found
 from bot.callbacks import ResolutionCb
 from bot.dialogs import Ask, Dialog, Labels
 from bot.filters import IsStaff, PrivateChat
@@ -177,11 +177,11 @@ async def begin(message: Message, state: FSMContext, **data: Any) -> None:
 async def begin_correction(
     query: CallbackQuery,
     callback_data: ResolutionCb,
+    message: Message,
     state: FSMContext,
     resolutions: ResolutionService,
     **data: Any,
 ) -> None:
-    message = message_of(query)
     resolution = found(await resolutions.get(callback_data.resolution_id))
     if resolution.is_withdrawn:
         raise Stale("resolutions.alert.withdrawn")

@@ -9,7 +9,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.buttons import message_of
 from bot.callbacks import SurveyCb
 from bot.filters import NotCommand, PrivateChat, TypedText
 from bot.services.cities import CityService
@@ -30,14 +29,14 @@ router.message.filter(PrivateChat())
 async def go(
     query: CallbackQuery,
     callback_data: SurveyCb,
+    message: Message,
     state: FSMContext,
+    t: Texts,
     viewer: Viewer,
     surveys: SurveyService,
     cities: CityService,
 ) -> None:
     """Start or continue in the chat ("go"), or get the spreadsheet to fill in ("xl")."""
-    t = viewer.texts
-    message = message_of(query)
     step = await surveys.step(viewer, callback_data.s, callback_data.c)
     if step is Refusal.PICK_CITY:
         names = sorted(
@@ -69,9 +68,8 @@ def _cities_keyboard(
 
 @router.message(StateFilter(SurveyDialog.answering), TypedText())
 async def typed(
-    message: Message, state: FSMContext, viewer: Viewer, surveys: SurveyService
+    message: Message, state: FSMContext, t: Texts, viewer: Viewer, surveys: SurveyService
 ) -> None:
-    t = viewer.texts
     data = await state.get_data()
     survey_id, city_id, key = data.get("s", 0), data.get("c", 0), data.get("q", "")
     if key == "review":
@@ -109,10 +107,9 @@ def _numbers(t: Texts, error: AnswerError) -> dict[str, object]:
 
 @router.message(StateFilter(SurveyDialog.answering), NotCommand())
 async def not_text(
-    message: Message, state: FSMContext, viewer: Viewer, surveys: SurveyService
+    message: Message, state: FSMContext, t: Texts, viewer: Viewer, surveys: SurveyService
 ) -> None:
     """A photo, a sticker, a voice message where an answer is expected: ask again, politely."""
-    t = viewer.texts
     data = await state.get_data()
     at = data.get("q", "review")
     step = await surveys.step(viewer, data.get("s", 0), data.get("c", 0), at=at)

@@ -12,7 +12,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.buttons import Stale, found, message_of
+from bot.buttons import Stale, found
 from bot.callbacks import SurveyCb
 from bot.surveys.definition import Question, QuestionType
 from bot.surveys.messages import question_keyboard, show_answer
@@ -30,15 +30,12 @@ router = Router(name=__name__)
 class Press:
     """A person pressed one of the dialog's buttons."""
 
-    query: CallbackQuery
     cb: SurveyCb
+    message: Message
+    t: Texts
     state: FSMContext
     viewer: Viewer
     surveys: SurveyService
-
-    @property
-    def message(self) -> Message:
-        return message_of(self.query)
 
     async def question(self) -> Question | None:
         """The question the button belongs to; None for a survey or question that is gone."""
@@ -97,9 +94,9 @@ async def answered(press: Press) -> None:
         result = await surveys.answer(viewer, cb.s, cb.c, question.key, value)
     if isinstance(result, Refusal):
         await refuse(result, press.state)
-    await _settle(message, viewer.texts, result, question.key)
+    await _settle(message, press.t, result, question.key)
     await remember(press.state, result)
-    await show(message, result, viewer.texts)
+    await show(message, result, press.t)
 
 
 def _button_value(
@@ -131,7 +128,7 @@ async def toggled(press: Press) -> None:
     )
     step = await press.go_on(result)
     with suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=question_keyboard(press.viewer.texts, step))
+        await message.edit_reply_markup(reply_markup=question_keyboard(press.t, step))
 
 
 async def navigate(press: Press) -> None:
@@ -151,11 +148,11 @@ async def navigate(press: Press) -> None:
         target = before.key if before else key
     step = await press.go_on(await surveys.step(viewer, cb.s, cb.c, at=target))
     await drop_buttons(message)
-    await show(message, step, viewer.texts)
+    await show(message, step, press.t)
 
 
 async def submit(press: Press) -> None:
-    t, state = press.viewer.texts, press.state
+    t, state = press.t, press.state
     message = press.message
     result = await press.surveys.submit(press.viewer, press.cb.s, press.cb.c)
     if isinstance(result, Refusal):
@@ -189,7 +186,7 @@ async def pause(press: Press) -> None:
     message = press.message
     await drop_buttons(message)
     key = "surveys.trial.paused" if press.cb.c == TRIAL else "surveys.paused"
-    await message.answer(press.viewer.texts(key))
+    await message.answer(press.t(key))
 
 
 ACTIONS: dict[str, Callable[[Press], Awaitable[None]]] = {
@@ -205,8 +202,10 @@ ACTIONS: dict[str, Callable[[Press], Awaitable[None]]] = {
 async def pressed(
     query: CallbackQuery,
     callback_data: SurveyCb,
+    message: Message,
+    t: Texts,
     state: FSMContext,
     viewer: Viewer,
     surveys: SurveyService,
 ) -> None:
-    await ACTIONS[callback_data.a](Press(query, callback_data, state, viewer, surveys))
+    await ACTIONS[callback_data.a](Press(callback_data, message, t, state, viewer, surveys))

@@ -18,7 +18,7 @@ from aiogram.types import (
     Message,
 )
 
-from bot.buttons import Stale, found, message_of
+from bot.buttons import Stale, found
 from bot.callbacks import SurveyAdminCb, SurveyCb
 from bot.clock import Clock
 from bot.filters import IsStaff
@@ -93,15 +93,12 @@ class On:
     action: str
     survey: Survey
     message: Message
+    t: Texts
     state: FSMContext
     viewer: Viewer
     surveys: SurveyService
     settings: Settings
     clock: Clock
-
-    @property
-    def t(self) -> Texts:
-        return self.viewer.texts
 
 
 CardAction = Callable[[On], Awaitable[None]]
@@ -125,22 +122,24 @@ def action(
 async def card_button(
     query: CallbackQuery,
     callback_data: SurveyAdminCb,
+    message: Message,
     state: FSMContext,
+    t: Texts,
     viewer: Viewer,
     surveys: SurveyService,
     settings: Settings,
     clock: Clock,
 ) -> None:
     needs, refusal, run = found(ACTIONS.get(callback_data.a))
-    message = message_of(query)
     if callback_data.a == "cancel":
         await state.clear()
-        await message.edit_text(viewer.texts("surveys.admin.cancelled"))
+        await message.edit_text(t("surveys.admin.cancelled"))
         return
     survey = found(await surveys.get(callback_data.s), "surveys.admin.gone")
     if needs is not None and survey.status is not needs:
         raise Stale(refusal)
-    await run(On(callback_data.a, survey, message, state, viewer, surveys, settings, clock))
+    on = On(callback_data.a, survey, message, t, state, viewer, surveys, settings, clock)
+    await run(on)
 
 
 @action("cancel")

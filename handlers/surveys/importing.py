@@ -47,9 +47,8 @@ def problems_text(t: Texts, problems: list[Problem]) -> str:
 
 
 @router.message(Command("survey_new"))
-async def ask_file(message: Message, state: FSMContext, viewer: Viewer) -> None:
+async def ask_file(message: Message, state: FSMContext, t: Texts) -> None:
     """The two ways to write a survey: the spreadsheet template and the YAML example."""
-    t = viewer.texts
     await state.set_state(SurveyAdmin.file)
     example_yaml = example_source()
     template = await asyncio.to_thread(template_workbook, t, parse_definition(example_yaml))
@@ -66,9 +65,8 @@ async def ask_file(message: Message, state: FSMContext, viewer: Viewer) -> None:
 
 @router.message(StateFilter(None, SurveyAdmin.file), DocumentNamed(*YAML))
 async def import_file(
-    message: Message, state: FSMContext, bot: Bot, viewer: Viewer, surveys: SurveyService
+    message: Message, state: FSMContext, bot: Bot, t: Texts, viewer: Viewer, surveys: SurveyService
 ) -> None:
-    t = viewer.texts
     document = message.document
     assert document is not None
     if (document.file_size or 0) > MAX_FILE:
@@ -86,11 +84,10 @@ async def import_file(
 
 @router.message(StateFilter(None, SurveyAdmin.file, SurveyDialog.answering), DocumentNamed(".xlsx"))
 async def import_spreadsheet(
-    message: Message, state: FSMContext, bot: Bot, viewer: Viewer, surveys: SurveyService
+    message: Message, state: FSMContext, bot: Bot, t: Texts, viewer: Viewer, surveys: SurveyService
 ) -> None:
     """A spreadsheet from staff: a city's answers (a staff member may be a contact too), or
     a survey written in the template."""
-    t = viewer.texts
     raw = await download_xlsx(message, bot, t)
     if raw is None or await answer_sheet(message, state, viewer, surveys, raw):
         return
@@ -128,5 +125,5 @@ async def _imported(
 
 
 @router.message(StateFilter(SurveyAdmin.file), NotCommand())
-async def not_a_file(message: Message, viewer: Viewer) -> None:
-    await message.answer(viewer.texts("surveys.admin.ask_file_again"))
+async def not_a_file(message: Message, t: Texts) -> None:
+    await message.answer(t("surveys.admin.ask_file_again"))

@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import SurveyAdminCb, SurveyCb
 from bot.filters import MenuButton, PrivateChat
 from bot.surveys.service import SurveyService
+from bot.texts import Texts
 from bot.viewer import Viewer
 
 router = Router(name=__name__)
@@ -19,8 +20,7 @@ router.message.filter(PrivateChat())
 
 @router.message(Command("surveys"))
 @router.message(MenuButton("surveys"))
-async def list_surveys(message: Message, viewer: Viewer, surveys: SurveyService) -> None:
-    t = viewer.texts
+async def list_surveys(message: Message, t: Texts, viewer: Viewer, surveys: SurveyService) -> None:
     if viewer.is_staff:
         overview = await surveys.overview()
         rows = [

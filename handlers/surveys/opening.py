@@ -10,7 +10,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.buttons import Stale, found, message_of
+from bot.buttons import Stale, found
 from bot.callbacks import SurveyAdminCb
 from bot.clock import Clock
 from bot.dates import DateInputError, parse_when
@@ -46,12 +46,11 @@ async def choose_deadline(on: On) -> None:
 async def typed_deadline(
     message: Message,
     state: FSMContext,
-    viewer: Viewer,
+    t: Texts,
     surveys: SurveyService,
     settings: Settings,
     clock: Clock,
 ) -> None:
-    t = viewer.texts
     try:
         deadline = parse_when(message.text or "", now=clock.now(), tz=settings.tz)
     except DateInputError as error:
@@ -97,15 +96,15 @@ async def _confirm_open(
 async def open_survey(
     query: CallbackQuery,
     callback_data: SurveyAdminCb,
+    message: Message,
     state: FSMContext,
+    t: Texts,
     viewer: Viewer,
     surveys: SurveyService,
     clock: Clock,
 ) -> None:
-    t = viewer.texts
     data = await state.get_data()
     survey = found(await surveys.get(callback_data.s), "surveys.admin.gone")
-    message = message_of(query)
     if data.get("s") != survey.id or "deadline" not in data:
         raise Stale
     deadline = datetime.fromisoformat(data["deadline"])

@@ -88,9 +88,8 @@ async def answer_sheet(
 
 @router.message(StateFilter(None, SurveyDialog.answering), DocumentNamed(".xlsx"))
 async def sheet_sent(
-    message: Message, state: FSMContext, bot: Bot, viewer: Viewer, surveys: SurveyService
+    message: Message, state: FSMContext, bot: Bot, t: Texts, viewer: Viewer, surveys: SurveyService
 ) -> None:
-    t = viewer.texts
     raw = await download_xlsx(message, bot, t)
     if raw is not None and not await answer_sheet(message, state, viewer, surveys, raw):
         await message.answer(t("surveys.sheet.refused.not_answers"))
