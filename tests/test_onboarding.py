@@ -198,17 +198,15 @@ async def test_cancel_leaves_a_dialog(ivan: FakeUser, run_bot: RunBot) -> None:
 
 async def test_cancel_says_which_dialog_it_left(owner: FakeUser, run_owned: RunBot) -> None:
     async with run_owned():
-        for command, said in (
+        for opening, said in (
             ("/event_new", "Создание мероприятия отменено, ничего не опубликовано."),
             ("/resolution_new", "Публикация отменена, ничего не отправлено."),
             ("/broadcast", "Рассылка отменена, ничего не отправлено."),
+            ("✉️ Написать в дирекцию", "Диалог прерван, сообщение не отправлено."),
         ):
-            await owner.send(command)
+            await owner.send(opening)
             await owner.send("/cancel")
-            assert owner.last_text() == said, command
-        await owner.send("✉️ Написать в дирекцию")
-        await owner.send("/cancel")
-        assert owner.last_text() == "Диалог прерван, сообщение не отправлено."
+            assert owner.last_text() == said, opening
 
 
 async def test_group_chat_gets_a_pointer_and_nothing_else(
