@@ -168,10 +168,9 @@ async def test_request_rejected_and_duplicate_requests(
 
 
 async def test_typed_city_that_does_not_exist_keeps_the_dialog(
-    ivan: FakeUser, run_bot: RunBot
+    ivan: FakeUser, run_ivan: RunBot
 ) -> None:
-    async with run_bot():
-        await ivan.send("/start")
+    async with run_ivan():
         await ivan.send("/city")
         await ivan.send("Атлантида")
         assert ivan.last_text().startswith("Город «Атлантида» не найден")

@@ -367,11 +367,9 @@ async def publish_direct(
 
 
 async def test_search_finds_russian_word_forms_and_survives_any_input(
-    tg: FakeTelegram, run_bot: RunBot
+    ivan: FakeUser, run_ivan: RunBot
 ) -> None:
-    ivan = tg.user(3401, first_name="Иван")
-    async with run_bot() as app:
-        await ivan.send("/start")
+    async with run_ivan() as app:
         await publish_direct(
             app,
             "О жилищно-коммунальном хозяйстве",
