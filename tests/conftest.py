@@ -136,13 +136,13 @@ def ivan(tg: FakeTelegram) -> FakeUser:
     return tg.user(1001, first_name="Иван")
 
 
-def started_by(run_bot: RunBot, person: FakeUser) -> RunBot:
-    """`run_bot` whose block starts with `person`'s /start handled."""
+def opened_with(run_bot: RunBot, opening: Callable[[App], Awaitable[object]]) -> RunBot:
+    """`run_bot` whose block starts with `opening(app)` done (the tests' common openings)."""
 
     @asynccontextmanager
     async def run(**overrides: Any) -> AsyncIterator[App]:
         async with run_bot(**overrides) as app:
-            await person.send("/start")
+            await opening(app)
             yield app
 
     return run
@@ -151,10 +151,10 @@ def started_by(run_bot: RunBot, person: FakeUser) -> RunBot:
 @pytest.fixture
 def run_owned(run_bot: RunBot, owner: FakeUser) -> RunBot:
     """`run_bot` whose block starts with the owner's /start handled (the staff tests' opening)."""
-    return started_by(run_bot, owner)
+    return opened_with(run_bot, lambda _: owner.send("/start"))
 
 
 @pytest.fixture
 def run_ivan(run_bot: RunBot, ivan: FakeUser) -> RunBot:
     """`run_bot` whose block starts with Ivan's /start handled (the member tests' opening)."""
-    return started_by(run_bot, ivan)
+    return opened_with(run_bot, lambda _: ivan.send("/start"))
