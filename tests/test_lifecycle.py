@@ -35,10 +35,9 @@ async def test_dialog_continues_after_a_restart(
 
 
 async def test_updates_handled_before_a_stop_are_not_handled_again(
-    ivan: FakeUser, run_bot: RunBot
+    ivan: FakeUser, run_ivan: RunBot, run_bot: RunBot
 ) -> None:
-    async with run_bot():
-        await ivan.send("/start")
+    async with run_ivan():
         await ivan.send("/help")
     replies = len(ivan.messages())
     async with run_bot():
