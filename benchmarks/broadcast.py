@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import bot_env, seed_subscribers  # noqa: E402
 from storage.setup import open_database  # noqa: E402
-from tests.fake_telegram import ApiCall, FakeTelegram, FakeUser  # noqa: E402
+from tests.fake_telegram import ApiCall, FakeTelegram  # noqa: E402
+from tests.processes import broadcast_to_everyone, start_process  # noqa: E402
 from tests.support import OWNER, START  # noqa: E402
 
 FIRST = 100_000
@@ -72,12 +73,6 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-async def answered(tg: FakeTelegram, user: FakeUser, words: str) -> None:
-    await tg.wait_for(
-        lambda c: c.chat_id == user.id and c.ok and words in (c.text or ""), timeout=60
-    )
 
 
 async def until(tg: FakeTelegram, predicate: Callable[[ApiCall], bool], start: int) -> None:
@@ -112,18 +107,10 @@ async def run(
         for pid in (OWNER, *range(FIRST, FIRST + recipients)):
             tg.user(pid)
         env = bot_env(db, tg.base_url, BROADCAST_RATE=str(rate))
-        bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=work, env=env
-        )
+        bot = await start_process(tg, env, work, timeout=60)
         owner = tg.user(OWNER)
         try:
-            await tg.wait_for(lambda c: c.method == "getUpdates", timeout=60)
-            await owner.send("/broadcast", wait=False)
-            await answered(tg, owner, "Новая рассылка")
-            await owner.send("Benchmark message", wait=False)
-            await answered(tg, owner, "Кому отправить")
-            await owner.press("👥 Всем подписчикам", wait=False)
-            await answered(tg, owner, "Получателей")
+            await broadcast_to_everyone(tg, owner, "Benchmark message", "Получателей", timeout=60)
             tg.rate_limit = limit
             tg.reply_latency = latency
             if p429 or p403:

@@ -3,11 +3,11 @@ its database, and the environment it starts with."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from storage.db import Database
-from tests.support import OWNER, START, TOKEN
+from tests import processes
+from tests.support import OWNER, START
 
 
 async def seed_subscribers(
@@ -29,14 +29,6 @@ async def seed_subscribers(
 
 
 def bot_env(db: Path, api_base: str, **settings: str) -> dict[str, str]:
-    """The environment of `python -m bot run` against the fake Bot API: a few variables of
-    this one, the test token, the owner as admin, quiet logs, and `settings` on top."""
-    return {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-        "BOT_TOKEN": TOKEN,
-        "ADMIN_IDS": str(OWNER),
-        "DATABASE_PATH": str(db),
-        "TELEGRAM_API_BASE": api_base,
-        "LOG_LEVEL": "WARNING",
-        **settings,
-    }
+    """The environment of `python -m bot run` in the tests (tests/processes.py), logging
+    only warnings, with `settings` on top."""
+    return processes.bot_env(db, api_base, LOG_LEVEL="WARNING", **settings)

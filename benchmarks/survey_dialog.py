@@ -35,6 +35,7 @@ from benchmarks.common import bot_env, seed_subscribers  # noqa: E402
 from storage.setup import open_database  # noqa: E402
 from storage.surveys import SurveyRepo  # noqa: E402
 from tests.fake_telegram import ApiCall, FakeTelegram  # noqa: E402
+from tests.processes import host_env, start_process  # noqa: E402
 from tests.support import OWNER, START  # noqa: E402
 
 FIRST = 200_000
@@ -137,15 +138,6 @@ async def drive(
     return latencies, time.perf_counter() - started
 
 
-async def start(
-    tg: Recorder, command: list[str], env: dict[str, str], cwd: Path
-) -> asyncio.subprocess.Process:
-    polls = len(tg.calls_of("getUpdates"))
-    process = await asyncio.create_subprocess_exec(*command, cwd=cwd, env=env)
-    await tg.wait_calls(lambda c: c.method == "getUpdates", polls + 1, timeout=60)
-    return process
-
-
 async def full_stack(
     people: int, think: tuple[float, float] | None, profile: Path | None = None
 ) -> Run:
@@ -157,7 +149,7 @@ async def full_stack(
         for pid in (OWNER, *ids):
             tg.user(pid, language_code="en")
         env = bot_env(db, tg.base_url)
-        bot = await start(tg, [sys.executable, "-m", "bot", "run"], env, work)
+        bot = await start_process(tg, env, work, timeout=60)
         try:
             for pid in ids:  # open the dialog: /surveys, then the button (not measured)
                 user = tg.user(pid)
@@ -193,9 +185,9 @@ async def bare(people: int, think: tuple[float, float] | None) -> Run:
     async with Recorder() as tg:
         for pid in ids:
             tg.user(pid)
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
         script = str(ROOT / "benchmarks" / "bare_bot.py")
-        bot = await start(tg, [sys.executable, script, tg.base_url], env, ROOT)
+        command = [sys.executable, script, tg.base_url]
+        bot = await start_process(tg, host_env(), ROOT, command, timeout=60)
         try:
             cpu_before = cpu_seconds(bot.pid)
             latencies, seconds = await drive(tg, ids, answer=False, think=think)

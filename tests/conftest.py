@@ -136,14 +136,25 @@ def ivan(tg: FakeTelegram) -> FakeUser:
     return tg.user(1001, first_name="Иван")
 
 
-@pytest.fixture
-def run_owned(run_bot: RunBot, owner: FakeUser) -> RunBot:
-    """`run_bot` whose block starts with the owner's /start handled (the staff tests' opening)."""
+def opened_with(run_bot: RunBot, opening: Callable[[App], Awaitable[object]]) -> RunBot:
+    """`run_bot` whose block starts with `opening(app)` done (the tests' common openings)."""
 
     @asynccontextmanager
     async def run(**overrides: Any) -> AsyncIterator[App]:
         async with run_bot(**overrides) as app:
-            await owner.send("/start")
+            await opening(app)
             yield app
 
     return run
+
+
+@pytest.fixture
+def run_owned(run_bot: RunBot, owner: FakeUser) -> RunBot:
+    """`run_bot` whose block starts with the owner's /start handled (the staff tests' opening)."""
+    return opened_with(run_bot, lambda _: owner.send("/start"))
+
+
+@pytest.fixture
+def run_ivan(run_bot: RunBot, ivan: FakeUser) -> RunBot:
+    """`run_bot` whose block starts with Ivan's /start handled (the member tests' opening)."""
+    return opened_with(run_bot, lambda _: ivan.send("/start"))

@@ -264,18 +264,16 @@ async def test_schedule_rejects_bad_and_past_times(
         await begin(owner, "Позже", "🧪 Только сотрудникам (проверка)")
         await owner.press("🕓 Запланировать")
         assert "Когда отправить?" in owner.last_text()
-        await owner.send("завтра утром")
-        assert owner.last_text().startswith("Не удалось разобрать дату.")
-        await owner.send("31.02 10:00")
-        assert owner.last_text().startswith("Такой даты или времени не бывает.")
-        await owner.send("23.11 11:59")  # the test clock says 23.11.2026 12:00 МСК
-        assert owner.last_text().startswith("Это время уже прошло.")
         await owner.send_sticker()
         assert owner.last_text().startswith("Не удалось разобрать дату.")
-        await owner.send("23.11.2026 13:30")
-        assert owner.last_text().startswith(
-            "🕓 Рассылка запланирована на 23 ноября 2026 г., 13:30 МСК"
-        )
+        for typed, reply in (
+            ("завтра утром", "Не удалось разобрать дату."),
+            ("31.02 10:00", "Такой даты или времени не бывает."),
+            ("23.11 11:59", "Это время уже прошло."),  # the test clock says 23.11.2026 12:00 МСК
+            ("23.11.2026 13:30", "🕓 Рассылка запланирована на 23 ноября 2026 г., 13:30 МСК"),
+        ):
+            await owner.send(typed)
+            assert owner.last_text().startswith(reply), typed
         assert await app.db.fetchval("SELECT status FROM delivery_jobs") == "scheduled"
     assert copies(tg) == []
 
@@ -287,11 +285,25 @@ async def schedule_for_staff(owner: FakeUser, when: str) -> None:
     assert owner.last_text().startswith("🕓 Рассылка запланирована")
 
 
-async def test_scheduled_broadcast_survives_a_restart_and_fires_once(
-    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, run_bot: RunBot, clock: ManualClock
-) -> None:
+async def sent_once(tg: FakeTelegram, run_bot: RunBot) -> None:
+    """One more start sends nothing again: the owner (all the staff) has exactly one copy."""
+    async with run_bot():
+        pass
+    assert [c.chat_id for c in copies(tg)] == [OWNER]
+
+
+@pytest.fixture
+async def due_at_13(owner: FakeUser, run_owned: RunBot) -> None:
+    """A broadcast to staff scheduled for 23.11 13:00 (an hour after the test clock's now)
+    by a bot that has stopped since."""
     async with run_owned():
         await schedule_for_staff(owner, "23.11 13:00")
+
+
+@pytest.mark.usefixtures("due_at_13")
+async def test_scheduled_broadcast_survives_a_restart_and_fires_once(
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+) -> None:
     async with run_bot() as app:
         due = START + timedelta(hours=1)
         assert list(app.scheduler.armed().values()) == [due]
@@ -303,29 +315,23 @@ async def test_scheduled_broadcast_survives_a_restart_and_fires_once(
         await tg.wait_for(finished, timeout=10)
         await app.scheduler.run_due()
         assert app.scheduler.armed() == {}
-    async with run_bot():
-        pass
-    assert [c.chat_id for c in copies(tg)] == [OWNER]
+    await sent_once(tg, run_bot)
 
 
+@pytest.mark.usefixtures("due_at_13")
 async def test_due_during_downtime_fires_once_at_start_within_grace(
-    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
 ) -> None:
-    async with run_owned():
-        await schedule_for_staff(owner, "23.11 13:00")
     clock.advance(timedelta(hours=2))  # an hour late; the grace is two hours
     async with run_bot():
         await tg.wait_for(finished, timeout=10)
-    async with run_bot():
-        pass
-    assert [c.chat_id for c in copies(tg)] == [OWNER]
+    await sent_once(tg, run_bot)
 
 
+@pytest.mark.usefixtures("due_at_13")
 async def test_due_long_before_start_is_marked_missed(
-    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_bot: RunBot, clock: ManualClock
 ) -> None:
-    async with run_owned():
-        await schedule_for_staff(owner, "23.11 13:00")
     clock.advance(timedelta(hours=4))  # three hours late
     async with run_bot() as app:
         assert owner.last_text().startswith(

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import RunBot
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.support import OWNER, ManualClock, add_staff, tries_staff_command
+from tests.support import ManualClock, add_staff, tries_staff_command
 
 STAFF = 200
 
@@ -21,12 +21,6 @@ def invite_payload(staff: FakeUser) -> str:
     match = re.search(r"https://t\.me/union_test_bot\?start=(inv_[A-Za-z0-9_-]+)", text)
     assert match, text
     return match.group(1)
-
-
-async def make_staff(tg: FakeTelegram) -> FakeUser:
-    owner = tg.user(OWNER, first_name="Ольга")
-    await owner.send("/start")
-    return await add_staff(tg, owner, STAFF, username="petr")
 
 
 async def test_invite_link_makes_a_contact_and_tells_the_staff(
@@ -95,11 +89,11 @@ async def test_invite_without_a_city_offers_the_list(owner: FakeUser, run_owned:
 
 
 async def test_request_approved_by_one_staff_member_updates_everyone(
-    tg: FakeTelegram, owner: FakeUser, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
     ivan = tg.user(1001, first_name="Иван", username="ivan")
-    async with run_bot() as app:
-        staff = await make_staff(tg)
+    async with run_owned() as app:
+        staff = await add_staff(tg, owner, STAFF, username="petr")
         await ivan.send("/start")
         await ivan.send("🏙 Мой город")
         assert "Контактным лицом какого города Вы хотите стать?" in ivan.last_text()
@@ -168,10 +162,9 @@ async def test_request_rejected_and_duplicate_requests(
 
 
 async def test_typed_city_that_does_not_exist_keeps_the_dialog(
-    ivan: FakeUser, run_bot: RunBot
+    ivan: FakeUser, run_ivan: RunBot
 ) -> None:
-    async with run_bot():
-        await ivan.send("/start")
+    async with run_ivan():
         await ivan.send("/city")
         await ivan.send("Атлантида")
         assert ivan.last_text().startswith("Город «Атлантида» не найден")

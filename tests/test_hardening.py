@@ -52,18 +52,11 @@ async def still_answers(tg: FakeTelegram) -> None:
     assert "Что умеет бот" in other.last_text()
 
 
-async def start_owner(tg: FakeTelegram) -> FakeUser:
-    owner = tg.user(OWNER, first_name="Ольга")
-    await owner.send("/start")
-    return owner
-
-
 async def invite_anna(
-    tg: FakeTelegram, filename: str, survey: bytes, title: str
-) -> tuple[FakeUser, FakeUser]:
-    """The owner and Анна, a subscriber: the owner opens the subscribers' `survey` until
-    1 December, 12:00, and Анна gets its invitation (which names `title`)."""
-    owner = await start_owner(tg)
+    tg: FakeTelegram, owner: FakeUser, filename: str, survey: bytes, title: str
+) -> FakeUser:
+    """Анна, a subscriber, once the owner has opened the subscribers' `survey` until
+    1 December, 12:00 and Анна has got its invitation (which names `title`)."""
     anna = tg.user(2001, first_name="Анна")
     await anna.send("/start")
     await owner.send_document(filename, survey)
@@ -71,7 +64,7 @@ async def invite_anna(
     await owner.send("01.12 12:00")
     await owner.press("✅ Открыть")
     await tg.wait_for(lambda c: c.chat_id == 2001 and title in (c.text or ""))
-    return owner, anna
+    return anna
 
 
 # --- files: generated hostile input ------------------------------------------------------------
@@ -121,10 +114,9 @@ def test_a_zip_bomb_is_refused_before_it_inflates_in_bounded_memory(tmp_path: Pa
 
 
 async def test_a_zip_bomb_in_the_resolution_dialog_gets_a_clear_reply(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    async with run_bot() as app:
-        owner = await start_owner(tg)
+    async with run_owned() as app:
         await begin(owner, "📝 Проект решения", "12.03.2026", "Вологда", "О транспорте")
         await owner.send_document("bomb.docx", zip_bomb(MAX_INFLATED + (16 << 20)))
         assert "слишком много данных" in owner.last_text()
@@ -152,10 +144,9 @@ def number_with(bound: str) -> str:
     ],
 )
 async def test_hostile_survey_files_are_refused_clearly_and_fast(
-    tg: FakeTelegram, run_bot: RunBot, source: str, problem: str
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot, source: str, problem: str
 ) -> None:
-    async with run_bot() as app:
-        owner = await start_owner(tg)
+    async with run_owned() as app:
         before = len(owner.messages())
         started = time.monotonic()
         await owner.send_document("survey.yaml", source.encode())
@@ -177,13 +168,12 @@ def test_a_billion_laughs_file_does_not_expand() -> None:
 
 
 async def test_thousands_of_problems_come_as_a_few_valid_messages(
-    tg: FakeTelegram, run_bot: RunBot
+    owner: FakeUser, run_owned: RunBot
 ) -> None:
     questions = "\n".join(
         f"  - {{key: 'Q&{i}<b>', text: '', type: 'kind&amp;{i}' }}" for i in range(3000)
     )
-    async with run_bot():
-        owner = await start_owner(tg)
+    async with run_owned():
         before = len(owner.messages())
         await owner.send_document("many.yaml", f"id: x\ntitle: T\nquestions:\n{questions}".encode())
         replies = owner.messages()[before:]
@@ -227,10 +217,9 @@ def test_a_file_that_is_not_russian_text_is_refused(content: bytes) -> None:
 
 
 async def test_txt_upload_is_published_readable_and_only_accepted_files_are_kept(
-    tg: FakeTelegram, run_bot: RunBot
+    owner: FakeUser, run_owned: RunBot
 ) -> None:
-    async with run_bot() as app:
-        owner = await start_owner(tg)
+    async with run_owned() as app:
         await begin(owner, "📝 Проект решения", "12.03.2026", "Вологда", "О транспорте")
         await owner.send_document("long.txt", ("Слово " * 70_000).encode("cp1251"))
         assert "слишком длинный" in owner.last_text() or "не длиннее" in owner.last_text()
@@ -270,10 +259,10 @@ questions:
 
 
 async def test_export_and_charts_with_characters_excel_and_html_refuse(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    async with run_bot():
-        owner, anna = await invite_anna(tg, "t.yaml", SLASH_SURVEY, "Tarify")
+    async with run_owned():
+        anna = await invite_anna(tg, owner, "t.yaml", SLASH_SURVEY, "Tarify")
         await anna.press("▶️ Начать")
         await anna.send("12,5")
         long_answer = "Очень подробный ответ. " * 174  # 4 002 characters
@@ -368,9 +357,10 @@ async def test_staff_commands_answer_exactly_like_unknown_ones_for_strangers(
         assert len(set(answers)) == 1, answers
 
 
-async def test_one_pending_contact_request_at_a_time(tg: FakeTelegram, run_bot: RunBot) -> None:
-    async with run_bot() as app:
-        owner = await start_owner(tg)
+async def test_one_pending_contact_request_at_a_time(
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
+) -> None:
+    async with run_owned() as app:
         ivan = tg.user(1001, first_name="Иван")
         await ivan.send("/start")
         await ivan.send("/city")
@@ -397,10 +387,10 @@ questions:
 
 
 async def test_a_scale_from_zero_and_control_characters_in_answers(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
-    async with run_bot() as app:
-        _, anna = await invite_anna(tg, "m.yaml", SCALE_SURVEY, "Mood")
+    async with run_owned() as app:
+        anna = await invite_anna(tg, owner, "m.yaml", SCALE_SURVEY, "Mood")
         await anna.press("▶️ Начать")
         assert ["0", "1", "2", "3", "4"] in anna.last_message().buttons()
         await anna.press("0")
@@ -409,9 +399,8 @@ async def test_a_scale_from_zero_and_control_characters_in_answers(
         assert [tuple(r) for r in stored] == [("mood", "0"), ("why", '"Всё хорошо"')]
 
 
-async def test_a_date_of_year_one_is_not_a_date(tg: FakeTelegram, run_bot: RunBot) -> None:
-    async with run_bot():
-        owner = await start_owner(tg)
+async def test_a_date_of_year_one_is_not_a_date(owner: FakeUser, run_owned: RunBot) -> None:
+    async with run_owned():
         await owner.send("/resolution_new")
         await owner.press("📝 Проект решения")
         await owner.send("01.01.0001")
@@ -608,13 +597,12 @@ def test_the_token_is_masked_in_every_form() -> None:
 
 
 async def test_broadcast_progress_survives_a_failed_send_and_the_report_always_comes(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
     def finished(call: ApiCall) -> bool:
         return "Рассылка завершена" in (call.text or "")
 
-    async with run_bot(broadcast_rate=1000) as app:
-        owner = await start_owner(tg)
+    async with run_owned(broadcast_rate=1000) as app:
         for person_id in range(2001, 2011):
             tg.user(person_id, first_name=f"P{person_id}")
             await app.services.people.register(TelegramUser(person_id, f"P{person_id}"))

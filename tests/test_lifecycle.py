@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -15,7 +13,8 @@ import pytest
 from bot.app import App
 from tests.conftest import RunBot, SettingsFactory
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.support import OWNER, TOKEN, ManualClock
+from tests.processes import bot_env, start_process
+from tests.support import TOKEN, ManualClock
 
 
 async def test_dialog_continues_after_a_restart(
@@ -36,10 +35,9 @@ async def test_dialog_continues_after_a_restart(
 
 
 async def test_updates_handled_before_a_stop_are_not_handled_again(
-    ivan: FakeUser, run_bot: RunBot
+    ivan: FakeUser, run_ivan: RunBot, run_bot: RunBot
 ) -> None:
-    async with run_bot():
-        await ivan.send("/start")
+    async with run_ivan():
         await ivan.send("/help")
     replies = len(ivan.messages())
     async with run_bot():
@@ -119,25 +117,11 @@ async def test_sigterm_finishes_in_flight_work_and_exits_cleanly(
     tg: FakeTelegram, tmp_path: Path
 ) -> None:
     """A real process: SIGTERM while a reply is on its way; the reply completes, exit 0."""
-    env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-        "BOT_TOKEN": TOKEN,
-        "ADMIN_IDS": str(OWNER),
-        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-        "TELEGRAM_API_BASE": tg.base_url,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+    env = bot_env(tmp_path / "bot.sqlite3", tg.base_url)
+    process = await start_process(
+        tg, env, tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     try:
-        await tg.wait_for(lambda call: call.method == "getUpdates", timeout=30)
         gate = tg.hold("sendMessage")
         ivan = tg.user(1001, first_name="Иван")
         await ivan.send("/start", wait=False)

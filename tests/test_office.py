@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from tests.conftest import RunBot
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.support import add_staff
-from tests.test_resolutions import STAFF, add_contact, add_people
+from tests.test_resolutions import STAFF, add_people, staff_and_contact
 
 
 async def test_a_message_to_the_office_and_its_answer(
     tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
     async with run_owned() as app:
-        staff = await add_staff(tg, owner, STAFF)
-        contact = await add_contact(app, tg, 5001, "Кострома")
+        staff, contact = await staff_and_contact(app, tg, owner, 5001)
         (subscriber,) = await add_people(app, tg, [5002])
 
         # From the menu: a photo with a caption.

@@ -94,10 +94,9 @@ async def test_help_depends_on_roles(tg: FakeTelegram, owner: FakeUser, run_bot:
 
 
 async def test_subscribe_toggles_in_place(
-    tg: FakeTelegram, ivan: FakeUser, run_bot: RunBot
+    tg: FakeTelegram, ivan: FakeUser, run_ivan: RunBot
 ) -> None:
-    async with run_bot() as app:
-        await ivan.send("/start")
+    async with run_ivan() as app:
         await ivan.send("🔔 Подписки")
         topics = ivan.last_message()
         assert [row[0] for row in topics.buttons()] == [
@@ -124,10 +123,9 @@ async def test_subscribe_toggles_in_place(
 
 
 async def test_forged_topic_gets_an_alert_and_changes_nothing(
-    ivan: FakeUser, run_bot: RunBot, caplog
+    ivan: FakeUser, run_ivan: RunBot, caplog
 ) -> None:
-    async with run_bot() as app:
-        await ivan.send("/start")
+    async with run_ivan() as app:
         await ivan.send("/subscribe")
         await ivan.press_data("tp:nonsense")
         await ivan.press_data("garbage-that-parses-as-nothing")
@@ -184,9 +182,8 @@ async def test_command_menus_per_language_and_for_staff(
     assert len(tg.calls_of(SetMyCommands.__api_method__)) == set_calls
 
 
-async def test_cancel_leaves_a_dialog(ivan: FakeUser, run_bot: RunBot) -> None:
-    async with run_bot():
-        await ivan.send("/start")
+async def test_cancel_leaves_a_dialog(ivan: FakeUser, run_ivan: RunBot) -> None:
+    async with run_ivan():
         await ivan.send("/cancel")
         assert ivan.last_text() == "Сейчас нечего прерывать."
         await ivan.send("/city")
@@ -198,17 +195,15 @@ async def test_cancel_leaves_a_dialog(ivan: FakeUser, run_bot: RunBot) -> None:
 
 async def test_cancel_says_which_dialog_it_left(owner: FakeUser, run_owned: RunBot) -> None:
     async with run_owned():
-        for command, said in (
+        for opening, said in (
             ("/event_new", "Создание мероприятия отменено, ничего не опубликовано."),
             ("/resolution_new", "Публикация отменена, ничего не отправлено."),
             ("/broadcast", "Рассылка отменена, ничего не отправлено."),
+            ("✉️ Написать в дирекцию", "Диалог прерван, сообщение не отправлено."),
         ):
-            await owner.send(command)
+            await owner.send(opening)
             await owner.send("/cancel")
-            assert owner.last_text() == said, command
-        await owner.send("✉️ Написать в дирекцию")
-        await owner.send("/cancel")
-        assert owner.last_text() == "Диалог прерван, сообщение не отправлено."
+            assert owner.last_text() == said, opening
 
 
 async def test_group_chat_gets_a_pointer_and_nothing_else(
@@ -237,9 +232,8 @@ async def test_stray_input_gets_a_polite_answer(ivan: FakeUser, run_bot: RunBot)
         assert ivan.last_text() == "Такой команды нет. Список команд — /help."
 
 
-async def test_the_menu_buttons_open_their_sections(ivan: FakeUser, run_bot: RunBot) -> None:
-    async with run_bot():
-        await ivan.send("/start")
+async def test_the_menu_buttons_open_their_sections(ivan: FakeUser, run_ivan: RunBot) -> None:
+    async with run_ivan():
         await ivan.send("📅 События")
         events = ivan.last_text()
         await ivan.send("/events")

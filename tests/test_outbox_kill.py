@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,8 +13,9 @@ import pytest
 from bot.app import App
 from storage.people import TelegramUser
 from tests.conftest import SettingsFactory
-from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.support import OWNER, TOKEN
+from tests.fake_telegram import FakeTelegram
+from tests.processes import bot_env, broadcast_to_everyone, start_process
+from tests.support import OWNER
 
 pytestmark = pytest.mark.process
 
@@ -24,34 +23,9 @@ SUBSCRIBERS = range(8001, 8301)
 
 
 async def start_bot(tg: FakeTelegram, db: Path, cwd: Path) -> asyncio.subprocess.Process:
-    env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-        "BOT_TOKEN": TOKEN,
-        "ADMIN_IDS": str(OWNER),
-        "DATABASE_PATH": str(db),
-        "TELEGRAM_API_BASE": tg.base_url,
-        "BROADCAST_RATE": "60",
-    }
-    polls = len(tg.calls_of("getUpdates"))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    await tg.wait_calls(lambda c: c.method == "getUpdates", polls + 1, timeout=30)
-    return process
-
-
-async def answered(tg: FakeTelegram, user: FakeUser, words: str) -> None:
-    """Until the bot has shown `user` a message containing `words`."""
-    await tg.wait_for(
-        lambda c: c.chat_id == user.id and c.ok and words in (c.text or ""), timeout=15
-    )
+    env = bot_env(db, tg.base_url, BROADCAST_RATE="60")
+    devnull = asyncio.subprocess.DEVNULL
+    return await start_process(tg, env, cwd, stdout=devnull, stderr=devnull)
 
 
 def delivered(tg: FakeTelegram) -> Counter[int]:
@@ -76,12 +50,9 @@ async def test_kill_mid_broadcast_resumes_without_losing_or_repeating(
     owner = tg.user(OWNER)
     process = await start_bot(tg, db, tmp_path)
     try:
-        await owner.send("/broadcast", wait=False)
-        await answered(tg, owner, "Новая рассылка")
-        await owner.send("Итоги информационного обмена опубликованы.", wait=False)
-        await answered(tg, owner, "Кому отправить")
-        await owner.press("👥 Всем подписчикам", wait=False)
-        await answered(tg, owner, "Получателей: 301")
+        await broadcast_to_everyone(
+            tg, owner, "Итоги информационного обмена опубликованы.", "Получателей: 301"
+        )
         await owner.press("✅ Отправить сейчас", wait=False)
         await tg.wait_for(lambda c: len(delivered(tg)) >= 100, timeout=30)
         process.send_signal(signal.SIGKILL)

@@ -164,11 +164,9 @@ async def test_an_ambiguous_date_is_asked_back(owner: FakeUser, run_owned: RunBo
 
 
 async def test_a_card_opened_from_search_goes_back_to_the_results(
-    tg: FakeTelegram, run_bot: RunBot
+    ivan: FakeUser, run_ivan: RunBot
 ) -> None:
-    ivan = tg.user(4201, first_name="Иван")
-    async with run_bot() as app:
-        await ivan.send("/start")
+    async with run_ivan() as app:
         await publish_direct(app, TITLE, "1. Ещё раз обсудить набережные.", date(2026, 3, 12))
         await publish_direct(app, "О скверах", "1. Скверы и набережные.", date(2026, 3, 12))
         await app.sender.wait_idle()

@@ -71,6 +71,14 @@ async def add_contact(app: App, tg: FakeTelegram, person_id: int, city: str) -> 
     return user
 
 
+async def staff_and_contact(
+    app: App, tg: FakeTelegram, owner: FakeUser, contact_id: int
+) -> tuple[FakeUser, FakeUser]:
+    """Пётр, staff beside the owner, and a city contact of Кострома: the one who answers
+    and the one who writes to the executive office."""
+    return await add_staff(tg, owner, STAFF), await add_contact(app, tg, contact_id, "Кострома")
+
+
 def texts_after(user: FakeUser, count: int) -> list[BotMessage]:
     return user.messages()[count:]
 
@@ -222,8 +230,7 @@ async def test_comments_reach_staff_and_the_answer_reaches_the_person(
     tg: FakeTelegram, owner: FakeUser, run_owned: RunBot
 ) -> None:
     async with run_owned() as app:
-        staff = await add_staff(tg, owner, STAFF)
-        contact = await add_contact(app, tg, 3201, "Кострома")
+        staff, contact = await staff_and_contact(app, tg, owner, 3201)
         await begin(owner, "📝 Проект решения", "12.03.2026", "Вологда", TITLE)
         await owner.send("\n".join([*PREAMBLE, *DECISIONS]))
         await owner.press("✅ Готово, это весь текст")
@@ -367,11 +374,9 @@ async def publish_direct(
 
 
 async def test_search_finds_russian_word_forms_and_survives_any_input(
-    tg: FakeTelegram, run_bot: RunBot
+    ivan: FakeUser, run_ivan: RunBot
 ) -> None:
-    ivan = tg.user(3401, first_name="Иван")
-    async with run_bot() as app:
-        await ivan.send("/start")
+    async with run_ivan() as app:
         await publish_direct(
             app,
             "О жилищно-коммунальном хозяйстве",

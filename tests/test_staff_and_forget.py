@@ -108,9 +108,8 @@ async def test_owner_who_forgets_stays_owner(owner: FakeUser, run_owned: RunBot)
         assert owner.last_message().plain_text.startswith("Города — члены Союза")
 
 
-async def test_blocking_the_bot_marks_the_person_inactive(ivan: FakeUser, run_bot: RunBot) -> None:
-    async with run_bot() as app:
-        await ivan.send("/start")
+async def test_blocking_the_bot_marks_the_person_inactive(ivan: FakeUser, run_ivan: RunBot) -> None:
+    async with run_ivan() as app:
         await ivan.send_update(
             {
                 "my_chat_member": {

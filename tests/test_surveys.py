@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import App
 from storage.people import TelegramUser
-from tests.conftest import RunBot
+from tests.conftest import RunBot, opened_with
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.support import OWNER, START, ManualClock
 
@@ -57,6 +57,13 @@ async def open_example(app: App, tg: FakeTelegram) -> FakeUser:
     return owner
 
 
+@pytest.fixture
+def run_example(run_bot: RunBot, tg: FakeTelegram) -> RunBot:
+    """`run_bot` whose block starts with the example survey open to the cities (open_example;
+    the owner fixture is the one who opened it)."""
+    return opened_with(run_bot, lambda app: open_example(app, tg))
+
+
 async def move_to(app: App, clock: ManualClock, moment: datetime) -> None:
     """The calendar moves to `moment`; the bot does what fell due and sends all it has to."""
     clock.moment = moment
@@ -70,6 +77,13 @@ async def example_id(app: App) -> int:
 
 def question(user: FakeUser) -> str:
     return user.last_message().plain_text
+
+
+def says(text: str, opening: str, *lines: str) -> None:
+    """`text` begins with `opening` and contains each of `lines`."""
+    assert text.startswith(opening), text
+    for line in lines:
+        assert line in text, line
 
 
 Step = str | tuple[str, ...]
@@ -89,10 +103,9 @@ async def talk(user: FakeUser, *steps: Step) -> None:
 
 
 async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, owner: FakeUser, run_example: RunBot
 ) -> None:
-    async with run_bot() as app:
-        owner = await open_example(app, tg)
+    async with run_example():
         ivan = tg.user(VOLOGDA_1)
         invitation = ivan.last_message()
         assert "8 вопросов" in invitation.plain_text
@@ -203,9 +216,10 @@ async def test_a_city_answers_every_kind_of_question_and_staff_export_it(
     assert table[-1][0].startswith("Отправили ответ: 1 из 30 городов;")
 
 
-async def test_restart_in_the_middle_loses_nothing(tg: FakeTelegram, run_bot: RunBot) -> None:
-    async with run_bot() as app:
-        await open_example(app, tg)
+async def test_restart_in_the_middle_loses_nothing(
+    tg: FakeTelegram, run_example: RunBot, run_bot: RunBot
+) -> None:
+    async with run_example():
         petr = tg.user(TVER)
         await talk(petr, "[▶️ Начать]", "41", ("8", "Вопрос 3 из 8"))
     async with run_bot():
@@ -219,10 +233,9 @@ async def test_restart_in_the_middle_loses_nothing(tg: FakeTelegram, run_bot: Ru
 
 
 async def test_two_contacts_of_one_city_share_one_response(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, run_example: RunBot
 ) -> None:
-    async with run_bot() as app:
-        await open_example(app, tg)
+    async with run_example() as app:
         ivan, maria = tg.user(VOLOGDA_1), tg.user(VOLOGDA_2)
         await ivan.press("▶️ Начать")
         await maria.press("▶️ Начать")
@@ -276,10 +289,9 @@ async def finish(user: FakeUser, months: str, meters: str, rating: str, since: s
 
 
 async def test_reminders_go_only_to_cities_without_a_response(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_example: RunBot, clock: ManualClock
 ) -> None:
-    async with run_bot() as app:
-        owner = await open_example(app, tg)
+    async with run_example() as app:
         survey_id = await example_id(app)
         await complete(tg.user(VOLOGDA_1))
         armed = sorted(app.scheduler.armed().values())
@@ -306,10 +318,9 @@ async def test_reminders_go_only_to_cities_without_a_response(
 
 
 async def test_the_deadline_closes_the_survey_and_results_go_to_participants(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, run_example: RunBot, run_bot: RunBot, clock: ManualClock
 ) -> None:
-    async with run_bot() as app:
-        await open_example(app, tg)
+    async with run_example() as app:
         await complete(tg.user(VOLOGDA_1))
         petr = tg.user(TVER)
         await petr.press("▶️ Начать")
@@ -368,9 +379,10 @@ async def _city(app: App, name: str) -> int:
     return int(city.id)
 
 
-async def test_stale_and_foreign_buttons_change_nothing(tg: FakeTelegram, run_bot: RunBot) -> None:
-    async with run_bot() as app:
-        await open_example(app, tg)
+async def test_stale_and_foreign_buttons_change_nothing(
+    tg: FakeTelegram, run_example: RunBot
+) -> None:
+    async with run_example() as app:
         survey_id = await example_id(app)
         petr = tg.user(TVER)
         vologda = await _city(app, "Вологда")
@@ -404,16 +416,15 @@ async def test_an_invalid_file_lists_every_problem_and_imports_nothing(
         owner = tg.user(OWNER, first_name="Ольга")
         await owner.send("/start")
         await owner.send_document("bad.yaml", broken)
-        reply = owner.last_message().plain_text
-        assert reply.startswith("⚠️ Файл не загружен: 5 ошибок.")
-        for line in [
+        says(
+            owner.last_message().plain_text,
+            "⚠️ Файл не загружен: 5 ошибок.",
             "• id: обязательно; строчные латинские буквы",
             "• questions[1].options: обязательно для типа choice",
             "• questions[2].key: ключ a уже есть у другого вопроса",
             "• questions[2]: min (5) больше max (1)",
             "• questions[3].type: неизвестный тип rating",
-        ]:
-            assert line in reply
+        )
         assert await app.db.fetchval("SELECT count(*) FROM surveys") == 0
         await owner.send_document("notes.yaml", b"\xff\xfe not utf-8")
         assert owner.last_text() == "Файл должен быть в кодировке UTF-8."
@@ -441,10 +452,9 @@ async def test_a_draft_can_be_replaced_an_opened_survey_cannot(
 
 
 async def test_staff_close_early_and_reopen_with_a_new_deadline(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_example: RunBot, clock: ManualClock
 ) -> None:
-    async with run_bot() as app:
-        owner = await open_example(app, tg)
+    async with run_example() as app:
         await talk(
             owner,
             "/surveys",
@@ -572,10 +582,9 @@ async def test_a_survey_of_subscribers_has_one_response_per_person(
 
 
 async def test_an_edit_after_submitting_shows_as_edited_to_staff(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_example: RunBot, clock: ManualClock
 ) -> None:
-    async with run_bot() as app:
-        owner = await open_example(app, tg)
+    async with run_example():
         ivan = tg.user(VOLOGDA_1)
         await complete(ivan)
         clock.advance(timedelta(hours=2))
@@ -606,12 +615,11 @@ async def test_an_edit_after_submitting_shows_as_edited_to_staff(
 
 
 async def test_the_digest_counts_the_cities_that_answered(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, run_example: RunBot, clock: ManualClock
 ) -> None:
     from bot.services.digest import digest_message
 
-    async with run_bot() as app:
-        await open_example(app, tg)
+    async with run_example() as app:
         await complete(tg.user(TVER))
         await move_to(app, clock, DEADLINE + timedelta(minutes=1))
         digest = await app.services.digests.build(2026)
@@ -649,10 +657,9 @@ def test_typed_text_never_becomes_a_spreadsheet_formula() -> None:
 
 
 async def test_forgetting_a_contact_keeps_the_citys_response_without_their_name(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, run_example: RunBot
 ) -> None:
-    async with run_bot() as app:
-        await open_example(app, tg)
+    async with run_example() as app:
         ivan = tg.user(VOLOGDA_1)
         await complete(ivan)
         await ivan.send("/forget")
@@ -667,10 +674,9 @@ async def test_forgetting_a_contact_keeps_the_citys_response_without_their_name(
 
 
 async def test_every_member_city_is_counted_and_one_without_a_contact_can_be_invited(
-    tg: FakeTelegram, run_bot: RunBot, clock: ManualClock
+    tg: FakeTelegram, owner: FakeUser, run_example: RunBot, clock: ManualClock
 ) -> None:
-    async with run_bot() as app:
-        owner = await open_example(app, tg)
+    async with run_example() as app:
         ivan = tg.user(VOLOGDA_1)
         # the multi choice no longer applies: 7 questions
         await talk(ivan, "[▶️ Начать]", "30", "6", ("[нет]", "Вопрос 4 из 7"))
@@ -740,10 +746,9 @@ def filled(content: bytes, cells: dict[str, object]) -> bytes:
 
 
 async def test_two_contacts_answer_partly_in_the_chat_and_partly_in_a_spreadsheet(
-    tg: FakeTelegram, run_bot: RunBot
+    tg: FakeTelegram, run_example: RunBot
 ) -> None:
-    async with run_bot() as app:
-        await open_example(app, tg)
+    async with run_example() as app:
         ivan, maria, petr = tg.user(VOLOGDA_1), tg.user(VOLOGDA_2), tg.user(TVER)
         await ivan.press("▶️ Начать")
         assert ["📊 Заполнить в Excel"] in ivan.last_message().buttons()  # at the start
@@ -796,17 +801,16 @@ async def test_two_contacts_answer_partly_in_the_chat_and_partly_in_a_spreadshee
              "C11": "31.02.2026", "C12": "—"},
         )  # fmt: skip
         await maria.send_document("tariffs-2026-Vologda.xlsx", bad)
-        report = maria.messages()[-2].plain_text
-        assert report.startswith("📊 Таблица прочитана: Тарифы ЖКХ — 2026, Вологда")
-        assert "Сохранено ответов: 2; без изменений: 1." in report  # C7 and C12; C6 as it was
-        for line in [
+        says(
+            maria.messages()[-2].plain_text,
+            "📊 Таблица прочитана: Тарифы ЖКХ — 2026, Вологда",
+            "Сохранено ответов: 2; без изменений: 1.",  # C7 and C12; C6 as it was
             "• Анкета!C5: нужно число, например 12,5 или 1 234",
             "• Анкета!C9: ответьте «Да» или «Нет»",
             "• Анкета!C10: число не может быть больше 5",
             "• Анкета!C11: такой даты нет",
             "• Анкета!C8: вопрос 4 при Ваших ответах не задаётся — ответ не сохранён",
-        ]:
-            assert line in report, line
+        )
         review = maria.last_message().plain_text
         assert review.startswith("Проверьте ответы — Тарифы ЖКХ — 2026, Вологда")
         assert "1. Тариф на холодную воду\n35,40 руб./м³" in review
@@ -892,14 +896,13 @@ async def test_staff_write_a_survey_in_the_spreadsheet_template(
         book.save(bad)
 
         await owner.send_document("Новый опрос.xlsx", bad.getvalue())
-        reply = owner.last_message().plain_text
-        assert reply.startswith("⚠️ Файл не загружен:")
-        for line in [
+        says(
+            owner.last_message().plain_text,
+            "⚠️ Файл не загружен:",
             "• Опрос!B3: обязательно; строчные латинские буквы",
             "• Вопросы!F3: нужно число",
             "• Вопросы!E4: обязательно для типа «выбор»",
-        ]:
-            assert line in reply, line
+        )
         assert await app.db.fetchval("SELECT count(*) FROM surveys") == 0
 
         await owner.send_document("Новый опрос.xlsx", broken.getvalue())

@@ -206,21 +206,26 @@ def sentence_of(units: int, first: str = "Рекомендовать") -> str:
     return f"{text} {'я' * padding}." if padding > 0 else f"{text}."
 
 
-def delivered(body: str) -> list[str]:
-    """The resolution's text parts as Telegram shows them (the mark included)."""
-    resolution = Resolution(
-        id=1,
+def adopted(resolution_id: int, *, city_name: str, title: str, body: str) -> Resolution:
+    """A resolution adopted at the assembly of 12 March 2026, with no file."""
+    return Resolution(
+        id=resolution_id,
         status=ResolutionStatus.ADOPTED,
         assembly_date=date(2026, 3, 12),
-        city_name="Вологда",
+        city_name=city_name,
         city_name_en=None,
-        title="Итоги",
+        title=title,
         body=body,
         file_key=None,
         file_name=None,
         adopted_id=None,
         draft_id=None,
     )
+
+
+def delivered(body: str) -> list[str]:
+    """The resolution's text parts as Telegram shows them (the mark included)."""
+    resolution = adopted(1, city_name="Вологда", title="Итоги", body=body)
     parts = render_resolution(texts(), {"resolution": resolution.to_json()})[1:]
     shown = []
     for part in parts:
@@ -336,19 +341,7 @@ def test_digest_markdown_shows_titles_literally() -> None:
         version=1,
         created_by=None,
     )
-    resolution = Resolution(
-        id=2,
-        status=ResolutionStatus.ADOPTED,
-        assembly_date=date(2026, 3, 12),
-        city_name="Псков",
-        city_name_en=None,
-        title="О [тарифах] #1",
-        body="1. Пункт.",
-        file_key=None,
-        file_name=None,
-        adopted_id=None,
-        draft_id=None,
-    )
+    resolution = adopted(2, city_name="Псков", title="О [тарифах] #1", body="1. Пункт.")
     digest = Digest(
         year=2026,
         events=[event],

@@ -117,23 +117,40 @@ def survey_file_codes() -> set[str]:
     return codes
 
 
+def spellings(values: Collection[str], *keys: str) -> dict[str, dict[str, Collection[str]]]:
+    """`values` for the one placeholder of each of `keys`: one key built in several places,
+    its placeholder named differently in each."""
+    table: dict[str, dict[str, Collection[str]]] = {}
+    for key in keys:
+        (placeholder,) = re.findall(r"\{([^{}]+)\}", key)
+        table[key] = {placeholder: values}
+    return table
+
+
 # Keys built with an f-string, with the values of each placeholder that the code cannot
 # show by itself (enum members, values passed in from elsewhere). Placeholders bound in
 # the same function to literals (`for kind in ("a", "b")`, `mark = "on" if x else "off"`)
 # are read from the code instead. A new f-string key whose values cannot be read from
 # the code fails the test until it is listed here.
-EVENT_KINDS = members(EventKind)
 BUILT_KEYS: dict[str, dict[str, Collection[str]]] = {
     "commands.{name}": {"name": {*EVERYONE, *CONTACT, *STAFF, *OWNER, *GROUP}},
     "language.name_{locale}": {"locale": set(CATALOGS)},
-    "topic.{topic.value}": {"topic.value": members(Topic)},
-    "topic.{callback_data.topic}": {"callback_data.topic": members(Topic)},
-    "topic.{audience.topic}": {"audience.topic": members(Topic)},
-    "events.kind.{kind.value}": {"kind.value": EVENT_KINDS},
-    "events.kind.{draft.kind.value}": {"draft.kind.value": EVENT_KINDS},
-    "events.kind.{e.kind.value}": {"e.kind.value": EVENT_KINDS},
-    "events.kind.{card.event.kind.value}": {"card.event.kind.value": EVENT_KINDS},
-    "events.format.{e.draft.format.value}": {"e.draft.format.value": members(EventFormat)},
+    **spellings(
+        members(Topic),
+        "topic.{topic.value}",
+        "topic.{callback_data.topic}",
+        "topic.{audience.topic}",
+    ),
+    **spellings(
+        members(EventKind),
+        "events.kind.{kind.value}",
+        "events.kind.{draft.kind.value}",
+        "events.kind.{e.kind.value}",
+        "events.kind.{card.event.kind.value}",
+    ),
+    **spellings(
+        members(EventFormat), "events.format.{e.draft.format.value}", "events.format.{form.value}"
+    ),
     "events.ask.{step}": {"step": {step.name for step in EVENT_STEPS}},
     "surveys.export.state_{entry.state.value}": {"entry.state.value": members(RosterState)},
     "surveys.refused.{refusal.value}": {"refusal.value": members(Refusal)},
@@ -145,26 +162,35 @@ BUILT_KEYS: dict[str, dict[str, Collection[str]]] = {
     },
     "surveys.sheet.{error.code}": {"error.code": {"not_xlsx", "too_big", "not_answers"}},
     "surveys.template.head_{name}": {"name": {"field", "value", "note"}},
-    "surveys.template.field.{name}": {"name": set(SURVEY_FIELDS)},
-    "surveys.template.note.{name}": {"name": set(SURVEY_FIELDS)},
-    "surveys.template.field.{n}": {"n": set(SURVEY_FIELDS)},
-    "surveys.template.column.{name}": {"name": set(QUESTION_COLUMNS)},
-    "surveys.template.column.{n}": {"n": set(QUESTION_COLUMNS)},
-    "surveys.template.type.{n}": {"n": members(QuestionType)},
-    "surveys.template.type.{k.value}": {"k.value": members(QuestionType)},
-    "surveys.template.type.{kind}": {"kind": members(QuestionType)},
-    "surveys.template.type.{question.type.value}": {"question.type.value": members(QuestionType)},
-    "surveys.template.type.{params['type']}": {"params['type']": members(QuestionType)},
-    "surveys.template.audience.{n}": {"n": members(Audience)},
-    "surveys.template.audience.{a}": {"a": members(Audience)},
-    "surveys.template.audience.{example.audience.value}": {
-        "example.audience.value": members(Audience)
-    },
-    "surveys.template.share.{n}": {"n": members(ShareResults)},
-    "surveys.template.share.{s}": {"s": members(ShareResults)},
-    "surveys.template.share.{example.share_results.value}": {
-        "example.share_results.value": members(ShareResults)
-    },
+    **spellings(
+        set(SURVEY_FIELDS),
+        "surveys.template.field.{name}",
+        "surveys.template.field.{n}",
+        "surveys.template.note.{name}",
+    ),
+    **spellings(
+        set(QUESTION_COLUMNS), "surveys.template.column.{name}", "surveys.template.column.{n}"
+    ),
+    **spellings(
+        members(QuestionType),
+        "surveys.template.type.{n}",
+        "surveys.template.type.{k.value}",
+        "surveys.template.type.{kind}",
+        "surveys.template.type.{question.type.value}",
+        "surveys.template.type.{params['type']}",
+    ),
+    **spellings(
+        members(Audience),
+        "surveys.template.audience.{n}",
+        "surveys.template.audience.{a}",
+        "surveys.template.audience.{example.audience.value}",
+    ),
+    **spellings(
+        members(ShareResults),
+        "surveys.template.share.{n}",
+        "surveys.template.share.{s}",
+        "surveys.template.share.{example.share_results.value}",
+    ),
     "surveys.problem.{result.problem.value}": {"result.problem.value": members(AnswerProblem)},
     "surveys.admin.{action}": {
         "action": {
@@ -174,7 +200,6 @@ BUILT_KEYS: dict[str, dict[str, Collection[str]]] = {
     },
     "surveys.admin.confirm_{on.action}": {"on.action": {"close", "remind"}},
     "broadcast.choose.{kind.value}": {"kind.value": members(AudienceKind)},
-    "events.format.{form.value}": {"form.value": members(EventFormat)},
     "resolutions.status.{s.value}": {"s.value": members(ResolutionStatus)},
     "resolutions.ask.{step}": {"step": {"date", "title", "text"}},
     "events.alert.{closed}": {"closed": {"cancelled", "over"}},  # EventService.closed

@@ -197,7 +197,8 @@ class FakeUser(ChatView):
 
 
 class FakeGroup(ChatView):
-    """A group chat (type "group", or "supergroup" for ids starting with -100)."""
+    """A group chat (type "group", or "supergroup" for ids starting with -100). Nothing to
+    press here: the bot posts no buttons in groups (only a pointer to the private chat)."""
 
     def __init__(self, fake: FakeTelegram, chat: ChatState) -> None:
         super().__init__(fake, chat)
@@ -210,30 +211,6 @@ class FakeGroup(ChatView):
         """``from_user`` writes ``text`` in the group."""
         fields = _text_fields(text)
         return await self._fake._user_message(from_user, self._chat, fields, reply_to, wait)
-
-    async def press(
-        self,
-        label: str,
-        *,
-        from_user: FakeUser,
-        message_id: int | None = None,
-        wait: bool = True,
-    ) -> int:
-        """``from_user`` presses an inline button on a bot message in this group."""
-        bm, data = self._find_button(label, message_id)
-        return await self._fake._press(from_user, self._chat, bm, data, wait)
-
-    async def press_data(
-        self,
-        data: str,
-        *,
-        from_user: FakeUser,
-        message_id: int | None = None,
-        wait: bool = True,
-    ) -> int:
-        """Forged/stale callback data pressed by ``from_user`` on a bot message here."""
-        bm = self._last_or(message_id)
-        return await self._fake._press(from_user, self._chat, bm, data, wait)
 
     async def send_update(
         self, update_fields: dict[str, Any], *, from_user: FakeUser, wait: bool = True
