@@ -550,21 +550,31 @@ questions:
 """
 
 
+async def open_to_subscribers(
+    app: App, tg: FakeTelegram, invited: str, *others: FakeUser
+) -> tuple[FakeUser, FakeUser]:
+    """The world, Anna (in English) and `others` subscribed; the owner opens SUBSCRIBERS_SURVEY,
+    told that `invited` get it, and Anna has her invitation. Returns the owner and Anna."""
+    owner = await world(app, tg)
+    anna = tg.user(2001, first_name="Anna", language_code="en")
+    for person in (anna, *others):
+        await person.send("/start")
+    await owner.send_document("city-day.yaml", SUBSCRIBERS_SURVEY)
+    await talk(
+        owner,
+        "[🟢 Открыть]",
+        ("01.12 12:00", f"Приглашения получат подписчики: {invited}"),
+        "[✅ Открыть]",
+    )
+    await tg.wait_for(lambda c: c.chat_id == 2001 and "Day of the city" in (c.text or ""))
+    return owner, anna
+
+
 async def test_a_survey_of_subscribers_has_one_response_per_person(
     tg: FakeTelegram, run_bot: RunBot
 ) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        anna = tg.user(2001, first_name="Anna", language_code="en")
-        await anna.send("/start")
-        await owner.send_document("city-day.yaml", SUBSCRIBERS_SURVEY)
-        await talk(
-            owner,
-            "[🟢 Открыть]",
-            ("01.12 12:00", "Приглашения получат подписчики: 5 человек"),
-            "[✅ Открыть]",
-        )
-        await tg.wait_for(lambda c: c.chat_id == 2001 and "Day of the city" in (c.text or ""))
+        owner, anna = await open_to_subscribers(app, tg, "5 человек")
         await talk(anna, ("[▶️ Start]", "Question 1 of 2"), "[Yes]", "3")
         assert anna.last_message().plain_text.startswith(
             "✅ Saved: 3\n\nCheck your answers — Day of the city"
@@ -1099,14 +1109,8 @@ async def test_a_subscriber_answers_in_a_spreadsheet_of_their_own(
     tg: FakeTelegram, run_bot: RunBot
 ) -> None:
     async with run_bot() as app:
-        owner = await world(app, tg)
-        anna = tg.user(2001, first_name="Anna", language_code="en")
         boris = tg.user(2002, first_name="Борис")
-        for person in (anna, boris):
-            await person.send("/start")
-        await owner.send_document("city-day.yaml", SUBSCRIBERS_SURVEY)
-        await talk(owner, "[🟢 Открыть]", "01.12 12:00", "[✅ Открыть]")
-        await tg.wait_for(lambda c: c.chat_id == 2001 and "Day of the city" in (c.text or ""))
+        _, anna = await open_to_subscribers(app, tg, "6 человек", boris)
 
         await anna.press("📊 Fill in with Excel")
         sent = anna.last_message()
