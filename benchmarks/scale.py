@@ -46,9 +46,10 @@ from bot.app import App  # noqa: E402
 from bot.broadcasts.service import Audience, AudienceKind  # noqa: E402
 from bot.resolutions.search import Found  # noqa: E402
 from bot.settings import Settings, load_settings  # noqa: E402
-from storage.events import EventDraft, EventFormat, EventKind  # noqa: E402
+from storage.events import EventDraft  # noqa: E402
 from storage.people import TelegramUser  # noqa: E402
-from storage.resolutions import NewResolution, ResolutionStatus  # noqa: E402
+from storage.resolutions import NewResolution  # noqa: E402
+from storage.values import EventFormat, EventKind, ResolutionStatus  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.support import OWNER, TOKEN  # noqa: E402
 

@@ -18,7 +18,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.clock import Clock
-from storage.timed import ActionStatus, TimedAction, TimedActionRepo
+from storage.timed import TimedAction, TimedActionRepo
+from storage.values import ActionStatus
 
 log = logging.getLogger(__name__)
 

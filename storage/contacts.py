@@ -12,6 +12,7 @@ from storage.cities import City
 from storage.db import Database, Repo, from_db, to_db
 from storage.people import Person, person_from_row
 from storage.rows import from_row
+from storage.values import RequestStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +44,6 @@ class Redeem(StrEnum):
 class Redemption:
     outcome: Redeem
     invite: Invite | None = None
-
-
-class RequestStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 @dataclass(frozen=True, slots=True)

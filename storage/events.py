@@ -6,41 +6,12 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from storage.db import Repo, from_db, to_db
 from storage.outbox import NewJob, cancel_in, enqueue_in, set_arg_in
 from storage.rows import from_row
-
-
-class EventKind(StrEnum):
-    ASSEMBLY = "assembly"
-    SECTION = "section"
-    CONFERENCE = "conference"
-    ROUND_TABLE = "round_table"
-    CONTEST = "contest"
-    SPORT = "sport"
-    OTHER = "other"
-
-
-class EventFormat(StrEnum):
-    IN_PERSON = "in_person"
-    ONLINE = "online"  # by video link (ВКС)
-    HYBRID = "hybrid"
-
-    @property
-    def has_place(self) -> bool:
-        return self is not EventFormat.ONLINE
-
-    @property
-    def has_link(self) -> bool:
-        return self is not EventFormat.IN_PERSON
-
-
-class EventStatus(StrEnum):
-    PUBLISHED = "published"
-    CANCELLED = "cancelled"
+from storage.values import EventFormat, EventKind, EventStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,27 +7,11 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from storage.db import Repo, from_db, to_db
 from storage.rows import from_row
-
-
-class JobStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    RUNNING = "running"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    MISSED = "missed"
-
-
-class Outcome(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    BLOCKED = "blocked"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
+from storage.values import JobStatus, Outcome
 
 
 @dataclass(frozen=True, slots=True)

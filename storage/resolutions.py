@@ -7,13 +7,13 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from storage.contacts import city_names_in
 from storage.db import Repo, from_db, to_db
 from storage.outbox import NewJob, cancel_in, enqueue_in, set_arg_in
 from storage.rows import from_row
+from storage.values import ResolutionStatus
 
 # Search results mark each match with these (bot/resolutions/search.py); the caller escapes
 # the text, then turns them into markup (they never occur in a stored text: see `clean`).
@@ -24,11 +24,6 @@ MATCH_END = "\x03"
 def clean(text: str) -> str:
     """Drop the characters the search uses as match markers."""
     return text.replace(MATCH_START, "").replace(MATCH_END, "")
-
-
-class ResolutionStatus(StrEnum):
-    DRAFT = "draft"
-    ADOPTED = "adopted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,17 +7,11 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from storage.db import Repo, from_db, to_db
 from storage.rows import from_row
-
-
-class SurveyStatus(StrEnum):
-    DRAFT = "draft"
-    OPEN = "open"
-    CLOSED = "closed"
+from storage.values import SurveyStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,17 +5,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from storage.db import Repo, from_db, to_db
 from storage.rows import from_row
-
-
-class ActionStatus(StrEnum):
-    PENDING = "pending"
-    DONE = "done"
-    MISSED = "missed"
-    CANCELLED = "cancelled"
+from storage.values import ActionStatus
 
 
 @dataclass(frozen=True, slots=True)

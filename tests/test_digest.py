@@ -13,7 +13,8 @@ from docx import Document
 
 from bot.app import App
 from bot.cli import main
-from storage.events import EventDraft, EventFormat, EventKind
+from storage.events import EventDraft
+from storage.values import EventFormat, EventKind
 from tests.conftest import RunBot
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.support import OWNER, ManualClock

@@ -12,7 +12,8 @@ import pytest
 from icalendar import Calendar
 
 from bot.app import App
-from storage.events import EventDraft, EventFormat, EventKind
+from storage.events import EventDraft
+from storage.values import EventFormat, EventKind
 from tests.conftest import RunBot
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.support import OWNER, ManualClock, add_people, add_staff, tries_staff_command

@@ -14,7 +14,8 @@ from bot.app import App
 from bot.resolutions.files import UnreadableFile, read_docx, read_txt
 from bot.split import split_paragraphs, telegram_length
 from storage.people import TelegramUser
-from storage.resolutions import NewResolution, ResolutionStatus
+from storage.resolutions import NewResolution
+from storage.values import ResolutionStatus
 from tests import support
 from tests.conftest import RunBot
 from tests.fake_telegram import BotMessage, FakeTelegram, FakeUser

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot.app import App
 from bot.resolutions.search import Marker, search_terms
-from storage.resolutions import MATCH_END, MATCH_START, NewResolution, ResolutionStatus
+from storage.resolutions import MATCH_END, MATCH_START, NewResolution
+from storage.values import ResolutionStatus
 from tests.conftest import RunBot
 from tests.fake_telegram import ApiCall, FakeTelegram, FakeUser
 from tests.support import OWNER, ManualClock

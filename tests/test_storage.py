@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,17 @@ from storage.cities import CityRepo, member_cities_file
 from storage.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, Database, SchemaTooNewError
 from storage.fsm import SQLiteStorage
 from storage.setup import open_database
+from storage.values import (
+    ActionStatus,
+    EventFormat,
+    EventKind,
+    EventStatus,
+    JobStatus,
+    Outcome,
+    RequestStatus,
+    ResolutionStatus,
+    SurveyStatus,
+)
 from tests.support import START
 from tests.test_config import run_cli
 
@@ -160,3 +173,33 @@ async def test_transactions_roll_back_as_a_whole(tmp_path: Path) -> None:
         assert await db.fetchval("SELECT count(*) FROM staff") == 0
     finally:
         await db.close()
+
+
+STORED_VALUES: list[tuple[type[StrEnum], str, str]] = [
+    (RequestStatus, "contact_requests", "status"),
+    (JobStatus, "delivery_jobs", "status"),
+    (Outcome, "deliveries", "status"),
+    (ActionStatus, "timed_actions", "status"),
+    (SurveyStatus, "surveys", "status"),
+    (EventKind, "events", "kind"),
+    (EventFormat, "events", "format"),
+    (EventStatus, "events", "status"),
+    (ResolutionStatus, "resolutions", "status"),
+]
+
+
+@pytest.mark.parametrize(("values", "table", "column"), STORED_VALUES)
+async def test_each_stored_value_set_is_what_its_column_allows(
+    tmp_path: Path, values: type[StrEnum], table: str, column: str
+) -> None:
+    db = await open_database(tmp_path / "bot.sqlite3", START)
+    try:
+        schema = await db.fetchval("SELECT sql FROM sqlite_master WHERE name = ?", (table,))
+    finally:
+        await db.close()
+    check = re.search(rf"CHECK \({column} IN \(([^)]*)\)\)", str(schema))
+    assert check is not None, f"{table}.{column} has no CHECK (… IN …)"
+    allowed = {word.strip().strip("'") for word in check.group(1).split(",")}
+    assert allowed == {value.value for value in values}
+    assert values.__doc__ is not None
+    assert values.__doc__.startswith(f"{table}.{column}")

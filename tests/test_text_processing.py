@@ -17,8 +17,9 @@ from bot.resolutions.messages import render_resolution
 from bot.services.digest import Digest, SurveyLine, digest_markdown, markdown_escape
 from bot.split import TEXT_LIMIT, split_paragraphs, telegram_length
 from bot.texts import TextCatalog, Texts
-from storage.events import Event, EventDraft, EventFormat, EventKind, EventStatus
-from storage.resolutions import Resolution, ResolutionStatus
+from storage.events import Event, EventDraft
+from storage.resolutions import Resolution
+from storage.values import EventFormat, EventKind, EventStatus, ResolutionStatus
 from tests.fake_telegram import parse_html
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

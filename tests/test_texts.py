@@ -26,9 +26,8 @@ from bot.texts import TextCatalog, load_locale_files
 from bot.topics import Topic
 from handlers.events.steps import STEPS as EVENT_STEPS
 from handlers.surveys.card import CARD_ACTIONS
-from storage.contacts import Redeem, RequestStatus
-from storage.events import EventFormat, EventKind
-from storage.resolutions import ResolutionStatus
+from storage.contacts import Redeem
+from storage.values import EventFormat, EventKind, RequestStatus, ResolutionStatus
 
 CATALOGS = load_locale_files()
 ROOT = Path(__file__).resolve().parents[1]  # the checkout, wherever pytest runs from

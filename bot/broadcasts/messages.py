@@ -13,7 +13,7 @@ from bot.callbacks import JobCb
 from bot.delivery.parts import Part, Renderer, TextPart
 from bot.texts import Texts
 from storage.cities import City
-from storage.outbox import JobStatus
+from storage.values import JobStatus
 
 
 def describe(t: Texts, audience: Audience, members: Sequence[City]) -> str:

@@ -18,10 +18,11 @@ from bot.topics import Topic
 from bot.viewer import Viewer
 from storage.audit import AuditRepo
 from storage.contacts import ContactRepo
-from storage.outbox import Job, JobStatus, NewJob, OutboxRepo, Outcome
+from storage.outbox import Job, NewJob, OutboxRepo
 from storage.people import PeopleRepo
 from storage.subscriptions import SubscriptionRepo
 from storage.timed import TimedAction
+from storage.values import JobStatus, Outcome
 
 KIND = "broadcast"
 DEFAULT_GRACE = timedelta(hours=2)  # a scheduled broadcast later than this is not sent

@@ -15,16 +15,9 @@ from bot.services.people import PeopleService
 from bot.viewer import Viewer
 from storage.audit import AuditRepo
 from storage.cities import City, CityRepo
-from storage.contacts import (
-    Contact,
-    ContactRepo,
-    ContactRequest,
-    InviteRepo,
-    Redeem,
-    RequestRepo,
-    RequestStatus,
-)
+from storage.contacts import Contact, ContactRepo, ContactRequest, InviteRepo, Redeem, RequestRepo
 from storage.people import Person
+from storage.values import RequestStatus
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ from bot.callbacks import JobCb
 from bot.clock import Clock
 from bot.inline_buttons import button, column
 from bot.texts import Texts, TextsOf
-from storage.outbox import Job, JobStatus, OutboxRepo, Outcome
+from storage.outbox import Job, OutboxRepo
+from storage.values import JobStatus, Outcome
 
 log = logging.getLogger(__name__)
 

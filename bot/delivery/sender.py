@@ -40,7 +40,8 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.parts import CopyPart, DocumentPart, Part, PhotoPart, Renderers, TextPart
 from bot.texts import TextCatalog, Texts
 from storage.files import FileRepo
-from storage.outbox import Job, JobStatus, OutboxRepo, Outcome, Pending, Result
+from storage.outbox import Job, OutboxRepo, Pending, Result
+from storage.values import JobStatus, Outcome
 
 log = logging.getLogger(__name__)
 

@@ -24,18 +24,11 @@ from bot.topics import Topic
 from bot.viewer import Viewer
 from storage.audit import AuditRepo
 from storage.db import to_db
-from storage.events import (
-    Attendee,
-    EditConflict,
-    Event,
-    EventDraft,
-    EventKind,
-    EventRepo,
-    Rsvp,
-)
+from storage.events import Attendee, EditConflict, Event, EventDraft, EventRepo, Rsvp
 from storage.outbox import NewJob
 from storage.subscriptions import SubscriptionRepo
 from storage.timed import TimedAction
+from storage.values import EventKind
 
 REMINDER = "event_reminder"
 PAGE_SIZE = 5

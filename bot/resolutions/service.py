@@ -30,12 +30,12 @@ from storage.resolutions import (
     NewResolution,
     Resolution,
     ResolutionRepo,
-    ResolutionStatus,
     Version,
     VersionConflict,
     Withdrawn,
 )
 from storage.subscriptions import SubscriptionRepo
+from storage.values import ResolutionStatus
 
 TITLE_MAX = 500
 COMMENT_MAX = 3000  # with the title and the author's name, a notice stays one message

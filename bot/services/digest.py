@@ -20,8 +20,9 @@ from docx.document import Document as DocxDocument
 
 from bot.clock import Clock
 from bot.texts import Texts
-from storage.events import Event, EventKind, EventRepo
+from storage.events import Event, EventRepo
 from storage.resolutions import Resolution, ResolutionRepo
+from storage.values import EventKind
 
 
 @dataclass(frozen=True, slots=True)

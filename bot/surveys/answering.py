@@ -17,7 +17,8 @@ from bot.surveys.model import TRIAL, ContactSurvey, Refusal, Step, Submission, S
 from bot.viewer import Viewer
 from storage.audit import AuditRepo
 from storage.cities import City, CityRepo
-from storage.surveys import Owner, ResponseRepo, ResponseState, SurveyStatus
+from storage.surveys import Owner, ResponseRepo, ResponseState
+from storage.values import SurveyStatus
 
 
 class Answering(Comparing):

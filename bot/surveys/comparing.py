@@ -12,7 +12,8 @@ from bot.surveys.engine import plan
 from bot.surveys.model import Step, Survey
 from bot.surveys.roster import Comparison, build_comparison, matching
 from bot.surveys.sheets import Previous
-from storage.surveys import ResponseRepo, SurveyStatus
+from storage.surveys import ResponseRepo
+from storage.values import SurveyStatus
 
 
 class Comparing(SurveyBase):

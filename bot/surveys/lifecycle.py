@@ -19,8 +19,8 @@ from bot.topics import Topic
 from bot.viewer import Viewer
 from storage.audit import AuditRepo
 from storage.outbox import NewJob
-from storage.surveys import SurveyStatus
 from storage.timed import TimedAction
+from storage.values import SurveyStatus
 
 REMIND = "survey_reminder"
 CLOSE = "survey_close"

@@ -12,7 +12,8 @@ from bot.surveys.definition import Audience, Definition, Question
 from bot.surveys.engine import Plan
 from bot.surveys.sheets import Previous
 from storage.cities import City
-from storage.surveys import Owner, ResponseState, SurveyRow, SurveyStatus
+from storage.surveys import Owner, ResponseState, SurveyRow
+from storage.values import SurveyStatus
 
 TRIAL = -1  # the "city" of a staff member's try-out of a draft
 

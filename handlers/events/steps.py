@@ -17,7 +17,8 @@ from bot.services.cities import CityService
 from bot.settings import Settings
 from bot.ui import cities_rows
 from handlers.dialog_steps import chosen
-from storage.events import Event, EventDraft, EventFormat, EventKind, EventStatus
+from storage.events import Event, EventDraft
+from storage.values import EventFormat, EventKind, EventStatus
 
 
 class EventForm(BaseModel):

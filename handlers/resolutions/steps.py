@@ -23,7 +23,8 @@ from bot.services.cities import CityService
 from bot.settings import Settings
 from bot.ui import cities_rows
 from handlers.dialog_steps import chosen
-from storage.resolutions import NewResolution, Resolution, ResolutionStatus
+from storage.resolutions import NewResolution, Resolution
+from storage.values import ResolutionStatus
 
 FILE_MAX = 20 * 1024 * 1024  # what a bot may download from Telegram
 CITY_MAX = 100

@@ -30,7 +30,7 @@ from bot.surveys.service import SurveyService
 from bot.surveys.status import status_screen
 from bot.texts import Texts
 from bot.viewer import Viewer
-from storage.surveys import SurveyStatus
+from storage.values import SurveyStatus
 
 router = Router(name=__name__)
 router.callback_query.filter(IsStaff())

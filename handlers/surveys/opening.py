@@ -21,7 +21,7 @@ from bot.surveys.service import SurveyService
 from bot.texts import Texts
 from bot.viewer import Viewer
 from handlers.surveys.card import On, SurveyAdmin, action, keyboard
-from storage.surveys import SurveyStatus
+from storage.values import SurveyStatus
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat(), IsStaff())
