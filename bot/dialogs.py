@@ -26,7 +26,7 @@ from typing import Any, Final, Generic, TypeAlias, TypeVar
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -77,17 +77,18 @@ DIALOGS: dict[str, Dialog[Any]] = {}  # by FSM state: what /cancel says on leavi
 
 @dataclass(frozen=True, slots=True)
 class Labels:
-    """Text keys of a dialog: buttons (skip, abort, to_preview), the problem when a button
-    is expected (press) or text is (text), the fields menu title and the abort notice."""
+    """Text keys of a dialog: its abort button, the problem when a button is expected
+    (press) or text is (text), the fields menu title and the abort notice; the skip and
+    back-to-preview buttons are the same in every dialog."""
 
-    skip: str
     abort: str
-    to_preview: str
     press: str
     text: str
     fields: str
     aborted: str
     failed: str  # the alert when the final action (publish, save, send) fails
+    skip: str = "dialog.skip"
+    to_preview: str = "dialog.to_preview"
 
 
 class Context(Generic[D]):
@@ -190,8 +191,10 @@ class Dialog(Generic[D]):
         preview: Preview[D],
         actions: dict[str, Action[D]],
         labels: Labels,
+        command: str,
         router: Router,
     ) -> None:
+        """`command` starts the dialog with an empty draft (the router's filters apply)."""
         self.name = name
         self.model = model
         self.steps = {step.name: step for step in steps}
@@ -202,6 +205,10 @@ class Dialog(Generic[D]):
         self.state = State(state="step", group_name=f"dialog_{name}")
         DIALOGS[str(self.state.state)] = self
         self._register(router)
+
+        @router.message(Command(command))
+        async def begin(message: Message, state: FSMContext, **data: Any) -> None:
+            await self.start(message, state, data, model())
 
     # --- called by the feature's handlers and actions -----------------------------------------
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from pydantic import BaseModel
@@ -241,22 +238,16 @@ dialog = Dialog(
     preview=preview,
     actions={"send": send_now, "schedule": schedule},
     labels=Labels(
-        skip="events.btn.skip",
         abort="broadcast.abort",
-        to_preview="events.btn.to_preview",
         press="broadcast.press",
         text="dates.format",
         fields="broadcast.ask_audience",
         aborted="broadcast.aborted",
         failed="broadcast.failed",
     ),
+    command="broadcast",
     router=router,
 )
-
-
-@router.message(Command("broadcast"))
-async def begin(message: Message, state: FSMContext, **data: Any) -> None:
-    await dialog.start(message, state, data, BroadcastForm())
 
 
 # --- the list, and cancelling -------------------------------------------------------------------

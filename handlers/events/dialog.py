@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from markupsafe import Markup
@@ -94,22 +93,16 @@ dialog = Dialog(
     preview=preview,
     actions={"publish": publish, "save": save},
     labels=Labels(
-        skip="events.btn.skip",
         abort="events.btn.abort",
-        to_preview="events.btn.to_preview",
         press="events.error.press",
         text="events.error.text",
         fields="events.edit_menu",
         aborted="events.aborted",
         failed="events.failed",
     ),
+    command="event_new",
     router=router,
 )
-
-
-@router.message(Command("event_new"))
-async def begin(message: Message, state: FSMContext, **data: Any) -> None:
-    await dialog.start(message, state, data, EventForm())
 
 
 @router.callback_query(EventCb.filter(F.action == "edit"))

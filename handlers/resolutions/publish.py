@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from markupsafe import escape
@@ -155,22 +154,16 @@ dialog = Dialog(
     preview=preview,
     actions={"publish": publish, "publish_again": publish_again, "save": save},
     labels=Labels(
-        skip="events.btn.skip",
         abort="resolutions.btn.abort",
-        to_preview="events.btn.to_preview",
         press="resolutions.error.press",
         text="resolutions.error.text",
         fields="resolutions.edit_menu",
         aborted="resolutions.aborted",
         failed="resolutions.failed",
     ),
+    command="resolution_new",
     router=router,
 )
-
-
-@router.message(Command("resolution_new"))
-async def begin(message: Message, state: FSMContext, **data: Any) -> None:
-    await dialog.start(message, state, data, ResolutionForm())
 
 
 @router.callback_query(ResolutionCb.filter(F.action == "edit"))
