@@ -452,6 +452,20 @@ async def test_a_locked_database_is_waited_for_and_nothing_is_lost(
         await still_answers(tg)
 
 
+async def test_a_server_without_webhooks_is_polled_anyway(
+    tg: FakeTelegram, run_bot: RunBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A local Bot API or test server that refuses deleteWebhook (404 or 400) is still a
+    server that answers: the bot polls at once instead of waiting for it to change."""
+    tg.fail_next("deleteWebhook", status=404, description="Not Found: method not found")
+    async with run_bot():
+        ivan = tg.user(1001, first_name="Иван")
+        await ivan.send("/start")
+        assert "Здравствуйте" in ivan.last_text()
+    assert [c.status for c in tg.calls_of("deleteWebhook")] == [404]  # asked once, not again
+    assert "deleteWebhook refused (Not Found: method not found); polling anyway" in caplog.text
+
+
 NOT_UPDATES = [
     b"",
     b"{not json",
