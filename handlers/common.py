@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import io
+from pathlib import Path
 
+from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import InlineKeyboardMarkup, Message, User
+from aiogram.types import Document, InlineKeyboardMarkup, Message, User
 
 from bot.split import split_lines
 from storage.people import TelegramUser
+
+
+async def document_bytes(bot: Bot, document: Document) -> bytes:
+    """A sent file's content. Telegram (and a local Bot API server) gives a path to fetch
+    over HTTP; a local Bot API server run with --local gives a path on its own disk, which
+    the bot then reads directly (it runs beside it, sharing the disk)."""
+    file = await bot.get_file(document.file_id)
+    path = file.file_path or ""
+    if Path(path).is_absolute():
+        return await asyncio.to_thread(Path(path).read_bytes)
+    buffer = io.BytesIO()
+    await bot.download_file(path, destination=buffer)
+    return buffer.getvalue()
 
 
 async def show(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:

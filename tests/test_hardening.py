@@ -40,6 +40,7 @@ from tests.support import OWNER, TOKEN, ManualClock
 from tests.test_config import run_cli
 from tests.test_lifecycle import free_port
 from tests.test_resolutions import begin
+from tests.test_surveys import EXAMPLE
 
 RUSSIAN = "Собрание Союза городов решило:\n1. Рекомендовать городам обновить транспорт.\n"
 HELPER = 5005  # someone else, who must keep getting answers
@@ -464,6 +465,19 @@ async def test_a_server_without_webhooks_is_polled_anyway(
         assert "Здравствуйте" in ivan.last_text()
     assert [c.status for c in tg.calls_of("deleteWebhook")] == [404]  # asked once, not again
     assert "deleteWebhook refused (Not Found: method not found); polling anyway" in caplog.text
+
+
+async def test_files_from_a_local_bot_api_server_are_read_from_its_disk(
+    tg: FakeTelegram, run_owned: RunBot, owner: FakeUser, tmp_path: Path
+) -> None:
+    """`telegram-bot-api --local` answers getFile with a path on its disk (and serves no
+    file over HTTP): the bot, running beside it, reads the file there."""
+    tg.local_files = tmp_path / "bot-api"
+    async with run_owned():
+        await owner.send_document("tariffs-2026.yaml", EXAMPLE)
+        assert "Опрос загружен как черновик" in owner.last_text()
+    (path,) = [c.result["file_path"] for c in tg.calls_of("getFile")]
+    assert path.startswith(str(tg.local_files.resolve()))
 
 
 NOT_UPDATES = [

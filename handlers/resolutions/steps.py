@@ -5,7 +5,6 @@ a field on `ResolutionForm`, an ask and an input function, and a `Step` in `STEP
 from __future__ import annotations
 
 import asyncio
-import io
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +21,7 @@ from bot.resolutions.service import BODY_MAX, TITLE_MAX, ResolutionService
 from bot.services.cities import CityService
 from bot.settings import Settings
 from bot.ui import cities_rows
+from handlers.common import document_bytes
 from handlers.dialog_steps import chosen
 from storage.resolutions import NewResolution, Resolution
 from storage.values import ResolutionStatus
@@ -212,9 +212,7 @@ async def got_file(ctx: Ctx, message: Message) -> Outcome[ResolutionForm]:
         return Problem("resolutions.error.file_type", {"name": name})
     if (document.file_size or 0) > FILE_MAX:
         return Problem("resolutions.error.file_size")
-    buffer = io.BytesIO()
-    await ctx.get("bot", Bot).download(document, destination=buffer)
-    content = buffer.getvalue()
+    content = await document_bytes(ctx.get("bot", Bot), document)
     reader = read_docx if lower.endswith(".docx") else read_txt
     try:
         paragraphs = await asyncio.to_thread(reader, content)

@@ -21,6 +21,7 @@ from bot.surveys.template import example_source, template_workbook
 from bot.surveys.workbook import WorkbookError
 from bot.texts import Texts
 from bot.viewer import Viewer
+from handlers.common import document_bytes
 from handlers.surveys.card import SurveyAdmin, card_screen
 from handlers.surveys.dialog import SurveyDialog
 from handlers.surveys.sheets import answer_sheet, download_xlsx
@@ -72,8 +73,7 @@ async def import_file(
     if (document.file_size or 0) > MAX_FILE:
         await message.answer(t("surveys.admin.file_too_big", limit=MAX_FILE // 1024))
         return
-    downloaded = await bot.download(document)
-    raw = downloaded.read() if downloaded is not None else b""
+    raw = await document_bytes(bot, document)
     try:
         source = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

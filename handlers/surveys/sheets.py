@@ -19,6 +19,7 @@ from bot.surveys.sheets import Previous, answer_workbook
 from bot.surveys.workbook import MAX_FILE, WorkbookError
 from bot.texts import Texts
 from bot.viewer import Viewer
+from handlers.common import document_bytes
 from handlers.surveys.dialog import SurveyDialog, remember, show
 
 router = Router(name=__name__)
@@ -57,8 +58,7 @@ async def download_xlsx(message: Message, bot: Bot, t: Texts) -> bytes | None:
     if (document.file_size or 0) > MAX_FILE:
         await message.answer(t("surveys.sheet.too_big", limit=MAX_FILE // 1024))
         return None
-    downloaded = await bot.download(document)
-    return downloaded.read() if downloaded is not None else b""
+    return await document_bytes(bot, document)
 
 
 async def answer_sheet(

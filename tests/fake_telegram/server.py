@@ -15,7 +15,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, Self, TypeVar
 
 import aiogram.methods
@@ -232,6 +232,8 @@ class FakeTelegram:
         self.default_timeout = 5.0
         self.strict_ampersand = True
         self.raise_handler_errors = True
+        # Like `telegram-bot-api --local`: getFile hands out a path on this disk, not a URL.
+        self.local_files: Path | None = None
         self.handler_errors: list[tuple[int, BaseException]] = []
         self.callback_answers: list[CallbackAnswer] = []
         self.dropped_updates: dict[int, str] = {}
@@ -852,7 +854,7 @@ class FakeTelegram:
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         stored = self._files_by_path.get(request.match_info["path"])
-        if stored is None:
+        if stored is None or self.local_files is not None:
             return web.json_response(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
             )
@@ -1561,11 +1563,17 @@ class FakeTelegram:
             raise _bad("wrong file_id or the file is temporarily unavailable")
         if len(stored.file.content) > _MAX_DOWNLOAD:
             raise _bad("file is too big")
+        path = stored.file_path
+        if self.local_files is not None:
+            local = self.local_files / path
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_bytes(stored.file.content)
+            path = str(local.resolve())
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
             "file_size": len(stored.file.content),
-            "file_path": stored.file_path,
+            "file_path": path,
         }
 
 
