@@ -7,11 +7,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aiogram.types import (
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import (
     CityAdminCb,
@@ -21,8 +21,9 @@ from bot.callbacks import (
     TopicCb,
 )
 from bot.delivery.parts import Part, Renderer, TextPart
+from bot.inline_buttons import button, column, grid
 from bot.texts import Texts
-from bot.topics import ALL_TOPICS
+from bot.topics import ALL_TOPICS, Topic
 from bot.viewer import Viewer
 from storage.cities import City
 
@@ -47,34 +48,29 @@ def main_menu(viewer: Viewer) -> ReplyKeyboardMarkup:
 
 
 def topics_keyboard(t: Texts, subscribed: set[str]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for topic in ALL_TOPICS:
+    def toggle(topic: Topic) -> InlineKeyboardButton:
         mark = "on" if topic.value in subscribed else "off"
-        builder.button(
-            text=t.plain(f"subscribe.mark_{mark}", label=t.plain(f"topic.{topic.value}")),
-            callback_data=TopicCb(topic=topic.value),
-        )
-    builder.button(text=t.plain("subscribe.done"), callback_data=TopicCb(topic="done"))
-    builder.adjust(1)
-    return builder.as_markup()
+        label = t.plain(f"topic.{topic.value}")
+        return button(t.plain(f"subscribe.mark_{mark}", label=label), TopicCb(topic=topic.value))
+
+    done = button(t.plain("subscribe.done"), TopicCb(topic="done"))
+    return column(*map(toggle, ALL_TOPICS), done)
 
 
 def language_keyboard(t: Texts, locales: Iterable[str]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for locale in locales:
+    def choice(locale: str) -> InlineKeyboardButton:
         label = t.plain(f"language.name_{locale}")
         current = "language.current" if locale == t.locale else "language.other"
-        builder.button(text=t.plain(current, label=label), callback_data=LanguageCb(locale=locale))
-    builder.adjust(2)
-    return builder.as_markup()
+        return button(t.plain(current, label=label), LanguageCb(locale=locale))
+
+    return grid([choice(locale) for locale in locales], 2)
 
 
 def confirm_forget_keyboard(t: Texts) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=t.plain("forget.delete"), callback_data=ForgetCb(confirm=True))
-    builder.button(text=t.plain("forget.keep"), callback_data=ForgetCb(confirm=False))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(
+        button(t.plain("forget.delete"), ForgetCb(confirm=True)),
+        button(t.plain("forget.keep"), ForgetCb(confirm=False)),
+    )
 
 
 def cities_rows(t: Texts, cities: Sequence[City]) -> list[list[tuple[str, str, str]]]:
@@ -85,26 +81,18 @@ def cities_rows(t: Texts, cities: Sequence[City]) -> list[list[tuple[str, str, s
 
 def cities_keyboard(t: Texts, cities: Sequence[City], purpose: str) -> InlineKeyboardMarkup:
     """Member cities in two columns (Telegram allows 100 buttons; the union has ~30)."""
-    builder = InlineKeyboardBuilder()
-    for city in cities[:98]:
-        builder.button(
-            text=city.title(t.locale), callback_data=CityPickCb(purpose=purpose, city_id=city.id)
-        )
-    builder.adjust(2)
-    return builder.as_markup()
+    picks = [
+        button(city.title(t.locale), CityPickCb(purpose=purpose, city_id=city.id))
+        for city in cities[:98]
+    ]
+    return grid(picks, 2)
 
 
 def confirm_city_removal_keyboard(t: Texts, city: City) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=t.plain("cities.remove_yes"),
-        callback_data=CityAdminCb(action="remove", city_id=city.id),
+    return column(
+        button(t.plain("cities.remove_yes"), CityAdminCb(action="remove", city_id=city.id)),
+        button(t.plain("cities.remove_no"), CityAdminCb(action="keep", city_id=city.id)),
     )
-    builder.button(
-        text=t.plain("cities.remove_no"), callback_data=CityAdminCb(action="keep", city_id=city.id)
-    )
-    builder.adjust(1)
-    return builder.as_markup()
 
 
 def _staff_changed(t: Texts, args: dict[str, Any]) -> list[Part]:

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.broadcasts.service import Audience, AudienceKind, JobSummary
 from bot.callbacks import JobCb
 from bot.delivery.parts import Part, Renderer, TextPart
+from bot.inline_buttons import button, column
 from bot.texts import Texts
 from storage.cities import City
 from storage.values import JobStatus
@@ -42,16 +42,15 @@ def listing_text(t: Texts, summaries: Sequence[JobSummary], members: Sequence[Ci
 
 def jobs_keyboard(t: Texts, summaries: Sequence[JobSummary]) -> InlineKeyboardMarkup | None:
     """A Cancel button for each broadcast still scheduled or running."""
-    builder = InlineKeyboardBuilder()
-    for number, summary in enumerate(summaries, 1):
-        if summary.job.status in (JobStatus.SCHEDULED, JobStatus.RUNNING):
-            builder.button(
-                text=t.plain("broadcast.cancel_job", number=number),
-                callback_data=JobCb(action="cancel", job_id=summary.job.id),
-            )
-    builder.adjust(1)
-    markup = builder.as_markup()
-    return markup if markup.inline_keyboard else None
+    cancels = [
+        button(
+            t.plain("broadcast.cancel_job", number=number),
+            JobCb(action="cancel", job_id=summary.job.id),
+        )
+        for number, summary in enumerate(summaries, 1)
+        if summary.job.status in (JobStatus.SCHEDULED, JobStatus.RUNNING)
+    ]
+    return column(*cancels) if cancels else None
 
 
 def _missed(t: Texts, args: dict[str, Any]) -> list[Part]:

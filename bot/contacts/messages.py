@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import ContactCb, RequestCb
 from bot.delivery.parts import Part, Renderer, TextPart
+from bot.inline_buttons import button, column
 from bot.texts import Texts
 from storage.cities import City
 from storage.contacts import Contact
@@ -41,29 +41,27 @@ def request_decision_keyboard(t: Texts, request_id: int) -> InlineKeyboardMarkup
 
 
 def city_contacts_keyboard(t: Texts, contacts: Sequence[Contact]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for contact in contacts:
-        builder.button(
-            text=t.plain("contacts.remove_button", name=contact.person.full_name),
-            callback_data=ContactCb(
-                action="ask", city_id=contact.city.id, person_id=contact.person.id
-            ),
+    return column(
+        *(
+            button(
+                t.plain("contacts.remove_button", name=contact.person.full_name),
+                ContactCb(action="ask", city_id=contact.city.id, person_id=contact.person.id),
+            )
+            for contact in contacts
         )
-    builder.adjust(1)
-    return builder.as_markup()
+    )
 
 
 def confirm_contact_removal_keyboard(t: Texts, contact: Contact) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for action, label in (("remove", "contacts.remove_yes"), ("keep", "contacts.remove_no")):
-        builder.button(
-            text=t.plain(label),
-            callback_data=ContactCb(
-                action=action, city_id=contact.city.id, person_id=contact.person.id
-            ),
+    return column(
+        *(
+            button(
+                t.plain(label),
+                ContactCb(action=action, city_id=contact.city.id, person_id=contact.person.id),
+            )
+            for action, label in (("remove", "contacts.remove_yes"), ("keep", "contacts.remove_no"))
         )
-    builder.adjust(1)
-    return builder.as_markup()
+    )
 
 
 # --- notices (see bot.delivery.notify) -------------------------------------------------------

@@ -8,7 +8,6 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.deep_linking import create_deep_link
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from markupsafe import Markup
 
 from bot.callbacks import EventCb, EventListCb
@@ -248,22 +247,23 @@ def event_card_keyboard(
 def events_list_keyboard(
     t: Texts, cards: Sequence[Rsvp], page: int, pages: int, first_number: int
 ) -> InlineKeyboardMarkup | None:
-    builder = InlineKeyboardBuilder()
-    for number, card in enumerate(cards, first_number):
-        builder.button(
-            text=t.plain("events.btn.open", number=number, title=card.event.title),
-            callback_data=EventCb(action="open", event_id=card.event.id, page=page),
-        )
-    builder.adjust(1)
+    rows = [
+        [
+            button(
+                t.plain("events.btn.open", number=number, title=card.event.title),
+                EventCb(action="open", event_id=card.event.id, page=page),
+            )
+        ]
+        for number, card in enumerate(cards, first_number)
+    ]
     nav = []
     if page > 0:
         nav.append(button(t.plain("events.btn.previous"), EventListCb(page=page - 1)))
     if page + 1 < pages:
         nav.append(button(t.plain("events.btn.next"), EventListCb(page=page + 1)))
     if nav:
-        builder.row(*nav)
-    markup = builder.as_markup()
-    return markup if markup.inline_keyboard else None
+        rows.append(nav)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 def event_cancel_keyboard(

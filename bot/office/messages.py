@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import OfficeCb
 from bot.delivery.parts import Part, Renderer, TextPart
-from bot.inline_buttons import button, column
+from bot.inline_buttons import button, column, grid
 from bot.texts import Texts
 from storage.office import OfficeMessage
 
@@ -57,11 +56,10 @@ RENDERERS: dict[str, Renderer] = {
 
 def offer_keyboard(t: Texts, message_id: int) -> InlineKeyboardMarkup:
     """Under a stray message: pass it on to the office, or not."""
-    builder = InlineKeyboardBuilder()
-    builder.button(text=t.plain("office.btn.pass"), callback_data=OfficeCb(a="pass", id=message_id))
-    builder.button(text=t.plain("office.btn.keep"), callback_data=OfficeCb(a="keep", id=message_id))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(
+        button(t.plain("office.btn.pass"), OfficeCb(a="pass", id=message_id)),
+        button(t.plain("office.btn.keep"), OfficeCb(a="keep", id=message_id)),
+    )
 
 
 def inbox_screen(
@@ -72,12 +70,8 @@ def inbox_screen(
         for n, m in enumerate(messages, 1)
     ]
     text = t("office.inbox", rows=rows, total=total)
-    builder = InlineKeyboardBuilder()
-    for number, message in enumerate(messages, 1):
-        builder.button(
-            text=t.plain("office.btn.answer_n", number=number),
-            callback_data=OfficeCb(a="answer", id=message.id),
-        )
-    builder.adjust(3)
-    markup = builder.as_markup()
-    return text, markup if markup.inline_keyboard else None
+    answers = [
+        button(t.plain("office.btn.answer_n", number=number), OfficeCb(a="answer", id=message.id))
+        for number, message in enumerate(messages, 1)
+    ]
+    return text, grid(answers, 3) if answers else None

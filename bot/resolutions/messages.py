@@ -9,12 +9,11 @@ from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from markupsafe import Markup, escape
 
 from bot.callbacks import CommentCb, ResolutionCb, ResolutionYearCb, SearchCb, SearchHitCb
 from bot.delivery.parts import DocumentPart, Part, Renderer, TextPart
-from bot.inline_buttons import button, column
+from bot.inline_buttons import button, column, grid
 from bot.split import TEXT_LIMIT, split_paragraphs
 from bot.texts import Texts
 from storage.resolutions import MATCH_END, MATCH_START, Comment, Resolution, Version
@@ -218,16 +217,12 @@ def comments_text(t: Texts, resolution: Resolution, comments: Sequence[Comment])
 
 def comments_keyboard(t: Texts, comments: Sequence[Comment]) -> InlineKeyboardMarkup | None:
     """An Answer button for each comment not answered yet."""
-    builder = InlineKeyboardBuilder()
-    for number, comment in enumerate(comments, 1):
-        if comment.answered_at is None:
-            builder.button(
-                text=t.plain("resolutions.btn.answer_n", number=number),
-                callback_data=CommentCb(comment_id=comment.id),
-            )
-    builder.adjust(3)
-    markup = builder.as_markup()
-    return markup if markup.inline_keyboard else None
+    answers = [
+        button(t.plain("resolutions.btn.answer_n", number=number), CommentCb(comment_id=comment.id))
+        for number, comment in enumerate(comments, 1)
+        if comment.answered_at is None
+    ]
+    return grid(answers, 3) if answers else None
 
 
 def versions_text(t: Texts, resolution: Resolution, versions: Sequence[Version]) -> str:
