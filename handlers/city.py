@@ -90,7 +90,9 @@ async def not_a_city(message: Message, t: Texts) -> None:
     await message.answer(t("city.type_or_pick"))
 
 
-@router.callback_query(CityPickCb.filter(F.purpose == "request"))
+# Only while a city is being chosen: a city button of an old /city message pressed later
+# (in another dialog, or after the request was sent) is stale, not a new request.
+@router.callback_query(StateFilter(CityRequest.choosing), CityPickCb.filter(F.purpose == "request"))
 async def picked_city(
     query: CallbackQuery,
     callback_data: CityPickCb,
