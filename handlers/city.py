@@ -14,6 +14,7 @@ from bot.callbacks import CityPickCb
 from bot.contacts.service import AskResult, ContactService
 from bot.filters import IsRegistered, MenuButton, PrivateChat, TypedText
 from bot.services.cities import CityService
+from bot.split import shorten
 from bot.texts import Texts
 from bot.ui import cities_keyboard, main_menu
 from bot.viewer import Viewer
@@ -25,6 +26,7 @@ router.message.filter(PrivateChat(), IsRegistered())
 router.callback_query.filter(IsRegistered())
 
 ANSWER_MAX = 200  # a position or an organisation
+QUERY_SHOWN = 100  # of a city name typed, in the reply
 
 
 class CityRequest(StatesGroup):
@@ -68,17 +70,18 @@ async def typed_city(
     contacts: ContactService,
 ) -> None:
     found = await cities.find(message.text or "")
+    query = shorten(message.text or "", QUERY_SHOWN)  # said back: a long paste must still fit
     if len(found) == 1:
         await message.answer(await _chosen(state, viewer, contacts, found[0]))
         return
     if found:
         await message.answer(
-            t("city.several", query=message.text), reply_markup=cities_keyboard(t, found, "request")
+            t("city.several", query=query), reply_markup=cities_keyboard(t, found, "request")
         )
         return
     members = await cities.members()
     await message.answer(
-        t("city.not_found", query=message.text), reply_markup=cities_keyboard(t, members, "request")
+        t("city.not_found", query=query), reply_markup=cities_keyboard(t, members, "request")
     )
 
 
@@ -87,7 +90,9 @@ async def not_a_city(message: Message, t: Texts) -> None:
     await message.answer(t("city.type_or_pick"))
 
 
-@router.callback_query(CityPickCb.filter(F.purpose == "request"))
+# Only while a city is being chosen: a city button of an old /city message pressed later
+# (in another dialog, or after the request was sent) is stale, not a new request.
+@router.callback_query(StateFilter(CityRequest.choosing), CityPickCb.filter(F.purpose == "request"))
 async def picked_city(
     query: CallbackQuery,
     callback_data: CityPickCb,

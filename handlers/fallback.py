@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 router = Router(name=__name__)
 router.message.filter(PrivateChat())
+router.edited_message.filter(PrivateChat())
 
 
 @router.message(IsCommand())
@@ -39,6 +40,13 @@ async def anything_else(message: Message, t: Texts, viewer: Viewer) -> None:
         await message.answer(t("errors.not_registered"))
         return
     await message.reply(t("office.offer"), reply_markup=offer_keyboard(t, message.message_id))
+
+
+@router.edited_message()
+async def edited(message: Message, t: Texts) -> None:
+    """An edit of a message already sent: the bot took the message as it was first sent, so
+    the person is told to send the correction anew (instead of thinking it was seen)."""
+    await message.answer(t("errors.edited"))
 
 
 @router.callback_query()

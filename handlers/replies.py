@@ -93,6 +93,9 @@ async def _take(message: Message, state: FSMContext, viewer: Viewer, data: dict[
         await message.answer(t(kind.not_text))
         return
     text = without_controls(message.text or message.caption or "").strip()
+    if sent == "text" and not text:  # blank: nothing to pass on
+        await message.answer(t(kind.not_text))
+        return
     if len(text) > kind.limit:
         await message.answer(t(kind.too_long, limit=kind.limit, n=len(text)))
         return

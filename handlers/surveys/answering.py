@@ -97,9 +97,11 @@ async def typed(
 
 
 def _numbers(t: Texts, error: AnswerError) -> dict[str, object]:
+    """The bounds written as numbers are (1 000; 0,5); counts (length, limit) stay numbers:
+    the texts put them through plural()."""
     return {
         name: t.number(value)
-        if isinstance(value, int | float) and not isinstance(value, bool)
+        if name in ("min", "max") and isinstance(value, int | float) and not isinstance(value, bool)
         else value
         for name, value in error.params.items()
     }

@@ -48,7 +48,8 @@ async def show(
 
 async def refuse(refusal: Refusal, state: FSMContext) -> NoReturn:
     """The survey cannot go on (closed, gone, not this person's): leave the dialog and say
-    why (an alert under a button, a message after typing)."""
-    if refusal is not Refusal.PICK_CITY:
+    why (an alert under a button, a message after typing). A stale survey button pressed in
+    another dialog leaves that dialog alone."""
+    if refusal is not Refusal.PICK_CITY and await state.get_state() == SurveyDialog.answering:
         await state.clear()
     raise Stale(f"surveys.refused.{refusal.value}")

@@ -179,6 +179,29 @@ class FakeUser(ChatView):
         fields = self._fake._user_media("voice", "voice.ogg", b"OggS" + bytes(60), None, None)
         return await self._fake._user_message(self, self._chat, fields, None, wait)
 
+    async def send_location(
+        self, latitude: float = 59.2205, longitude: float = 39.8915, *, wait: bool = True
+    ) -> int:
+        """Send a location (a point on the map)."""
+        fields = {"location": {"latitude": latitude, "longitude": longitude}}
+        return await self._fake._user_message(self, self._chat, fields, None, wait)
+
+    async def send_contact(
+        self, phone_number: str = "+79001234567", first_name: str = "Иван", *, wait: bool = True
+    ) -> int:
+        """Share a phone contact."""
+        fields = {"contact": {"phone_number": phone_number, "first_name": first_name}}
+        return await self._fake._user_message(self, self._chat, fields, None, wait)
+
+    async def edit_last(self, text: str, *, wait: bool = True) -> int:
+        """Edit this user's newest message in the chat to `text` (an edited_message update)."""
+        mine = [m for m in self._chat.messages.values() if m.get("from", {}).get("id") == self.id]
+        if not mine:
+            raise AssertionError(f"{self!r} has sent nothing to edit in chat {self._chat.id}")
+        edited = {k: v for k, v in mine[-1].items() if k not in ("text", "entities", "caption")}
+        edited["text" if "text" in mine[-1] or "caption" not in mine[-1] else "caption"] = text
+        return await self._fake._custom_update(self, self._chat, {"edited_message": edited}, wait)
+
     async def send_update(self, update_fields: dict[str, Any], *, wait: bool = True) -> int:
         """Escape hatch: enqueue any update. A partial ``message``/``edited_message`` gets
         chat, from, date and message_id filled in; a ``callback_query`` gets id/from."""
