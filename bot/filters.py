@@ -54,18 +54,23 @@ class PrivateChat(Filter):
         return chat is not None and (chat.type == ChatType.PRIVATE) is self.private
 
 
-class TypedText(Filter):
-    """Text a person typed that is not a command: an answer in a dialog."""
+def _command_or_menu(text: str, catalog: TextCatalog) -> bool:
+    return text.startswith("/") or text in catalog.menu_labels
 
-    async def __call__(self, message: Message) -> bool:
-        return message.text is not None and not message.text.startswith("/")
+
+class TypedText(Filter):
+    """Text a person typed that is neither a command nor a main-menu button: an answer in a
+    dialog. (A command or menu button pressed in a dialog does what it always does.)"""
+
+    async def __call__(self, message: Message, catalog: TextCatalog) -> bool:
+        return message.text is not None and not _command_or_menu(message.text, catalog)
 
 
 class NotCommand(Filter):
-    """Anything but a command (text, a photo, a sticker...)."""
+    """Anything but a command or a main-menu button (text, a photo, a sticker...)."""
 
-    async def __call__(self, message: Message) -> bool:
-        return not (message.text or "").startswith("/")
+    async def __call__(self, message: Message, catalog: TextCatalog) -> bool:
+        return not _command_or_menu(message.text or "", catalog)
 
 
 class IsCommand(Filter):

@@ -119,6 +119,13 @@ class TextCatalog:
         base = (telegram_code or "").split("-")[0].lower()
         return self._bound.get(base, self._bound[self.default_locale])
 
+    @cached_property
+    def menu_labels(self) -> frozenset[str]:
+        """Every main-menu button's label in every locale. Pressed during a dialog, a menu
+        button does what it does anywhere, like a command, and is not taken as an answer."""
+        keys = {key for texts in self.catalogs.values() for key in texts if key.startswith("menu.")}
+        return frozenset().union(*(self.labels(key) for key in keys))
+
     def labels(self, key: str) -> frozenset[str]:
         """The plain text of `key` in every locale (to match reply-keyboard buttons)."""
         found = self._labels.get(key)
