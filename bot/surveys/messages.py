@@ -4,6 +4,7 @@ mass sends, the status screen and the answer spreadsheet)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -12,11 +13,12 @@ from babel.numbers import format_decimal
 from markupsafe import escape
 
 from bot.callbacks import SurveyAdminCb, SurveyCb
+from bot.inline_buttons import button, column, grid
 from bot.split import shorten
 from bot.surveys.definition import Answer, Question, QuestionType
-from bot.surveys.model import CellNote, SheetImport, Step
+from bot.surveys.model import CellNote, ContactSurvey, SheetImport, Step, Survey
 from bot.texts import Texts
-from storage.surveys import Figure
+from storage.surveys import Figure, Participation
 
 
 def survey_button(text: str, data: SurveyCb | SurveyAdminCb) -> InlineKeyboardButton:
@@ -232,3 +234,48 @@ def photo_caption(text: str) -> str:
     """A chart's caption (the question and its unit, typed by staff) as safe HTML within
     Telegram's 1 024-character limit."""
     return str(escape(shorten(text, 900)))
+
+
+# --- /surveys ---------------------------------------------------------------------------------
+
+
+def staff_list(
+    t: Texts, overview: Sequence[tuple[Survey, Participation]]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Every survey with its participation; a numbered button opens each card."""
+    rows = [{"survey": s, "part": part, "by_cities": s.by_cities} for s, part in overview]
+    cards = [
+        button(str(number), SurveyAdminCb(a="card", s=survey.id))
+        for number, (survey, _) in enumerate(overview, 1)
+    ]
+    return t("surveys.admin.list", rows=rows), grid(cards, 8) if cards else None
+
+
+def contact_list(t: Texts, mine: Sequence[ContactSurvey]) -> tuple[str, InlineKeyboardMarkup]:
+    """The open surveys a person answers (per city): answer in the chat, or in Excel."""
+    items, buttons = [], []
+    for item in mine:
+        city = item.city.title(t.locale) if item.city else None
+        ref = item.city.id if item.city else 0
+        items.append(
+            {
+                "title": item.survey.title,
+                "city": city,
+                "deadline": item.survey.deadline,
+                "status": item.state.status if item.state else None,
+                "answered": item.plan.answered,
+                "total": item.plan.total,
+            }
+        )
+        for action, key in (("go", "surveys.mine_button"), ("xl", "surveys.mine_excel")):
+            label = t.plain(key, title=item.survey.title, city=city)
+            buttons.append(button(label, SurveyCb(a=action, s=item.survey.id, c=ref)))
+    return t("surveys.mine", items=items), column(*buttons)
+
+
+def city_choice(
+    t: Texts, survey_id: int, cities: Sequence[tuple[int, str]], action: str
+) -> InlineKeyboardMarkup:
+    """A person answering for several cities picks one (two a row)."""
+    picks = [button(name, SurveyCb(a=action, s=survey_id, c=city_id)) for city_id, name in cities]
+    return grid(picks, 2)

@@ -6,14 +6,13 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import SurveyCb
 from bot.filters import NotCommand, PrivateChat, TypedText
 from bot.services.cities import CityService
 from bot.surveys.answers import AnswerError
-from bot.surveys.messages import show_answer
+from bot.surveys.messages import city_choice, show_answer
 from bot.surveys.model import Refusal
 from bot.surveys.service import SurveyService
 from bot.texts import Texts
@@ -44,7 +43,7 @@ async def go(
         )
         await message.answer(
             t("surveys.pick_city"),
-            reply_markup=_cities_keyboard(t, callback_data.s, names, callback_data.a),
+            reply_markup=city_choice(t, callback_data.s, names, callback_data.a),
         )
         return
     if isinstance(step, Refusal):
@@ -54,16 +53,6 @@ async def go(
         return
     await remember(state, step)
     await show(message, step, t)
-
-
-def _cities_keyboard(
-    t: Texts, survey_id: int, cities: list[tuple[int, str]], action: str = "go"
-) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for city_id, name in cities:
-        builder.button(text=name, callback_data=SurveyCb(a=action, s=survey_id, c=city_id))
-    builder.adjust(2)
-    return builder.as_markup()
 
 
 @router.message(StateFilter(SurveyDialog.answering), TypedText())
