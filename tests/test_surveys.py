@@ -847,6 +847,14 @@ async def test_two_contacts_answer_partly_in_the_chat_and_partly_in_a_spreadshee
         by = await app.db.fetchall("SELECT question, answered_by FROM answers ORDER BY question")
         assert dict((r[0], r[1]) for r in by)["heating_months"] == VOLOGDA_1
 
+        too_much = filled(content, {"C5": "35,405", "C12": "я" * 501})
+        await maria.send_document("tariffs-2026-Vologda.xlsx", too_much)
+        report = maria.messages()[-2].plain_text  # the reasons, not the apology
+        assert "• Анкета!C5: не больше 2 знаков после запятой" in report
+        assert "• Анкета!C12: ответ слишком длинный — 501 символ, можно не больше 500 символов" in (
+            report
+        )
+
         await petr.send_document("tariffs-2026-Vologda.xlsx", good)
         assert petr.last_text().startswith("Эта таблица — для города Вологда")
         assert await app.db.fetchval("SELECT count(*) FROM responses WHERE city_id != "

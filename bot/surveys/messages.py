@@ -4,7 +4,7 @@ mass sends, the status screen and the answer spreadsheet)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -200,12 +200,19 @@ def review_keyboard(t: Texts, step: Step) -> InlineKeyboardMarkup:
 # --- the answer spreadsheet --------------------------------------------------------------------
 
 
-def _cell_note(t: Texts, note: CellNote) -> str:
-    params = {
-        name: t.number(value) if isinstance(value, int | float) and not isinstance(value, bool)
+def problem_params(t: Texts, params: Mapping[str, object]) -> dict[str, object]:
+    """A problem's values for its text: the bounds written as numbers are (1 000; 0,5);
+    counts (length, limit) stay numbers, the texts put them through plural()."""
+    return {
+        name: t.number(value)
+        if name in ("min", "max") and isinstance(value, int | float) and not isinstance(value, bool)
         else value
-        for name, value in note.params.items()
-    }  # fmt: skip
+        for name, value in params.items()
+    }
+
+
+def _cell_note(t: Texts, note: CellNote) -> str:
+    params = problem_params(t, note.params)
     return t.plain(f"surveys.sheet.problem.{note.code}", cell=note.cell, **params)
 
 

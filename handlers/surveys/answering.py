@@ -12,7 +12,7 @@ from bot.callbacks import SurveyCb
 from bot.filters import NotCommand, PrivateChat, TypedText
 from bot.services.cities import CityService
 from bot.surveys.answers import AnswerError
-from bot.surveys.messages import city_choice, show_answer
+from bot.surveys.messages import city_choice, problem_params, show_answer
 from bot.surveys.model import Refusal
 from bot.surveys.service import SurveyService
 from bot.texts import Texts
@@ -75,7 +75,9 @@ async def typed(
         step = await surveys.step(viewer, survey_id, city_id, at=key)
         if isinstance(step, Refusal):
             await refuse(step, state)
-        problem = t.plain(f"surveys.problem.{result.problem.value}", **_numbers(t, result))
+        problem = t.plain(
+            f"surveys.problem.{result.problem.value}", **problem_params(t, result.params)
+        )
         await show(message, step, t, problem=problem)
         return
     await remember(state, result)
@@ -83,17 +85,6 @@ async def typed(
     given = result.state.answers.get(key)
     echo = show_answer(t, question, given) if question and key in result.state.answers else None
     await show(message, result, t, echo=echo)
-
-
-def _numbers(t: Texts, error: AnswerError) -> dict[str, object]:
-    """The bounds written as numbers are (1 000; 0,5); counts (length, limit) stay numbers:
-    the texts put them through plural()."""
-    return {
-        name: t.number(value)
-        if name in ("min", "max") and isinstance(value, int | float) and not isinstance(value, bool)
-        else value
-        for name, value in error.params.items()
-    }
 
 
 @router.message(StateFilter(SurveyDialog.answering), NotCommand())
