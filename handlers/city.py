@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.buttons import Stale
 from bot.callbacks import CityPickCb
 from bot.contacts.service import AskResult, ContactService
-from bot.filters import IsRegistered, MenuButton, PrivateChat, TypedText
+from bot.filters import IsRegistered, MenuButton, NotCommand, PrivateChat, TypedText
 from bot.services.cities import CityService
 from bot.split import shorten
 from bot.texts import Texts
@@ -85,7 +85,7 @@ async def typed_city(
     )
 
 
-@router.message(StateFilter(CityRequest.choosing))
+@router.message(StateFilter(CityRequest.choosing), NotCommand())
 async def not_a_city(message: Message, t: Texts) -> None:
     await message.answer(t("city.type_or_pick"))
 
@@ -110,10 +110,10 @@ async def picked_city(
 
 def _answer(message: Message) -> str | None:
     text = " ".join((message.text or "").split())
-    return text if text and not text.startswith("/") and len(text) <= ANSWER_MAX else None
+    return text if text and len(text) <= ANSWER_MAX else None
 
 
-@router.message(StateFilter(CityRequest.position))
+@router.message(StateFilter(CityRequest.position), NotCommand())
 async def got_position(message: Message, state: FSMContext, t: Texts) -> None:
     position = _answer(message)
     if position is None:
@@ -124,7 +124,7 @@ async def got_position(message: Message, state: FSMContext, t: Texts) -> None:
     await message.answer(t("city.ask_organisation"))
 
 
-@router.message(StateFilter(CityRequest.organisation))
+@router.message(StateFilter(CityRequest.organisation), NotCommand())
 async def got_organisation(
     message: Message, state: FSMContext, t: Texts, viewer: Viewer, contacts: ContactService
 ) -> None:

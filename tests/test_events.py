@@ -705,25 +705,3 @@ async def test_an_online_event_without_a_city_and_its_link_sent_later(
             ["📅 Добавить в календарь"],
         ]
         assert "meet.example.org" not in boris.last_message().plain_text  # did not answer
-
-
-async def test_a_menu_button_pressed_in_a_dialog_is_not_taken_as_an_answer(
-    tg: FakeTelegram, run_owned: RunBot, owner: FakeUser
-) -> None:
-    """The reply keyboard stays under a staff dialog: a menu button does what it does
-    anywhere (like its command) and the dialog still waits for its answer."""
-    async with run_owned():
-        await owner.send("/broadcast")  # its first step takes any message
-        ask = owner.last_message().plain_text
-        await owner.send("📅 События")
-        assert owner.last_text().startswith("Ближайших мероприятий пока нет.")
-        await owner.send("🌐 Language")  # an English label too
-        assert "Выберите язык" in owner.last_text()
-        await owner.send("/event_new")
-        await owner.press("Конференция")
-        assert owner.last_text() == "Напишите название мероприятия."
-        await owner.send("📄 Решения")
-        assert owner.last_text() == "Архив решений пока пуст."
-        await owner.send("Цифровой муниципалитет")
-        assert owner.last_text().startswith("Где проходит мероприятие?")
-    assert ask.startswith("Новая рассылка\nОтправьте сообщение, которое нужно разослать")

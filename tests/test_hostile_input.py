@@ -44,6 +44,7 @@ class Hostile:
     name: str
     send: Send
     button: bool = False  # answered by an alert rather than a message
+    expect: str | None = None  # what the reply must say
 
 
 def _document(name: str) -> Send:
@@ -68,9 +69,15 @@ INPUTS: list[Hostile] = [
     Hostile("controls", lambda u: u.send(CONTROLS)),
     Hostile("unknown command", lambda u: u.send("/nonsense")),
     Hostile("other command", lambda u: u.send("/subscribe")),
+    Hostile("menu button", lambda u: u.send("📅 События"), expect="Ближайших мероприятий"),
     Hostile("edited", lambda u: u.edit_last("Исправленный <b>ответ</b> {{ 7*7 }}")),
     Hostile("garbage button", lambda u: u.press_data("\x00garbage:{{7*7}}:<b>"), button=True),
     Hostile("foreign button", lambda u: u.press_data(FOREIGN[u.id]), button=True),
+    Hostile(
+        "another survey's button",
+        lambda u: u.press_data(SurveyCb(a="go", s=999, c=0).pack()),
+        button=True,
+    ),
 ]
 NAMES = {hostile.name for hostile in INPUTS}
 
@@ -120,6 +127,8 @@ async def answered_clearly(user: FakeUser, hostile: Hostile) -> str | None:
             return f"no reply, got {said}"
     if any(APOLOGY in text for text in said):
         return f"the apology: {said}"
+    if hostile.expect and not any(hostile.expect in text for text in said):
+        return f"not {hostile.expect!r}: {said}"
     return None
 
 
@@ -359,3 +368,35 @@ async def test_too_many_decimals_get_the_reason_not_the_apology(
         await ivan.send("12,555")
         assert "Не больше 2 знаков после запятой" in ivan.last_message().plain_text
         assert "Вопрос 1 из 8" in ivan.last_message().plain_text
+
+
+async def test_a_menu_button_pressed_in_a_dialog_is_not_taken_as_an_answer(
+    tg: FakeTelegram, run_owned: RunBot, owner: FakeUser
+) -> None:
+    """The reply keyboard stays under a dialog: a menu button (or a command) does what it
+    does anywhere, and the dialog still waits for its answer."""
+    async with run_owned() as app:
+        await owner.send("/broadcast")  # its first step takes any message
+        assert "Отправьте сообщение, которое нужно разослать" in owner.last_text()
+        await owner.send("📅 События")
+        assert owner.last_text().startswith("Ближайших мероприятий пока нет.")
+        await owner.send("🌐 Language")  # an English label too
+        assert "Выберите язык" in owner.last_text()
+        await owner.send("Собрание переносится на 15 декабря.")
+        assert owner.last_text().startswith("Кому отправить рассылку?")
+        await owner.send("/cancel")
+
+        await owner.send("/city")
+        await owner.send("📄 Решения")
+        assert owner.last_text() == "Архив решений пока пуст."
+        await owner.send("Вологда")
+        assert "Укажите, пожалуйста, Вашу должность" in owner.last_text()
+        await owner.send("🔔 Подписки")
+        assert owner.last_message().plain_text.startswith("Темы анонсов")
+        await owner.send("Начальник отдела")
+        await owner.send("/events")
+        assert owner.last_text().startswith("Ближайших мероприятий пока нет.")
+        await owner.send("Мэрия")
+        row = await app.db.fetchone("SELECT position, organisation FROM contact_requests")
+        assert row is not None
+        assert tuple(row) == ("Начальник отдела", "Мэрия")

@@ -47,7 +47,7 @@ async def go(
         )
         return
     if isinstance(step, Refusal):
-        await refuse(step, state)
+        await refuse(step, state, callback_data.s)
     if callback_data.a == "xl":
         await send_sheet(message, step, t, await surveys.previous(step))
         return
@@ -64,17 +64,17 @@ async def typed(
     if key == "review":
         step = await surveys.step(viewer, survey_id, city_id, at="review")
         if isinstance(step, Refusal):
-            await refuse(step, state)
+            await refuse(step, state, survey_id)
         await message.answer(t("surveys.use_review_buttons"))
         await show(message, step, t)
         return
     result = await surveys.answer_text(viewer, survey_id, city_id, key, message.text or "")
     if isinstance(result, Refusal):
-        await refuse(result, state)
+        await refuse(result, state, survey_id)
     if isinstance(result, AnswerError):
         step = await surveys.step(viewer, survey_id, city_id, at=key)
         if isinstance(step, Refusal):
-            await refuse(step, state)
+            await refuse(step, state, survey_id)
         problem = t.plain(
             f"surveys.problem.{result.problem.value}", **problem_params(t, result.params)
         )
@@ -96,5 +96,5 @@ async def not_text(
     at = data.get("q", "review")
     step = await surveys.step(viewer, data.get("s", 0), data.get("c", 0), at=at)
     if isinstance(step, Refusal):
-        await refuse(step, state)
+        await refuse(step, state, data.get("s", 0))
     await show(message, step, t, problem=t.plain("surveys.problem.not_text"))

@@ -46,7 +46,7 @@ class Press:
     async def go_on(self, result: Step | Refusal) -> Step:
         """Remember the step; a refusal leaves the dialog instead (Stale)."""
         if isinstance(result, Refusal):
-            await refuse(result, self.state)
+            await refuse(result, self.state, self.cb.s)
         await remember(self.state, result)
         return result
 
@@ -93,7 +93,7 @@ async def answered(press: Press) -> None:
             raise Stale
         result = await surveys.answer(viewer, cb.s, cb.c, question.key, value)
     if isinstance(result, Refusal):
-        await refuse(result, press.state)
+        await refuse(result, press.state, cb.s)
     await _settle(message, press.t, result, question.key)
     await remember(press.state, result)
     await show(message, result, press.t)
@@ -143,7 +143,7 @@ async def navigate(press: Press) -> None:
     if cb.a == "bk" and key is not None:
         current = await surveys.step(viewer, cb.s, cb.c, at=key)
         if isinstance(current, Refusal):
-            await refuse(current, press.state)
+            await refuse(current, press.state, cb.s)
         before = current.plan.before(key)
         target = before.key if before else key
     step = await press.go_on(await surveys.step(viewer, cb.s, cb.c, at=target))
@@ -156,7 +156,7 @@ async def submit(press: Press) -> None:
     message = press.message
     result = await press.surveys.submit(press.viewer, press.cb.s, press.cb.c)
     if isinstance(result, Refusal):
-        await refuse(result, state)
+        await refuse(result, state, press.cb.s)
     await drop_buttons(message)
     if isinstance(result, Submission) and not result.done:
         await remember(state, result.step)

@@ -46,10 +46,14 @@ async def show(
     await target.answer(parts[-1], reply_markup=review_keyboard(t, step))
 
 
-async def refuse(refusal: Refusal, state: FSMContext) -> NoReturn:
-    """The survey cannot go on (closed, gone, not this person's): leave the dialog and say
-    why (an alert under a button, a message after typing). A stale survey button pressed in
-    another dialog leaves that dialog alone."""
-    if refusal is not Refusal.PICK_CITY and await state.get_state() == SurveyDialog.answering:
+async def refuse(refusal: Refusal, state: FSMContext, survey_id: int) -> NoReturn:
+    """Survey `survey_id` cannot go on (closed, gone, not this person's): leave its dialog and
+    say why (an alert under a button, a message after typing). A stale button of another
+    survey, or one pressed in another dialog, leaves the dialog the person is in alone."""
+    if (
+        refusal is not Refusal.PICK_CITY
+        and await state.get_state() == SurveyDialog.answering
+        and (await state.get_data()).get("s") == survey_id
+    ):
         await state.clear()
     raise Stale(f"surveys.refused.{refusal.value}")
