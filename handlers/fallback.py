@@ -44,9 +44,12 @@ async def anything_else(message: Message, t: Texts, viewer: Viewer) -> None:
 
 @router.edited_message()
 async def edited(message: Message, t: Texts) -> None:
-    """An edit of a message already sent: the bot took the message as it was first sent, so
-    the person is told to send the correction anew (instead of thinking it was seen)."""
-    await message.answer(t("errors.edited"))
+    """A person edited a text or caption already sent: the bot does not act on edits, so
+    they are told to send the correction anew (instead of thinking it was seen). Other
+    "edits" (a live location moving, changes Telegram reports on its own) get no reply."""
+    author = message.from_user
+    if (message.text or message.caption) and author is not None and not author.is_bot:
+        await message.answer(t("errors.edited"))
 
 
 @router.callback_query()

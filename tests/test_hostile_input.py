@@ -400,3 +400,20 @@ async def test_a_menu_button_pressed_in_a_dialog_is_not_taken_as_an_answer(
         row = await app.db.fetchone("SELECT position, organisation FROM contact_requests")
         assert row is not None
         assert tuple(row) == ("Начальник отдела", "Мэрия")
+
+
+async def test_a_moving_live_location_is_not_answered_as_an_edit(
+    tg: FakeTelegram, run_owned: RunBot, owner: FakeUser
+) -> None:
+    """Telegram sends each move of a live location as an edited message; only a person's
+    edited text or caption gets the "send it anew" reply."""
+    async with run_owned():
+        await owner.send_location()
+        before = len(owner.messages())
+        location = {"latitude": 59.22, "longitude": 39.89, "live_period": 900}
+        for _ in range(3):
+            await owner.send_update({"edited_message": {"location": location}})
+        assert len(owner.messages()) == before
+        await owner.send("Итоги года")
+        await owner.edit_last("Итоги 2026 года")
+        assert owner.last_text().startswith("Исправления в уже отправленных сообщениях")
