@@ -462,13 +462,14 @@ class App:
         """A call Telegram must answer before the bot can start. While the server cannot be
         reached (no network, a wrong TELEGRAM_API_BASE, Telegram down) it is tried again
         with growing pauses, one log line each time; `stop()` (SIGTERM) ends the waiting at
-        once (StoppedBeforeStart). A token Telegram refuses is not retried."""
+        once (StoppedBeforeStart). A token Telegram refuses (401), or a request it refuses
+        (400, 404: e.g. TELEGRAM_API_BASE is not a Bot API server), is not retried."""
         pause = RETRY_FIRST
         while True:
             try:
                 return await call()
-            except TelegramUnauthorizedError:
-                raise
+            except (TelegramUnauthorizedError, TelegramBadRequest, TelegramNotFound):
+                raise  # an answer (a refused token, a wrong address), not an outage
             except (AiogramError, aiohttp.ClientError, OSError, TimeoutError) as error:
                 log.warning(
                     "Telegram is not reachable at %s (%s); trying again in %.0f s",

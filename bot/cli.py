@@ -357,12 +357,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     except Exception as error:  # one masked line; the traceback goes to the (masked) log
-        from aiogram.exceptions import TelegramUnauthorizedError
+        from aiogram.exceptions import (
+            TelegramBadRequest,
+            TelegramNotFound,
+            TelegramUnauthorizedError,
+        )
 
         from bot.logs import masked
 
         if isinstance(error, TelegramUnauthorizedError):
             print("cannot start: Telegram refused BOT_TOKEN (check the token)", file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(error, TelegramBadRequest | TelegramNotFound):
+            line = masked(" ".join(error.message.split())[:200], secrets)
+            print(
+                f"cannot start: the Bot API server refused {error.method.__api_method__}: {line}"
+                " (check TELEGRAM_API_BASE)",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         log.debug("failed", exc_info=True)
         line = masked(" ".join(f"{type(error).__name__}: {error}".split())[:300], secrets)

@@ -36,6 +36,8 @@ from storage import db as db_module
 from storage.people import TelegramUser
 from tests.conftest import RunBot, SettingsFactory
 from tests.fake_telegram import ApiCall, FakeTelegram, FakeUser, UploadedFile
+from tests.processes import BOT_RUN
+from tests.processes import bot_env as process_env
 from tests.support import OWNER, TOKEN, ManualClock
 from tests.test_config import run_cli
 from tests.test_lifecycle import free_port
@@ -478,6 +480,34 @@ async def test_files_from_a_local_bot_api_server_are_read_from_its_disk(
         assert "Опрос загружен как черновик" in owner.last_text()
     (path,) = [c.result["file_path"] for c in tg.calls_of("getFile")]
     assert path.startswith(str(tg.local_files.resolve()))
+
+
+@pytest.mark.process
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        (401, "cannot start: Telegram refused BOT_TOKEN (check the token)"),
+        (
+            404,
+            "cannot start: the Bot API server refused getMe: Not Found (check TELEGRAM_API_BASE)",
+        ),
+    ],
+)
+async def test_a_refusal_at_start_is_one_line_and_exit_2(
+    tg: FakeTelegram, tmp_path: Path, status: int, says: str
+) -> None:
+    """A refused token or a server that is no Bot API answers at once; waiting would not
+    change the answer, so the bot says so in one line instead of retrying for ever."""
+    tg.fail_next("getMe", status=status)
+    process = await asyncio.create_subprocess_exec(
+        *BOT_RUN, cwd=tmp_path, env=process_env(tmp_path / "bot.sqlite3", tg.base_url),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2, err
+    assert err.decode().strip().splitlines()[-1] == says
+    assert "Traceback" not in (out + err).decode()
+    assert [c.method for c in tg.calls] == ["getMe"]
 
 
 NOT_UPDATES = [
