@@ -1,6 +1,6 @@
-"""The closed sets of values the database stores: each enum is one column's values, exactly
+"""The status and kind columns of the stored rows: each enum is one column's values, exactly
 what that column's CHECK constraint in storage/migrations/ allows (tests/test_storage.py
-checks that the two agree)."""
+checks that the two agree, and that every checked column is accounted for)."""
 
 from __future__ import annotations
 
