@@ -15,7 +15,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
-from bot.filters import NotCommand, PrivateChat, TypedText
+from bot.filters import NotCommand, PrivateChat
 from bot.inputs import without_controls
 from bot.viewer import Viewer
 
@@ -104,11 +104,7 @@ async def _take(message: Message, state: FSMContext, viewer: Viewer, data: dict[
     await message.answer(t(await kind.deliver(data, viewer, target, reply)))
 
 
-@router.message(StateFilter(ReplyDialog.text), TypedText())
-async def got_text(message: Message, state: FSMContext, viewer: Viewer, **data: Any) -> None:
-    await _take(message, state, viewer, data)
-
-
 @router.message(StateFilter(ReplyDialog.text), NotCommand())
-async def not_text(message: Message, state: FSMContext, viewer: Viewer, **data: Any) -> None:
+async def got_message(message: Message, state: FSMContext, viewer: Viewer, **data: Any) -> None:
+    """Text, or what the kind of reply takes besides (a photo, a document), or a refusal."""
     await _take(message, state, viewer, data)
