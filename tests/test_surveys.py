@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from bot.app import App
+from bot.callbacks import SurveyCb
 from storage.people import TelegramUser
 from tests.conftest import RunBot, opened_with
 from tests.fake_telegram import FakeTelegram, FakeUser
@@ -1159,3 +1160,25 @@ async def test_a_subscriber_answers_in_a_spreadsheet_of_their_own(
             (2001, None, "submitted", "come", "true"),
             (2001, None, "submitted", "guests", "3"),
         ]
+
+
+async def test_a_contact_of_two_cities_picks_the_city_to_answer_for(
+    tg: FakeTelegram, run_example: RunBot
+) -> None:
+    """A start button that names no city (c=0), pressed by a contact of two cities: the bot
+    asks which city, in the member list's order, and answers for the one chosen."""
+    async with run_example() as app:
+        ivan = tg.user(VOLOGDA_1)
+        tver = await _city(app, "Тверь")
+        await app.services.contacts.contacts.add(
+            tver, VOLOGDA_1, via="cli", added_by=None, now=START
+        )
+        survey_id = await example_id(app)
+        await ivan.press_data(SurveyCb(a="go", s=survey_id, c=0).pack())
+        pick = ivan.last_message()
+        assert pick.plain_text == (
+            "Вы — контактное лицо нескольких городов. За какой город отвечаете?"
+        )
+        assert pick.buttons() == [["Вологда", "Тверь"]]
+        await ivan.press("Тверь")
+        assert question(ivan).startswith("Тарифы ЖКХ — 2026 · Тверь\n\nВопрос 1 из 8")

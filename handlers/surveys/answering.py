@@ -38,9 +38,9 @@ async def go(
     """Start or continue in the chat ("go"), or get the spreadsheet to fill in ("xl")."""
     step = await surveys.step(viewer, callback_data.s, callback_data.c)
     if step is Refusal.PICK_CITY:
-        names = sorted(
+        names = [  # in the member list's (alphabetical) order
             (c.id, c.title(t.locale)) for c in await cities.members() if c.id in viewer.city_ids
-        )
+        ]
         await message.answer(
             t("surveys.pick_city"),
             reply_markup=city_choice(t, callback_data.s, names, callback_data.a),
